@@ -1,0 +1,111 @@
+/**
+ * Byte helpers shared by the whole chain core. Pure; no Node Buffer in signatures so the
+ * domain types stay `Uint8Array`.
+ * @module
+ */
+
+export type Hex = `0x${string}`;
+
+const HEX_CHARS = "0123456789abcdef";
+const HEX_TABLE: string[] = Array.from({ length: 256 }, (_, i) => HEX_CHARS[i >> 4]! + HEX_CHARS[i & 15]!);
+
+/** Lower-case 0x-prefixed hex of `bytes`. */
+export function bytesToHex(bytes: Uint8Array): Hex {
+  let out = "0x";
+  for (let i = 0; i < bytes.length; i++) out += HEX_TABLE[bytes[i]!]!;
+  return out as Hex;
+}
+
+/** Parses 0x-prefixed (or bare) hex; throws on odd length or a non-hex digit. */
+export function hexToBytes(hex: string): Uint8Array {
+  const s = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
+  if (s.length % 2 !== 0) throw new Error(`hexToBytes: expected even length, got ${s.length}`);
+  if (!/^[0-9a-fA-F]*$/.test(s)) throw new Error("hexToBytes: invalid hex digit");
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function isHex(value: unknown, byteLength?: number): value is Hex {
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]*$/.test(value) || value.length % 2 !== 0) return false;
+  return byteLength === undefined || value.length === 2 + byteLength * 2;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lexicographic byte order: negative if a < b. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** u64 big-endian (8 bytes). Throws outside [0, 2^64). */
+export function u64ToBytes(value: bigint): Uint8Array {
+  if (value < 0n || value >= 1n << 64n) throw new RangeError(`u64ToBytes: out of range: ${value}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, value);
+  return out;
+}
+
+export function bytesToU64(bytes: Uint8Array, offset = 0): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset);
+}
+
+/** u32 big-endian (4 bytes). */
+export function u32ToBytes(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  return out;
+}
+
+/**
+ * Unsigned bigint as minimal big-endian bytes (zero is the empty array): the canonical form of
+ * amounts on the wire, so one value has one encoding.
+ */
+export function bigintToMinimalBytes(value: bigint): Uint8Array {
+  if (value < 0n) throw new RangeError("bigintToMinimalBytes: negative");
+  if (value === 0n) return new Uint8Array(0);
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  return hexToBytes(hex);
+}
+
+/** Inverse of bigintToMinimalBytes; rejects a leading zero byte (non-canonical). */
+export function minimalBytesToBigint(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
+  if (bytes[0] === 0) throw new Error("minimalBytesToBigint: leading zero byte (non-canonical)");
+  return BigInt(bytesToHex(bytes));
+}
+
+/** Unsigned bigint as fixed 32-byte big-endian (uint256). */
+export function u256ToBytes(value: bigint): Uint8Array {
+  if (value < 0n || value >= 1n << 256n) throw new RangeError("u256ToBytes: out of range");
+  return hexToBytes(value.toString(16).padStart(64, "0"));
+}
+
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt(bytesToHex(bytes));
+}
+
+export const EMPTY_BYTES = new Uint8Array(0);
+export const ZERO_HASH = new Uint8Array(32);

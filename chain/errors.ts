@@ -1,0 +1,139 @@
+/**
+ * Errors of the chain core.
+ * - `RollupError`: the one base class (code + typed metadata + cause), used project-wide.
+ * - `TX_ERROR`: why a transaction was rejected or failed. Every rejection has its own code, so RPC
+ *   clients, receipts and tests can tell them apart.
+ * @module
+ */
+
+export class RollupError<M extends Record<string, unknown> = Record<string, unknown>> extends Error {
+  readonly code: string;
+  readonly meta: M;
+  constructor(code: string, message: string, meta?: M, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "RollupError";
+    this.code = code;
+    this.meta = (meta ?? {}) as M;
+  }
+  toObject(): { code: string; message: string; meta: M } {
+    return { code: this.code, message: this.message, meta: this.meta };
+  }
+}
+
+/** Thrown by codecs on malformed or non-canonical bytes. */
+export class DecodeError extends RollupError {
+  constructor(message: string, meta?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super("DECODE_ERROR", message, meta, options);
+    this.name = "DecodeError";
+  }
+}
+
+/**
+ * Transaction error codes. "Invalid" codes (decode, signature, chain id, nonce) make a tx
+ * unincludable; "failed" codes are included with a failed receipt and consume the nonce.
+ */
+export const TX_ERROR = {
+  // --- invalid: never included (PROTOCOL §5 block validity) ---
+  /** Bytes do not decode, or are not the canonical encoding. */
+  MALFORMED: "MALFORMED",
+  /** Signature is not 65 bytes, high-s, or does not recover. */
+  BAD_SIGNATURE: "BAD_SIGNATURE",
+  /** Body names another l2ChainId. */
+  WRONG_CHAIN_ID: "WRONG_CHAIN_ID",
+  /** Nonce below the account's next nonce (replay). */
+  NONCE_TOO_LOW: "NONCE_TOO_LOW",
+  /** Nonce above the account's next nonce (gap). */
+  NONCE_TOO_HIGH: "NONCE_TOO_HIGH",
+  /** Raw tx over maxTxBytes. */
+  TX_TOO_LARGE: "TX_TOO_LARGE",
+  // --- failed: included, failed receipt, nonce consumed ---
+  /** register from an address that is already a node. */
+  ALREADY_REGISTERED: "ALREADY_REGISTERED",
+  /** challenge/commit/reveal from an address that never registered. */
+  NOT_REGISTERED: "NOT_REGISTERED",
+  /** challenge names a tier the chain does not have. */
+  UNKNOWN_TIER: "UNKNOWN_TIER",
+  /** the node already has maxOpenChallenges challenges in flight. */
+  TOO_MANY_OPEN_CHALLENGES: "TOO_MANY_OPEN_CHALLENGES",
+  /** commit/reveal names a challenge id that does not exist. */
+  UNKNOWN_CHALLENGE: "UNKNOWN_CHALLENGE",
+  /** commit/reveal for a challenge owned by another node. */
+  NOT_CHALLENGE_OWNER: "NOT_CHALLENGE_OWNER",
+  /** commit while the challenge is not ACTIVE (seed round not yet in, or already committed). */
+  CHALLENGE_NOT_ACTIVE: "CHALLENGE_NOT_ACTIVE",
+  /** commit/reveal after its deadline. */
+  DEADLINE_PASSED: "DEADLINE_PASSED",
+  /** commit root is not 32 bytes. */
+  BAD_ROOT: "BAD_ROOT",
+  /** reveal while the challenge is not SAMPLED (sample round not yet in, or not committed). */
+  CHALLENGE_NOT_SAMPLED: "CHALLENGE_NOT_SAMPLED",
+  /** reveal whose openings do not check: the challenge becomes FAILED. */
+  BAD_OPENING: "BAD_OPENING",
+  /** the block already holds maxRevealsPerBlock reveals. */
+  BLOCK_REVEAL_LIMIT: "BLOCK_REVEAL_LIMIT",
+  /** transfer/withdraw of more credits than the balance. */
+  INSUFFICIENT_CREDITS: "INSUFFICIENT_CREDITS",
+  /** transfer/withdraw of zero, or to a malformed address. */
+  BAD_AMOUNT: "BAD_AMOUNT",
+  BAD_RECIPIENT: "BAD_RECIPIENT",
+  // --- system transactions ---
+  /** beacon round whose BLS signature does not verify. */
+  BAD_BEACON_SIGNATURE: "BAD_BEACON_SIGNATURE",
+  /** beacon round whose time(r) is after the block timestamp. */
+  BEACON_ROUND_IN_FUTURE: "BEACON_ROUND_IN_FUTURE",
+  /** beacon round already stored. */
+  BEACON_ROUND_KNOWN: "BEACON_ROUND_KNOWN",
+  /** beacon round no pending challenge awaits. */
+  BEACON_ROUND_UNWANTED: "BEACON_ROUND_UNWANTED",
+  /** deposit already applied (same deposit id). */
+  DEPOSIT_KNOWN: "DEPOSIT_KNOWN",
+} as const;
+export type TxErrorCode = (typeof TX_ERROR)[keyof typeof TX_ERROR];
+
+/** Codes that make a transaction unincludable (as opposed to a failed receipt). */
+export const INVALID_TX_CODES: ReadonlySet<TxErrorCode> = new Set<TxErrorCode>([
+  TX_ERROR.MALFORMED,
+  TX_ERROR.BAD_SIGNATURE,
+  TX_ERROR.WRONG_CHAIN_ID,
+  TX_ERROR.NONCE_TOO_LOW,
+  TX_ERROR.NONCE_TOO_HIGH,
+  TX_ERROR.TX_TOO_LARGE,
+]);
+
+export const TX_ERROR_MESSAGE: Record<TxErrorCode, string> = {
+  MALFORMED: "transaction bytes are malformed or not canonical",
+  BAD_SIGNATURE: "signature is invalid (must be 65 bytes r||s||v, low-s, and recover)",
+  WRONG_CHAIN_ID: "transaction is for another chain id",
+  NONCE_TOO_LOW: "nonce too low (already used)",
+  NONCE_TOO_HIGH: "nonce too high (gap in sender nonces)",
+  TX_TOO_LARGE: "transaction exceeds the maximum size",
+  ALREADY_REGISTERED: "address is already registered as a node",
+  NOT_REGISTERED: "address is not a registered node",
+  UNKNOWN_TIER: "unknown tier",
+  TOO_MANY_OPEN_CHALLENGES: "node has too many open challenges",
+  UNKNOWN_CHALLENGE: "unknown challenge id",
+  NOT_CHALLENGE_OWNER: "challenge belongs to another node",
+  CHALLENGE_NOT_ACTIVE: "challenge is not awaiting a commit",
+  DEADLINE_PASSED: "deadline has passed",
+  BAD_ROOT: "commit root must be 32 bytes",
+  CHALLENGE_NOT_SAMPLED: "challenge is not awaiting a reveal (sample round not yet included)",
+  BAD_OPENING: "an opening does not verify against the committed root",
+  BLOCK_REVEAL_LIMIT: "block reveal limit reached",
+  INSUFFICIENT_CREDITS: "insufficient credits",
+  BAD_AMOUNT: "amount must be positive",
+  BAD_RECIPIENT: "recipient must be a 20-byte address",
+  BAD_BEACON_SIGNATURE: "beacon round signature does not verify",
+  BEACON_ROUND_IN_FUTURE: "beacon round is later than the block time",
+  BEACON_ROUND_KNOWN: "beacon round already included",
+  BEACON_ROUND_UNWANTED: "no pending challenge awaits this beacon round",
+  DEPOSIT_KNOWN: "deposit already applied",
+};
+
+/** Expected failures in hot paths are values, not exceptions. */
+export type Result<T, E = TxErrorCode> = { ok: true; value: T } | { ok: false; error: E; detail?: string };
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+export function err<E>(error: E, detail?: string): { ok: false; error: E; detail?: string } {
+  return detail === undefined ? { ok: false, error } : { ok: false, error, detail };
+}

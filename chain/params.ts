@@ -1,0 +1,115 @@
+/**
+ * Chain parameters: everything consensus depends on besides the code. One `ChainParams` document
+ * (plus contract addresses, later) is the genesis config whose hash L1 pins.
+ * @module
+ */
+import { hexToBytes } from "./bytes.ts";
+
+/** A compute-proof tier (PROTOCOL §3): m pairs of n×n int8 matrices, k samples. */
+export interface Tier {
+  id: number;
+  name: string;
+  /** Matrix size, a power of two, 8 ≤ n < 2^17 (int32 cannot overflow). */
+  n: number;
+  /** Matrix pairs per challenge, a power of two. */
+  m: number;
+  /** Samples checked per reveal. */
+  k: number;
+  commitWindowMs: bigint;
+  revealWindowMs: bigint;
+}
+
+/** Work of one challenge at tier T: 2·n³·m integer ops. */
+export function tierWork(t: Pick<Tier, "n" | "m">): bigint {
+  const n = BigInt(t.n);
+  return 2n * n * n * n * BigInt(t.m);
+}
+
+/** drand chain info for `bls-unchained-g1-rfc9380`. */
+export interface BeaconConfig {
+  /** 96-byte compressed G2 public key. */
+  publicKey: Uint8Array;
+  /** Seconds since the Unix epoch of round 1. */
+  genesisTime: bigint;
+  periodSeconds: bigint;
+  scheme: "bls-unchained-g1-rfc9380";
+}
+
+export interface ChainParams {
+  l2ChainId: bigint;
+  beacon: BeaconConfig;
+  tiers: readonly Tier[];
+  /** A batch in an L1 block with time T may carry only L2 blocks with t ≥ T − maxBatchDelay. */
+  maxBatchDelayMs: bigint;
+  maxSequencerDriftMs: bigint;
+  /** A challenge waiting longer than this for a beacon round becomes CANCELLED. */
+  roundTimeoutMs: bigint;
+  epochMs: bigint;
+  /** Work a node must pass in an epoch for it to be live. */
+  minLiveWork: bigint;
+  stepBps: bigint;
+  capBps: bigint;
+  flopsPerCredit: bigint;
+  maxBlockBytes: number;
+  maxTxBytes: number;
+  maxRevealsPerBlock: number;
+  maxOpenChallenges: number;
+}
+
+/** League of Entropy quicknet (drand chain 52db9ba7…), the production beacon. */
+export const QUICKNET: BeaconConfig = {
+  publicKey: hexToBytes(
+    "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c3ac6a5776a2d1064510d1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a",
+  ),
+  genesisTime: 1692803367n,
+  periodSeconds: 3n,
+  scheme: "bls-unchained-g1-rfc9380",
+};
+
+export const TIER_DEVNET: Tier = {
+  id: 1,
+  name: "devnet",
+  n: 2048,
+  m: 4,
+  k: 32,
+  commitWindowMs: 30_000n,
+  revealWindowMs: 20_000n,
+};
+
+/** Tiny tiers for tests: milliseconds of work. */
+export const TIER_TINY: Tier = { id: 100, name: "tiny", n: 16, m: 2, k: 8, commitWindowMs: 10_000n, revealWindowMs: 10_000n };
+export const TIER_SMALL: Tier = {
+  id: 101,
+  name: "small",
+  n: 64,
+  m: 2,
+  k: 16,
+  commitWindowMs: 10_000n,
+  revealWindowMs: 10_000n,
+};
+
+/** Defaults of PROTOCOL.md; the beacon is filled in by whoever builds the genesis. */
+export function defaultParams(beacon: BeaconConfig, overrides: Partial<ChainParams> = {}): ChainParams {
+  return {
+    l2ChainId: 0xf10b5n,
+    beacon,
+    tiers: [TIER_DEVNET, TIER_TINY, TIER_SMALL],
+    maxBatchDelayMs: 2_000n,
+    maxSequencerDriftMs: 30_000n,
+    roundTimeoutMs: 60_000n,
+    epochMs: 30_000n,
+    minLiveWork: tierWork(TIER_TINY),
+    stepBps: 1000n,
+    capBps: 20_000n,
+    flopsPerCredit: 1_000_000_000n,
+    maxBlockBytes: 8 * 1024 * 1024,
+    maxTxBytes: 128 * 1024,
+    maxRevealsPerBlock: 256,
+    maxOpenChallenges: 4,
+    ...overrides,
+  };
+}
+
+export function findTier(params: ChainParams, id: number): Tier | undefined {
+  return params.tiers.find((t) => t.id === id);
+}
