@@ -131,7 +131,7 @@ export interface NodeRecord {
   registeredAt: bigint;
   /** Live epochs in a row ending at lastLiveEpoch (0 if none). */
   streak: number;
-  /** Last epoch known live, or -1n. Settled lazily when the node is touched (PROTOCOL §4). */
+  /** Last epoch known live; meaningful only while streak > 0. Settled lazily when the node is touched (PROTOCOL §4). */
   lastLiveEpoch: bigint;
   /** The epoch `epochWork`/`epochFailed` belong to. */
   currentEpoch: bigint;

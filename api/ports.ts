@@ -1,0 +1,162 @@
+/**
+ * The port the API reads the chain through. `node/` implements it over the store, the sequencer's
+ * mempool and the derivation pipeline; tests use `api/testBackend.ts`. api/ never imports those
+ * modules: everything it shows comes through `RpcBackend`.
+ *
+ * Conventions:
+ * - Reads may answer synchronously (in-memory head, `getSync` on level) or with a promise; the
+ *   dispatcher only allocates a promise when a read returns one (`Awaitable`).
+ * - "Not found" is `undefined`, never an exception; the API turns it into a JSON `null`.
+ * - An exception from any method is an internal error (-32603): it is logged, not shown.
+ * @module
+ */
+import type { ChainParams } from "../chain/params.ts";
+import type {
+  Account,
+  Address,
+  Block,
+  Challenge,
+  Hash32,
+  NodeRecord,
+  Receipt,
+  SignedTx,
+  SystemTx,
+} from "../chain/types.ts";
+import type { TxErrorCode } from "../chain/errors.ts";
+
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * Named blocks: `latest` = the unsafe head, `safe` = derived from L1 data, `finalized` = derived
+ * from finalized L1 data, `earliest` = genesis. There is no pending block: `pending` = `latest`.
+ */
+export type BlockTag = "latest" | "earliest" | "pending" | "safe" | "finalized";
+
+/** A block as stored, with what the RPC needs beside it. */
+export interface StoredBlock {
+  block: Block;
+  /** The L2 block hash (keccak256 of the header encoding; chain/ defines it). */
+  hash: Hash32;
+  /** One per transaction, in block order: system txs first, then signed txs (as in `txRoot`). */
+  receipts: readonly Receipt[];
+  /** Recovered sender of each signed tx, parallel to `block.txs`. */
+  senders: readonly Address[];
+  /** Size in bytes of the block's canonical encoding (the `size` of eth_getBlock*). */
+  size: number;
+}
+
+/** Where a transaction sits in the chain. */
+export interface TxLocation {
+  blockNumber: bigint;
+  blockHash: Hash32;
+  /** Position in the block: system txs first, then signed txs. */
+  index: number;
+}
+
+export type TxLookup =
+  /** `location` null: still in the mempool. */
+  | { kind: "signed"; tx: SignedTx; from: Address; location: TxLocation | null }
+  | { kind: "system"; tx: SystemTx; hash: Hash32; location: TxLocation };
+
+export interface ReceiptLookup {
+  receipt: Receipt;
+  location: TxLocation;
+}
+
+/** A node record with the fields derived at the current head (settled lazily on chain, PROTOCOL §4). */
+export interface NodeView {
+  address: Address;
+  /** As stored; `record.streak` may be stale until the node is touched, so read `streak` below. */
+  record: NodeRecord;
+  /** Credits balance of the node's account. */
+  credits: bigint;
+  /** Streak settled to the head's epoch. */
+  streak: number;
+  /** Multiplier a pass would earn in the head's epoch: min(10000 + streak·stepBps, capBps). */
+  multiplierBps: bigint;
+}
+
+export interface NodePage {
+  nodes: NodeView[];
+  /** Opaque; pass back as `cursor` for the next page. null: this was the last page. */
+  nextCursor: string | null;
+}
+
+export interface BlockRef {
+  number: bigint;
+  hash: Hash32;
+  /** L2: milliseconds; L1: seconds (as the chains themselves count). */
+  timestamp: bigint;
+}
+
+/** The OP Stack's sync-status vocabulary (optimism_syncStatus), camel-cased. */
+export interface SyncStatus {
+  unsafeL2: BlockRef;
+  safeL2: BlockRef;
+  finalizedL2: BlockRef;
+  /** L1 block derivation has reached; absent on a node that does not follow L1. */
+  currentL1?: BlockRef;
+  /** Newest L1 block seen. */
+  headL1?: BlockRef;
+  /** Present only while catching up (eth_syncing then reports progress instead of false). */
+  catchingUp?: { startingBlock: bigint; highestBlock: bigint };
+}
+
+/**
+ * Mempool admission codes beside the chain's TX_ERROR codes. The node maps the sequencer's
+ * admission results onto these (api/ cannot import sequencer/); api/jsonRpc/errors.ts maps them
+ * onto JSON-RPC codes.
+ */
+export const MEMPOOL_ERROR = {
+  /** The same tx (same hash) is already pending or included. */
+  ALREADY_KNOWN: "ALREADY_KNOWN",
+  /** The pool is at capacity. */
+  MEMPOOL_FULL: "MEMPOOL_FULL",
+  /** This sender already has the maximum number of pending txs. */
+  SENDER_LIMIT: "SENDER_LIMIT",
+  /** This node does not take transactions (a verifier, or shutting down). */
+  NOT_ACCEPTING: "NOT_ACCEPTING",
+} as const;
+export type MempoolErrorCode = (typeof MEMPOOL_ERROR)[keyof typeof MEMPOOL_ERROR];
+
+export type SubmitResult =
+  | { ok: true; hash: Hash32 }
+  /** `message`: human-readable, e.g. TX_ERROR_MESSAGE[code] plus detail. */
+  | { ok: false; code: TxErrorCode | MempoolErrorCode; message: string };
+
+/** Everything the JSON-RPC server reads or submits. */
+export interface RpcBackend {
+  /** The L2 chain id (ChainParams.l2ChainId). Constant. */
+  chainId(): bigint;
+  /** e.g. "flops/v0.1.0/linux-x64/node20". Constant. */
+  clientVersion(): string;
+  /** Number of the unsafe head. Called on every eth_blockNumber: keep it in memory. */
+  headNumber(): Awaitable<bigint>;
+  /** A block by number or tag; undefined if there is none (yet). */
+  getBlockByNumber(n: bigint | BlockTag): Awaitable<StoredBlock | undefined>;
+  getBlockByHash(hash: Hash32): Awaitable<StoredBlock | undefined>;
+  /** An included tx, or a pending one (location null). */
+  getTransaction(hash: Hash32): Awaitable<TxLookup | undefined>;
+  /** Receipt of an included tx (signed or system). */
+  getReceipt(hash: Hash32): Awaitable<ReceiptLookup | undefined>;
+  /** Account at the head; the zero account (nonce 0, credits 0) if it was never touched. */
+  getAccount(address: Address): Awaitable<Account>;
+  getNode(address: Address): Awaitable<NodeView | undefined>;
+  /** Nodes in a stable order (by address), `limit` ≥ 1 per page. An unknown cursor: start over. */
+  listNodes(opts: { limit: number; cursor?: string }): Awaitable<NodePage>;
+  getChallenge(id: bigint): Awaitable<Challenge | undefined>;
+  syncStatus(): Awaitable<SyncStatus>;
+  /** The genesis params. Constant: the API formats them once. */
+  params(): ChainParams;
+  /**
+   * Decodes, checks and admits a raw signed tx. Expected rejections are values, not exceptions;
+   * a throw is an internal error.
+   */
+  submitTransaction(raw: Uint8Array): Awaitable<SubmitResult>;
+  /**
+   * Calls `listener` after each new unsafe head is stored (several times at one height on a
+   * reorg). Returns the unsubscribe function. The listener must not throw back into the node: the
+   * API catches its own errors.
+   */
+  onNewHead(listener: (head: StoredBlock) => void): () => void;
+}

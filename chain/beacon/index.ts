@@ -1,0 +1,27 @@
+/**
+ * Randomness beacon: drand `bls-unchained-g1-rfc9380` verification, round ↔ time arithmetic and
+ * a local beacon in the same format for devnets and tests. See README.md.
+ * @module
+ */
+export {
+  BEACON_SECRET_KEY_BYTES,
+  createLocalBeacon,
+  DEV_BEACON_SEED,
+  deriveBeaconSecretKey,
+  type LocalBeacon,
+  type LocalBeaconOpts,
+} from "./localBeacon.ts";
+export { firstRoundAfter, latestRoundAt, roundTimeMs } from "./roundTime.ts";
+export {
+  assertBeaconPublicKey,
+  BEACON_DST,
+  BEACON_PUBLIC_KEY_BYTES,
+  BEACON_SCHEME,
+  BEACON_SIGNATURE_BYTES,
+  type BeaconRound,
+  beaconRandomness,
+  beaconRoundMessage,
+  isBeaconPublicKey,
+  MAX_BEACON_ROUND,
+  verifyBeaconRound,
+} from "./verifyBeaconRound.ts";

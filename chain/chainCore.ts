@@ -1,0 +1,128 @@
+/**
+ * The chain as a pure, synchronous object over a KV port: it knows the head and builds or checks
+ * the next block, returning the KV ops that the caller must persist (one atomic batch, together
+ * with the block itself) before calling `advance`. No I/O, no clock: time comes in as arguments.
+ * The sequencer wraps it with persistence; tests and the demo use it over MemoryKv.
+ * @module
+ */
+import type { KvOp, KvReader } from "./kv.ts";
+import { OverlayKv } from "./kv.ts";
+import type { ChainParams } from "./params.ts";
+import { EMPTY_ROOT, StateDb } from "./state/stateDb.ts";
+import { applyBlock } from "./transition/applyBlock.ts";
+import { BlockExecutor } from "./transition/blockExecutor.ts";
+import { type GenesisOpts, initGenesis } from "./transition/genesis.ts";
+import type { Block, BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "./types.ts";
+import { blockHash } from "./wire/index.ts";
+import type { TxErrorCode } from "./errors.ts";
+
+export interface Head {
+  header: BlockHeader;
+  hash: Hash32;
+}
+
+export interface BuiltBlock {
+  block: Block;
+  hash: Hash32;
+  receipts: Receipt[];
+  /** Net state changes to persist atomically with the block. */
+  ops: KvOp[];
+  /** Candidates left out, with why (invalid now: bad nonce, wrong chain, limits, system tx refused). */
+  rejected: Array<{ index: number; system: boolean; error: TxErrorCode; detail?: string }>;
+}
+
+export interface BuildInput {
+  timestamp: bigint;
+  l1Origin: L1Origin;
+  systemTxs: readonly SystemTx[];
+  txs: readonly VerifiedTx[];
+  /** Stop adding signed txs once their raw bytes reach this many (default maxBlockBytes). */
+  maxBytes?: number;
+}
+
+export class ChainCore {
+  private current: Head;
+
+  constructor(
+    readonly params: ChainParams,
+    readonly kv: KvReader,
+    head: Head,
+  ) {
+    this.current = head;
+  }
+
+  /** Genesis state and header; persist `ops` then construct a ChainCore with `head`. */
+  static genesis(kv: KvReader, opts: GenesisOpts): { head: Head; ops: KvOp[] } {
+    const overlay = new OverlayKv(kv);
+    const state = new StateDb(overlay, { stateRoot: EMPTY_ROOT, withdrawalsRoot: EMPTY_ROOT });
+    const header = initGenesis(state, opts);
+    return { head: { header, hash: blockHash(header) }, ops: overlay.ops() };
+  }
+
+  get head(): Head {
+    return this.current;
+  }
+
+  /** A state view at the head, for reads (RPC). Writes to it are never persisted. */
+  readState(): StateDb {
+    const h = this.current.header;
+    return new StateDb(new OverlayKv(this.kv), { stateRoot: h.stateRoot, withdrawalsRoot: h.withdrawalsRoot });
+  }
+
+  /** Builds the next block from candidates, keeping those that apply, in order. */
+  build(input: BuildInput): BuiltBlock {
+    const parent = this.current.header;
+    if (input.timestamp <= parent.timestamp) {
+      throw new Error(`build: timestamp ${input.timestamp} not after parent ${parent.timestamp}`);
+    }
+    const overlay = new OverlayKv(this.kv);
+    const state = new StateDb(overlay, { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot });
+    const ex = new BlockExecutor(this.params, state, { number: parent.number + 1n, timestamp: input.timestamp });
+    const rejected: BuiltBlock["rejected"] = [];
+    input.systemTxs.forEach((stx, index) => {
+      const r = ex.trySystemTx(stx);
+      if (!r.ok) rejected.push(withDetail({ index, system: true, error: r.error }, r.detail));
+    });
+    const maxBytes = input.maxBytes ?? this.params.maxBlockBytes;
+    let bytes = 0;
+    input.txs.forEach((vtx, index) => {
+      if (bytes + vtx.tx.raw.length > maxBytes) return;
+      const r = ex.tryTx(vtx);
+      if (r.ok) bytes += vtx.tx.raw.length;
+      else rejected.push(withDetail({ index, system: false, error: r.error }, r.detail));
+    });
+    const header = ex.finish(
+      { number: parent.number, hash: this.current.hash, timestamp: parent.timestamp },
+      input.l1Origin,
+    );
+    const block: Block = { header, systemTxs: ex.systemTxs, txs: ex.txs.map((v) => v.tx) };
+    return { block, hash: blockHash(header), receipts: ex.receipts, ops: overlay.ops(), rejected };
+  }
+
+  /** Checks a block against the head; throws BlockError if invalid. */
+  check(block: Block, senders: readonly Uint8Array[]): { receipts: Receipt[]; ops: KvOp[]; hash: Hash32 } {
+    const parent = this.current.header;
+    const overlay = new OverlayKv(this.kv);
+    const state = new StateDb(overlay, { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot });
+    const receipts = applyBlock(
+      this.params,
+      state,
+      { number: parent.number, hash: this.current.hash, timestamp: parent.timestamp },
+      block,
+      senders,
+    );
+    return { receipts, ops: overlay.ops(), hash: blockHash(block.header) };
+  }
+
+  /** Moves the head once the block's ops are persisted. */
+  advance(head: Head): void {
+    if (head.header.number !== this.current.header.number + 1n) {
+      throw new Error(`advance: expected block ${this.current.header.number + 1n}, got ${head.header.number}`);
+    }
+    this.current = head;
+  }
+}
+
+function withDetail<T extends object>(o: T, detail: string | undefined): T & { detail?: string } {
+  return detail === undefined ? o : { ...o, detail };
+}

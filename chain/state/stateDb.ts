@@ -1,0 +1,210 @@
+/**
+ * The typed state of one block in flight: records are read through the KV port, cached and
+ * mutated in memory, and written back at `commit()`, which also updates both SMTs in one batch
+ * each and returns the new roots. All writes land in the KvStore given (an OverlayKv per block),
+ * so the node commits a block as one atomic batch, or drops it.
+ * @module
+ */
+import { u64ToBytes, ZERO_HASH } from "../bytes.ts";
+import { withdrawalKey, withdrawalLeaf } from "../commitment/withdrawalLeaf.ts";
+import { sha256 } from "../hash.ts";
+import type { KvStore } from "../kv.ts";
+import { SparseMerkleTree } from "../smt/index.ts";
+import type { Account, Address, Challenge, NodeRecord, Withdrawal } from "../types.ts";
+import {
+  decodeAccount,
+  decodeChallenge,
+  decodeNodeRecord,
+  decodeWithdrawal,
+  encodeAccount,
+  encodeChallenge,
+  encodeNodeRecord,
+  encodeWithdrawal,
+} from "../wire/index.ts";
+import { flatKey, KV_PREFIX, NS, type Namespace, smtKey } from "./keys.ts";
+import {
+  type DeadlineEntry,
+  decodeBucket,
+  decodeIds,
+  decodeMeta,
+  encodeBucket,
+  encodeIds,
+  encodeMeta,
+  type Meta,
+} from "./records.ts";
+
+interface Codec<T> {
+  encode(v: T): Uint8Array;
+  decode(b: Uint8Array): T;
+}
+
+const ACCOUNT: Codec<Account> = { encode: encodeAccount, decode: decodeAccount };
+const NODE: Codec<NodeRecord> = { encode: encodeNodeRecord, decode: decodeNodeRecord };
+const CHALLENGE: Codec<Challenge> = { encode: encodeChallenge, decode: decodeChallenge };
+const WITHDRAWAL: Codec<Withdrawal> = { encode: encodeWithdrawal, decode: decodeWithdrawal };
+const BUCKET: Codec<DeadlineEntry[]> = { encode: encodeBucket, decode: decodeBucket };
+const IDS: Codec<bigint[]> = { encode: encodeIds, decode: decodeIds };
+const META: Codec<Meta> = { encode: encodeMeta, decode: decodeMeta };
+const RAW: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b };
+
+interface Entry {
+  ns: Namespace;
+  id: Uint8Array;
+  value: unknown;
+  dirty: boolean;
+  codec: Codec<unknown>;
+}
+
+const META_ID = Uint8Array.of(0);
+const DEPOSIT_MARK = Uint8Array.of(1);
+
+export interface StateRoots {
+  stateRoot: Uint8Array;
+  withdrawalsRoot: Uint8Array;
+}
+
+export const EMPTY_ROOT = ZERO_HASH;
+
+export class StateDb {
+  private readonly cache = new Map<string, Entry>();
+  private readonly newWithdrawals: Withdrawal[] = [];
+
+  constructor(
+    readonly kv: KvStore,
+    readonly parentRoots: StateRoots,
+  ) {}
+
+  private load<T>(ns: Namespace, id: Uint8Array, codec: Codec<T>): T | undefined {
+    const k = cacheKey(ns, id);
+    const hit = this.cache.get(k);
+    if (hit) return hit.value as T | undefined;
+    const raw = this.kv.get(flatKey(ns, id));
+    const value = raw === undefined ? undefined : codec.decode(raw);
+    this.cache.set(k, { ns, id, value, dirty: false, codec: codec as Codec<unknown> });
+    return value;
+  }
+
+  private store<T>(ns: Namespace, id: Uint8Array, codec: Codec<T>, value: T | undefined): void {
+    const k = cacheKey(ns, id);
+    const hit = this.cache.get(k);
+    if (hit) {
+      hit.value = value;
+      hit.dirty = true;
+    } else this.cache.set(k, { ns, id, value, dirty: true, codec: codec as Codec<unknown> });
+  }
+
+  // --- accounts ---
+  getAccount(a: Address): Account {
+    return this.load(NS.ACCOUNT, a, ACCOUNT) ?? { nonce: 0n, credits: 0n };
+  }
+  /** Stores the account (it may be the object getAccount returned, mutated). */
+  setAccount(a: Address, acc: Account): void {
+    this.store(NS.ACCOUNT, a, ACCOUNT, acc);
+  }
+
+  // --- nodes ---
+  getNode(a: Address): NodeRecord | undefined {
+    return this.load(NS.NODE, a, NODE);
+  }
+  setNode(a: Address, n: NodeRecord): void {
+    this.store(NS.NODE, a, NODE, n);
+  }
+
+  // --- challenges ---
+  getChallenge(id: bigint): Challenge | undefined {
+    return this.load(NS.CHALLENGE, u64ToBytes(id), CHALLENGE);
+  }
+  setChallenge(c: Challenge): void {
+    this.store(NS.CHALLENGE, u64ToBytes(c.id), CHALLENGE, c);
+  }
+
+  // --- deadline buckets (one per second) ---
+  getBucket(sec: bigint): DeadlineEntry[] {
+    return this.load(NS.DEADLINES, u64ToBytes(sec), BUCKET) ?? [];
+  }
+  setBucket(sec: bigint, entries: DeadlineEntry[]): void {
+    this.store(NS.DEADLINES, u64ToBytes(sec), BUCKET, entries.length === 0 ? undefined : entries);
+  }
+
+  // --- rounds awaited and stored ---
+  getAwaited(round: bigint): bigint[] {
+    return this.load(NS.AWAITED, u64ToBytes(round), IDS) ?? [];
+  }
+  setAwaited(round: bigint, ids: bigint[]): void {
+    this.store(NS.AWAITED, u64ToBytes(round), IDS, ids.length === 0 ? undefined : ids);
+  }
+  getRound(round: bigint): Uint8Array | undefined {
+    return this.load(NS.ROUND, u64ToBytes(round), RAW);
+  }
+  setRound(round: bigint, signature: Uint8Array): void {
+    this.store(NS.ROUND, u64ToBytes(round), RAW, signature);
+  }
+
+  // --- deposits and withdrawals ---
+  hasDeposit(depositId: bigint): boolean {
+    return this.load(NS.DEPOSIT, u64ToBytes(depositId), RAW) !== undefined;
+  }
+  markDeposit(depositId: bigint): void {
+    this.store(NS.DEPOSIT, u64ToBytes(depositId), RAW, DEPOSIT_MARK);
+  }
+  getWithdrawal(index: bigint): Withdrawal | undefined {
+    return this.load(NS.WITHDRAWAL, u64ToBytes(index), WITHDRAWAL);
+  }
+  addWithdrawal(w: Withdrawal): void {
+    this.store(NS.WITHDRAWAL, u64ToBytes(w.index), WITHDRAWAL, w);
+    this.newWithdrawals.push(w);
+  }
+
+  // --- meta ---
+  getMeta(): Meta {
+    const m = this.load(NS.META, META_ID, META);
+    if (!m) throw new Error("state: meta record missing (state not initialised with genesis)");
+    return m;
+  }
+  hasMeta(): boolean {
+    return this.load(NS.META, META_ID, META) !== undefined;
+  }
+  setMeta(m: Meta): void {
+    this.store(NS.META, META_ID, META, m);
+  }
+
+  /**
+   * Writes every dirty record to the KV (flat view) and both SMTs, in one batch each; returns
+   * the new roots. The StateDb may keep being used afterwards (the cache stays valid).
+   */
+  commit(): StateRoots {
+    const changes: Array<{ key: Uint8Array; valueHash: Uint8Array | null }> = [];
+    for (const e of this.cache.values()) {
+      if (!e.dirty) continue;
+      e.dirty = false;
+      const fk = flatKey(e.ns, e.id);
+      if (e.value === undefined) {
+        this.kv.del(fk);
+        changes.push({ key: smtKey(e.ns, e.id), valueHash: null });
+      } else {
+        const bytes = e.codec.encode(e.value);
+        this.kv.put(fk, bytes);
+        changes.push({ key: smtKey(e.ns, e.id), valueHash: sha256(bytes) });
+      }
+    }
+    const stateTree = new SparseMerkleTree(this.kv, this.parentRoots.stateRoot, { prefix: KV_PREFIX.SMT_STATE });
+    const stateRoot = changes.length ? stateTree.update(changes) : this.parentRoots.stateRoot;
+    let withdrawalsRoot = this.parentRoots.withdrawalsRoot;
+    if (this.newWithdrawals.length) {
+      const wTree = new SparseMerkleTree(this.kv, withdrawalsRoot, { prefix: KV_PREFIX.SMT_WITHDRAWALS });
+      withdrawalsRoot = wTree.update(
+        this.newWithdrawals.map((w) => ({ key: withdrawalKey(w.index), valueHash: withdrawalLeaf(w) })),
+      );
+      this.newWithdrawals.length = 0;
+    }
+    const roots = { stateRoot, withdrawalsRoot };
+    (this as { parentRoots: StateRoots }).parentRoots = roots;
+    return roots;
+  }
+}
+
+function cacheKey(ns: Namespace, id: Uint8Array): string {
+  let s = String.fromCharCode(ns);
+  for (let i = 0; i < id.length; i++) s += String.fromCharCode(id[i]!);
+  return s;
+}

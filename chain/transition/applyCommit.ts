@@ -1,0 +1,43 @@
+import { firstRoundAfter, roundTimeMs } from "../beacon/index.ts";
+import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import { CHALLENGE_STATUS, type Address, type Challenge } from "../types.ts";
+import { addAwaited, pushDeadline } from "./challengeQueue.ts";
+import type { ExecCtx } from "./context.ts";
+import type { ActionOutcome } from "./outcome.ts";
+import { equalBytes } from "../bytes.ts";
+
+/** Shared checks of commit and reveal: the challenge exists and belongs to the sender. */
+export function loadOwnChallenge(ctx: ExecCtx, from: Address, id: bigint): Result<Challenge> {
+  const c = ctx.state.getChallenge(id);
+  if (!c) return err(TX_ERROR.UNKNOWN_CHALLENGE, `challenge ${id}`);
+  if (!equalBytes(c.node, from)) return err(TX_ERROR.NOT_CHALLENGE_OWNER, `challenge ${id}`);
+  return ok(c);
+}
+
+/**
+ * commit: binds the result root → COMMITTED. The sample round r2 is the first round with
+ * time > tc + maxBatchDelay, so the commit is final on L1 before its samples can be known.
+ */
+export function applyCommit(ctx: ExecCtx, from: Address, id: bigint, root: Uint8Array): Result<ActionOutcome> {
+  if (root.length !== 32) return err(TX_ERROR.BAD_ROOT);
+  const loaded = loadOwnChallenge(ctx, from, id);
+  if (!loaded.ok) return loaded;
+  const c = loaded.value;
+  const t = ctx.env.timestamp;
+  if (c.status === CHALLENGE_STATUS.EXPIRED && c.expiredFrom === CHALLENGE_STATUS.ACTIVE) {
+    return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
+  }
+  if (c.status !== CHALLENGE_STATUS.ACTIVE) return err(TX_ERROR.CHALLENGE_NOT_ACTIVE, `status ${c.status}`);
+  // Deadlines < t were processed at block start; this guards the invariant explicitly.
+  if (t > c.deadline) return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
+  const r2 = firstRoundAfter(ctx.params.beacon, t + ctx.params.maxBatchDelayMs);
+  c.status = CHALLENGE_STATUS.COMMITTED;
+  c.tc = t;
+  c.root = root;
+  c.r2 = r2;
+  c.deadline = roundTimeMs(ctx.params.beacon, r2) + ctx.params.roundTimeoutMs;
+  ctx.state.setChallenge(c);
+  pushDeadline(ctx.state, c.deadline, id);
+  addAwaited(ctx.state, r2, id);
+  return ok({ challengeId: id });
+}

@@ -1,0 +1,28 @@
+import { equalBytes } from "../bytes.ts";
+import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import type { Address } from "../types.ts";
+import type { ExecCtx } from "./context.ts";
+import type { ActionOutcome } from "./outcome.ts";
+
+/** Shared checks of transfer and withdraw. */
+export function checkSpend(ctx: ExecCtx, from: Address, to: Address, amount: bigint): Result<null> {
+  if (amount <= 0n) return err(TX_ERROR.BAD_AMOUNT);
+  if (to.length !== 20) return err(TX_ERROR.BAD_RECIPIENT);
+  const acc = ctx.state.getAccount(from);
+  if (acc.credits < amount) return err(TX_ERROR.INSUFFICIENT_CREDITS, `balance ${acc.credits}, amount ${amount}`);
+  return ok(null);
+}
+
+/** transfer: moves credits between L2 accounts (a self-transfer is a no-op that succeeds). */
+export function applyTransfer(ctx: ExecCtx, from: Address, to: Address, amount: bigint): Result<ActionOutcome> {
+  const check = checkSpend(ctx, from, to, amount);
+  if (!check.ok) return check;
+  if (equalBytes(from, to)) return ok({});
+  const src = ctx.state.getAccount(from);
+  src.credits -= amount;
+  ctx.state.setAccount(from, src);
+  const dst = ctx.state.getAccount(to);
+  dst.credits += amount;
+  ctx.state.setAccount(to, dst);
+  return ok({});
+}

@@ -1,0 +1,72 @@
+/**
+ * Executes one block: deadlines first, then system txs, then signed txs, then the roots.
+ * Used both to build a block (try each tx, keep what applies) and to check one (applyBlock).
+ * @module
+ */
+import { listRoot } from "../commitment/listRoot.ts";
+import type { Result } from "../errors.ts";
+import { sha256 } from "../hash.ts";
+import type { ChainParams } from "../params.ts";
+import type { StateDb } from "../state/stateDb.ts";
+import type { BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "../types.ts";
+import { encodeReceipt, systemTxHash } from "../wire/index.ts";
+import { applySystemTx, applyTx } from "./applyTx.ts";
+import type { BlockEnv, ExecCtx } from "./context.ts";
+import { processDeadlines } from "./processDeadlines.ts";
+
+export interface ParentRef {
+  number: bigint;
+  hash: Hash32;
+  timestamp: bigint;
+}
+
+export class BlockExecutor {
+  readonly ctx: ExecCtx;
+  readonly systemTxs: SystemTx[] = [];
+  readonly txs: VerifiedTx[] = [];
+  readonly receipts: Receipt[] = [];
+  private systemDone = false;
+
+  constructor(params: ChainParams, state: StateDb, env: BlockEnv) {
+    this.ctx = { params, state, env, reveals: 0 };
+    processDeadlines(this.ctx);
+  }
+
+  /** Applies and includes a system tx; `{ok:false}` means it was left out with no change. */
+  trySystemTx(stx: SystemTx): Result<Receipt> {
+    if (this.systemDone) throw new Error("BlockExecutor: system txs must precede signed txs");
+    const r = applySystemTx(this.ctx, stx, systemTxHash(stx));
+    if (r.ok) {
+      this.systemTxs.push(stx);
+      this.receipts.push(r.value);
+    }
+    return r;
+  }
+
+  /** Applies and includes a signed tx (receipt success or failed); `{ok:false}`: left out. */
+  tryTx(vtx: VerifiedTx): Result<Receipt> {
+    this.systemDone = true;
+    const r = applyTx(this.ctx, vtx);
+    if (r.ok) {
+      this.txs.push(vtx);
+      this.receipts.push(r.value);
+    }
+    return r;
+  }
+
+  /** Commits the state and returns the header of the block as executed. */
+  finish(parent: ParentRef, l1Origin: L1Origin): BlockHeader {
+    const roots = this.ctx.state.commit();
+    const txHashes = [...this.systemTxs.map((s) => systemTxHash(s)), ...this.txs.map((t) => t.tx.hash)];
+    return {
+      number: this.ctx.env.number,
+      parentHash: parent.hash,
+      timestamp: this.ctx.env.timestamp,
+      l1Origin,
+      stateRoot: roots.stateRoot,
+      withdrawalsRoot: roots.withdrawalsRoot,
+      txRoot: listRoot(txHashes),
+      receiptsRoot: listRoot(this.receipts.map((r) => sha256(encodeReceipt(r)))),
+    };
+  }
+}

@@ -1,0 +1,5 @@
+/** What a successful action adds to its receipt. */
+export interface ActionOutcome {
+  challengeId?: bigint;
+  credits?: bigint;
+}

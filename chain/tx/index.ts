@@ -1,0 +1,17 @@
+/**
+ * Transaction signatures: the signing hash, signing, sender recovery, addresses.
+ * See README.md for the byte layouts.
+ * @module
+ */
+export { addressFromPrivateKey, addressFromPublicKey, addressFromUncompressed } from "./address.ts";
+export {
+  isBackendAvailable,
+  nativeLoadError,
+  recoverPublicKey,
+  SIG_BACKEND,
+  type SigBackend,
+} from "./backend.ts";
+export { recoverAddress, recoverSender } from "./recoverSender.ts";
+export { SECP256K1_HALF_N, SECP256K1_N, SIGNATURE_LENGTH, signatureDefect } from "./signature.ts";
+export { signBodyBytes, signTx } from "./signTx.ts";
+export { signingHash, TX_SIGNING_DOMAIN } from "./signingHash.ts";

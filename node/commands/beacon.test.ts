@@ -1,0 +1,103 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { bytesToHex } from "../../chain/bytes.ts";
+import { QUICKNET_VECTOR_CHAIN, quicknetVector } from "../../test/helpers/drandQuicknet.ts";
+
+// The real CLI in a real process: bin/flops.mjs → tsx → node/cli.ts → this command.
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function flops(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["bin/flops.mjs", ...args],
+      { cwd: REPO_ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const hex = (b: Uint8Array) => bytesToHex(b).slice(2);
+
+describe("flops beacon verify (child process)", () => {
+  const r3 = quicknetVector(3);
+  const rLate = quicknetVector(30662982);
+
+  it("prints the randomness and exits 0 for a real quicknet round (--chain quicknet)", async () => {
+    const run = await flops("beacon", "verify", "--chain", "quicknet", "--round", "3", "--signature", hex(r3.signature));
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toBe(`${bytesToHex(r3.randomness)}\n`);
+  });
+
+  it("accepts an explicit 0x-prefixed --public-key", async () => {
+    const run = await flops(
+      "beacon",
+      "verify",
+      "--public-key",
+      `0x${QUICKNET_VECTOR_CHAIN.publicKey}`,
+      "--round",
+      rLate.round.toString(),
+      "--signature",
+      bytesToHex(rLate.signature),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${bytesToHex(rLate.randomness)}\n`);
+  });
+
+  it("exits 1 and says why when the signature is for another round", async () => {
+    const run = await flops("beacon", "verify", "--chain", "quicknet", "--round", "4", "--signature", hex(r3.signature));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      `invalid: signature does not verify for round 4 under public key 0x${QUICKNET_VECTOR_CHAIN.publicKey}\n`,
+    );
+  });
+
+  it("exits 1 on a signature of the wrong length", async () => {
+    const run = await flops("beacon", "verify", "--chain", "quicknet", "--round", "3", "--signature", "abcd");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("invalid: signature must be 48 bytes (96 hex chars), got 2 bytes\n");
+  });
+
+  it("is a usage error (exit 2) without --public-key or --chain", async () => {
+    const run = await flops("beacon", "verify", "--round", "3", "--signature", hex(r3.signature));
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("error: one of --public-key <hex> or --chain <name> is required");
+  });
+
+  it("is a usage error on malformed arguments", async () => {
+    const both = await flops(
+      "beacon",
+      "verify",
+      "--chain",
+      "quicknet",
+      "--public-key",
+      QUICKNET_VECTOR_CHAIN.publicKey,
+      "--round",
+      "3",
+      "--signature",
+      hex(r3.signature),
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("use either --public-key or --chain, not both");
+
+    const badRound = await flops("beacon", "verify", "--chain", "quicknet", "--round", "3x", "--signature", "00");
+    expect(badRound.code).toBe(2);
+    expect(badRound.stderr).toContain("expected a decimal round number");
+
+    const badKey = await flops("beacon", "verify", "--public-key", "00".repeat(96), "--round", "3", "--signature", hex(r3.signature));
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain("invalid --public-key");
+  });
+});

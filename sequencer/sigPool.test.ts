@@ -1,0 +1,132 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
+import { keccak256, utf8 } from "../chain/hash.ts";
+import { recoverSender, SECP256K1_N, signBodyBytes } from "../chain/tx/index.ts";
+import type { Address } from "../chain/types.ts";
+import { createSigPool, type SignaturePart } from "./sigPool.ts";
+
+const N = BigInt(bytesToHex(SECP256K1_N));
+const u256 = (x: bigint) => hexToBytes(x.toString(16).padStart(64, "0"));
+const hexOrNull = (a: Address | null) => (a === null ? null : bytesToHex(a));
+
+// Deterministic keys and bodies: test data must not depend on a random seed to reproduce.
+const KEYS = Array.from({ length: 8 }, (_, i) => keccak256(utf8(`sigPool/key/${i}`)));
+function bodyFor(i: number): Uint8Array {
+  return keccak256(utf8(`sigPool/body/${i}`)).subarray(0, 8 + (i % 24));
+}
+
+/** A mix of good signatures and every kind of bad one, in a fixed pattern. */
+function mixedBatch(n: number): SignaturePart[] {
+  const txs: SignaturePart[] = [];
+  for (let i = 0; i < n; i++) {
+    const bodyBytes = bodyFor(i);
+    const signature = signBodyBytes(bodyBytes, KEYS[i % KEYS.length]!);
+    switch (i % 11) {
+      case 3: {
+        // high-s twin of a valid signature
+        const s = BigInt(bytesToHex(signature.subarray(32, 64)));
+        signature.set(u256(N - s), 32);
+        signature[64] = signature[64]! ^ 1;
+        break;
+      }
+      case 5:
+        signature[64] = 27 + signature[64]!;
+        break;
+      case 6:
+        txs.push({ bodyBytes, signature: signature.subarray(0, 64) });
+        continue;
+      case 7:
+        signature.set(u256(5n), 0); // r with no point on the curve
+        break;
+      case 8: {
+        // body changed after signing: recovers some other address
+        const tampered = bodyBytes.slice();
+        tampered[0] = tampered[0]! ^ 1;
+        txs.push({ bodyBytes: tampered, signature });
+        continue;
+      }
+      case 9:
+        signature.set(u256(0n), 32);
+        break;
+      case 10:
+        signature.set(u256(N), 0);
+        break;
+    }
+    txs.push({ bodyBytes, signature });
+  }
+  return txs;
+}
+
+function reference(txs: readonly SignaturePart[]): Array<string | null> {
+  return txs.map((tx) => {
+    const r = recoverSender(tx);
+    return r.ok ? bytesToHex(r.value) : null;
+  });
+}
+
+const BATCH = mixedBatch(300);
+const EXPECTED = reference(BATCH);
+
+describe("createSigPool", () => {
+  const pool = createSigPool({ workers: 2 });
+  afterAll(() => pool.close());
+
+  it("starts its workers on the native backend", async () => {
+    expect(await pool.ready()).toEqual(["native", "native"]);
+  });
+
+  it("the fixture has both outcomes", () => {
+    expect(EXPECTED.filter((x) => x === null).length).toBeGreaterThan(100);
+    expect(EXPECTED.filter((x) => x !== null).length).toBeGreaterThan(100);
+  });
+
+  it("matches single-threaded recoverSender on a mixed batch", async () => {
+    expect((await pool.recoverBatch(BATCH)).map(hexOrNull)).toEqual(EXPECTED);
+  });
+
+  it("handles concurrent batches of different sizes, including inline ones and empty", async () => {
+    const slices = [BATCH.slice(0, 5), BATCH.slice(5, 200), [], BATCH.slice(17, 33), BATCH];
+    const out = await Promise.all(slices.map((s) => pool.recoverBatch(s)));
+    out.forEach((res, k) => {
+      const s = slices[k]!;
+      const start = s.length === 0 ? 0 : BATCH.indexOf(s[0]!);
+      expect(res.map(hexOrNull)).toEqual(EXPECTED.slice(start, start + s.length));
+    });
+  });
+
+  it("handles a chunk where every signature fails the static checks", async () => {
+    const bad = BATCH.filter((_, i) => i % 11 === 5 || i % 11 === 6);
+    const res = await pool.recoverBatch(bad);
+    expect(res.every((x) => x === null)).toBe(true);
+    expect(res.length).toBe(bad.length);
+  });
+});
+
+describe("pool options and lifecycle", () => {
+  it("a noble-backed pool gives the same answers", async () => {
+    const pool = createSigPool({ workers: 1, backend: "noble", inlineBelow: 4 });
+    try {
+      expect(await pool.ready()).toEqual(["noble"]);
+      const part = BATCH.slice(0, 33);
+      expect((await pool.recoverBatch(part)).map(hexOrNull)).toEqual(EXPECTED.slice(0, 33));
+      expect((await pool.recoverBatch(part.slice(0, 3))).map(hexOrNull)).toEqual(EXPECTED.slice(0, 3));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("close() lets in-flight batches finish, is idempotent, then refuses work", async () => {
+    const pool = createSigPool({ workers: 2, maxChunk: 32 });
+    const pending = pool.recoverBatch(BATCH);
+    const closing = pool.close();
+    expect((await pending).map(hexOrNull)).toEqual(EXPECTED);
+    await closing;
+    await pool.close();
+    await expect(pool.recoverBatch(BATCH)).rejects.toThrow(/closed/);
+  });
+
+  it("rejects bad options", () => {
+    expect(() => createSigPool({ workers: 0 })).toThrow(RangeError);
+    expect(() => createSigPool({ maxChunk: 0 })).toThrow(RangeError);
+  });
+});
