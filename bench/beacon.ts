@@ -38,17 +38,41 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function run(opts: BenchOpts): Promise<BenchResult[]> {
   const n = opts.quick ? 10 : 60;
-  if (!verifyBeaconRound(QUICKNET, ROUND, SIGNATURE)) throw new Error("bench: quicknet vector does not verify");
+  if (!verifyBeaconRound(QUICKNET, ROUND, SIGNATURE))
+    throw new Error("bench: quicknet vector does not verify");
   const prepared = timeMs(n, () => verifyBeaconRound(QUICKNET, ROUND, SIGNATURE));
   const sigs = bls12_381.shortSignatures;
   const pk = bls12_381.G2.Point.fromBytes(QUICKNET.publicKey);
-  const oneShot = timeMs(n, () => sigs.verify(SIGNATURE, sigs.hash(beaconRoundMessage(ROUND), BEACON_DST), pk));
+  const oneShot = timeMs(n, () =>
+    sigs.verify(SIGNATURE, sigs.hash(beaconRoundMessage(ROUND), BEACON_DST), pk),
+  );
   const local = createLocalBeacon(deriveBeaconSecretKey(), { genesisTime: 0n, periodSeconds: 3n });
   let r = 1n;
   const sign = timeMs(n, () => local.sign(r++));
   return [
-    { name: "beacon_verify", value: round3(prepared.mean), unit: "ms/op", p50: round3(prepared.p50), p99: round3(prepared.p99), n },
-    { name: "beacon_verify_noble_oneshot", value: round3(oneShot.mean), unit: "ms/op", p50: round3(oneShot.p50), p99: round3(oneShot.p99), n },
-    { name: "beacon_local_sign", value: round3(sign.mean), unit: "ms/op", p50: round3(sign.p50), p99: round3(sign.p99), n },
+    {
+      name: "beacon_verify",
+      value: round3(prepared.mean),
+      unit: "ms/op",
+      p50: round3(prepared.p50),
+      p99: round3(prepared.p99),
+      n,
+    },
+    {
+      name: "beacon_verify_noble_oneshot",
+      value: round3(oneShot.mean),
+      unit: "ms/op",
+      p50: round3(oneShot.p50),
+      p99: round3(oneShot.p99),
+      n,
+    },
+    {
+      name: "beacon_local_sign",
+      value: round3(sign.mean),
+      unit: "ms/op",
+      p50: round3(sign.p50),
+      p99: round3(sign.p99),
+      n,
+    },
   ];
 }

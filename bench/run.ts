@@ -5,7 +5,7 @@
  */
 import type { BenchModule, BenchResult } from "./types.ts";
 
-const MODULES = ["smt", "stf", "sig", "prover", "verifyReveal"] as const;
+const MODULES = ["smt", "stf", "sig", "prover", "verifyReveal", "beacon"] as const;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -6,9 +6,10 @@
  * - sig_verify_noble_per_s: the same with the pure-JS fallback (≈ 700/s).
  * Inputs cycle through 512 transfer txs signed by 64 keys.
  */
+
+import { keccak256, utf8 } from "../chain/hash.ts";
 import { recoverSender, SIG_BACKEND, type SigBackend, signTx } from "../chain/tx/index.ts";
 import type { SignedTx } from "../chain/types.ts";
-import { keccak256, utf8 } from "../chain/hash.ts";
 import { createSigPool } from "../sequencer/sigPool.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
@@ -19,7 +20,11 @@ function makeTxs(count: number, keys: number): SignedTx[] {
       {
         chainId: 901n,
         nonce: BigInt(i),
-        action: { kind: "transfer", to: keccak256(utf8(`to/${i}`)).slice(12), amount: BigInt(i + 1) * 10n ** 15n },
+        action: {
+          kind: "transfer",
+          to: keccak256(utf8(`to/${i}`)).slice(12),
+          amount: BigInt(i + 1) * 10n ** 15n,
+        },
       },
       sks[i % keys]!,
     ),

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBeaconCommand } from "./commands/beacon.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
+import { registerKeysCommand } from "./commands/keys.ts";
 
 export function buildCli(): Command {
   const program = new Command("flops")
@@ -15,6 +16,7 @@ export function buildCli(): Command {
     .exitOverride();
   registerBeaconCommand(program);
   registerDemoCommand(program);
+  registerKeysCommand(program);
   return program;
 }
 

@@ -143,6 +143,7 @@ function parseIntIn(raw: unknown, min: number, max: number, expected: string): n
 }
 
 function intRange(min: number, max: number): string {
+  if (min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER) return "an integer";
   if (max === Number.MAX_SAFE_INTEGER) return min === 1 ? "a positive integer" : `an integer >= ${min}`;
   return `an integer in ${min}..${max}`;
 }
@@ -166,7 +167,9 @@ export const opt = {
   string<D extends string | undefined = undefined, R extends boolean = false>(
     o: BaseOpts<string, D, R> & { valueName?: string },
   ): OptionSpec<Out<string, D, R>> {
-    return makeSpec("string", o.valueName ?? "<value>", o, (raw) => asTrimmedString(raw, "a non-empty string"));
+    return makeSpec("string", o.valueName ?? "<value>", o, (raw) =>
+      asTrimmedString(raw, "a non-empty string"),
+    );
   },
 
   /** An integer in `[min, max]` (defaults: any safe integer). Accepts JSON numbers and digit strings. */
@@ -218,9 +221,11 @@ export const opt = {
   },
 
   /** One of a fixed list of strings. */
-  oneOf<const C extends readonly string[], D extends C[number] | undefined = undefined, R extends boolean = false>(
-    o: BaseOpts<C[number], D, R> & { choices: C; valueName?: string },
-  ): OptionSpec<Out<C[number], D, R>> {
+  oneOf<
+    const C extends readonly string[],
+    D extends C[number] | undefined = undefined,
+    R extends boolean = false,
+  >(o: BaseOpts<C[number], D, R> & { choices: C; valueName?: string }): OptionSpec<Out<C[number], D, R>> {
     const expected = `one of ${o.choices.join(", ")}`;
     const spec = makeSpec("enum", o.valueName ?? "<value>", o, (raw) => {
       const s = typeof raw === "string" ? raw.trim() : undefined;
@@ -326,7 +331,8 @@ export function readConfigFile(path: string): Map<string, unknown> {
   } catch (e) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`, { file: path });
   }
-  if (!isPlainObject(data)) throw new ConfigError(`config file ${path} must hold a JSON object`, { file: path });
+  if (!isPlainObject(data))
+    throw new ConfigError(`config file ${path} must hold a JSON object`, { file: path });
   const out = new Map<string, unknown>();
   flatten(data, "", out, path);
   return out;
@@ -336,7 +342,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function flatten(obj: Record<string, unknown>, prefix: string, out: Map<string, unknown>, file: string): void {
+function flatten(
+  obj: Record<string, unknown>,
+  prefix: string,
+  out: Map<string, unknown>,
+  file: string,
+): void {
   for (const [k, v] of Object.entries(obj)) {
     if (k.startsWith("$")) continue;
     const key = prefix === "" ? k : `${prefix}.${k}`;
@@ -344,7 +355,8 @@ function flatten(obj: Record<string, unknown>, prefix: string, out: Map<string, 
       flatten(v, key, out, file);
       continue;
     }
-    if (out.has(key)) throw new ConfigError(`key "${key}" is set twice in config file ${file}`, { key, file });
+    if (out.has(key))
+      throw new ConfigError(`key "${key}" is set twice in config file ${file}`, { key, file });
     out.set(key, v);
   }
 }
@@ -487,7 +499,8 @@ export function declareOptions<S extends OptionSpecs>(cmd: Command, specs: S): C
   }
   for (const [name, spec] of Object.entries(specs)) {
     if (!NAME.test(name)) throw new Error(`bad option name "${name}": use lower-case words, '-' and '.'`);
-    if (name === "config" || names.has(name)) throw new Error(`option "${name}" declared twice on ${cmd.name()}`);
+    if (name === "config" || names.has(name))
+      throw new Error(`option "${name}" declared twice on ${cmd.name()}`);
     if (spec.default !== undefined) {
       // A broken default is a programming error: fail at startup, not when a user hits it.
       spec.parse(spec.default, { baseDir: process.cwd() });
@@ -505,7 +518,10 @@ export function declareOptions<S extends OptionSpecs>(cmd: Command, specs: S): C
       for (const name of Object.keys(specs)) {
         const attr = attrs.get(name)!;
         const source = cmd.getOptionValueSource(attr);
-        if (source === "cli" || source === "env") given.set(name, { value: cmd.getOptionValue(attr), source });
+        // Commander also knows "default", "config" and "implied"; only flag and env values are given.
+        if (source === "cli" || source === "env") {
+          given.set(name, { value: cmd.getOptionValue(attr), source: source === "cli" ? "cli" : "env" });
+        }
       }
       const configPath = cmd.getOptionValue("config") as string | undefined;
       const path = configPath === undefined ? undefined : resolvePath(configPath, process.cwd());

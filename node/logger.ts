@@ -4,6 +4,7 @@
  * secret-looking fields are redacted before anything is written.
  * @module
  */
+import { hostname } from "node:os";
 import { pino } from "pino";
 import pretty from "pino-pretty";
 import { opt } from "./config.ts";
@@ -18,7 +19,12 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** `--log.level`, `--log.format` (env `FLOPS_LOG_LEVEL`, `FLOPS_LOG_FORMAT`). */
 export const LOG_OPTIONS = {
-  "log.level": opt.oneOf({ choices: LOG_LEVELS, default: "info", description: "log level", valueName: "<level>" }),
+  "log.level": opt.oneOf({
+    choices: LOG_LEVELS,
+    default: "info",
+    description: "log level",
+    valueName: "<level>",
+  }),
   "log.format": opt.oneOf({
     choices: LOG_FORMATS,
     default: "auto",
@@ -65,7 +71,7 @@ export function createLogger(opts: LoggerOpts = {}): Logger {
     level: opts.level ?? "info",
     redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,
-    ...(opts.base ? { base: { pid: process.pid, ...opts.base } } : {}),
+    ...(opts.base ? { base: { pid: process.pid, hostname: hostname(), ...opts.base } } : {}),
   };
   if (usePretty) {
     // In-process and synchronous: no worker thread, and nothing lost when the process exits.

@@ -27,6 +27,12 @@ export interface ShutdownLogger {
   error(obj: object, msg?: string): void;
 }
 
+/** What signal handlers are installed on (`process`, or an EventEmitter in tests). */
+export interface SignalSource {
+  on(event: NodeJS.Signals, fn: (signal: NodeJS.Signals) => void): unknown;
+  off(event: NodeJS.Signals, fn: (signal: NodeJS.Signals) => void): unknown;
+}
+
 export interface ShutdownOpts {
   /** Whole-sequence limit; default 30 000 ms. */
   timeoutMs?: number;
@@ -39,10 +45,7 @@ export interface ShutdownModules {
   /** Ends the process; default `process.exit`. Tests pass a fake. */
   exit?: (code: number) => void;
   /** Where signal handlers go; default `process`. Tests pass an EventEmitter. */
-  signalSource?: {
-    on(event: NodeJS.Signals, fn: (signal: NodeJS.Signals) => void): unknown;
-    off(event: NodeJS.Signals, fn: (signal: NodeJS.Signals) => void): unknown;
-  };
+  signalSource?: SignalSource;
 }
 
 export interface Shutdown {

@@ -7,7 +7,7 @@
  * returned, and a relay that fails, times out or lies is skipped for the next URL.
  * @module
  */
-import { beaconRandomness, BEACON_SIGNATURE_BYTES, verifyBeaconRound } from "../chain/beacon/index.ts";
+import { BEACON_SIGNATURE_BYTES, beaconRandomness, verifyBeaconRound } from "../chain/beacon/index.ts";
 import { bytesToHex, equalBytes, hexToBytes } from "../chain/bytes.ts";
 import { RollupError } from "../chain/errors.ts";
 import { type BeaconConfig, QUICKNET } from "../chain/params.ts";
@@ -69,10 +69,12 @@ export interface RelayFailure {
 }
 
 export function createDrandRelayClient(opts: DrandRelayOpts): DrandRelayClient {
-  if (opts.urls.length === 0) throw new RangeError("createDrandRelayClient: at least one relay URL is required");
+  if (opts.urls.length === 0)
+    throw new RangeError("createDrandRelayClient: at least one relay URL is required");
   const fetchFn = opts.fetch ?? globalThis.fetch;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS;
-  const chainHash = opts.chainHash ?? (equalBytes(opts.config.publicKey, QUICKNET.publicKey) ? QUICKNET_CHAIN_HASH : "");
+  const chainHash =
+    opts.chainHash ?? (equalBytes(opts.config.publicKey, QUICKNET.publicKey) ? QUICKNET_CHAIN_HASH : "");
   const bases = opts.urls.map((u) => {
     const base = u.replace(/\/+$/, "");
     return chainHash === "" ? base : `${base}/${chainHash}`;
@@ -141,7 +143,11 @@ class HttpStatusError extends Error {
 }
 
 /** Parses a relay's JSON answer and checks it; throws Error saying what is wrong. */
-export function parseRelayRound(config: BeaconConfig, text: string, expectedRound: bigint | undefined): RelayRound {
+export function parseRelayRound(
+  config: BeaconConfig,
+  text: string,
+  expectedRound: bigint | undefined,
+): RelayRound {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -149,7 +155,11 @@ export function parseRelayRound(config: BeaconConfig, text: string, expectedRoun
     throw new Error("answer is not JSON");
   }
   if (typeof body !== "object" || body === null) throw new Error("answer is not a JSON object");
-  const { round: rawRound, signature: rawSignature, randomness: rawRandomness } = body as Record<string, unknown>;
+  const {
+    round: rawRound,
+    signature: rawSignature,
+    randomness: rawRandomness,
+  } = body as Record<string, unknown>;
   if (typeof rawRound !== "number" || !Number.isSafeInteger(rawRound) || rawRound < 1) {
     throw new Error("answer has no valid round");
   }
@@ -171,7 +181,10 @@ export function parseRelayRound(config: BeaconConfig, text: string, expectedRoun
   const randomness = beaconRandomness(signature);
   // The relay's randomness field is redundant; a mismatch means a broken or lying relay.
   if (rawRandomness !== undefined) {
-    if (typeof rawRandomness !== "string" || bytesToHex(randomness) !== `0x${rawRandomness.toLowerCase().replace(/^0x/, "")}`) {
+    if (
+      typeof rawRandomness !== "string" ||
+      bytesToHex(randomness) !== `0x${rawRandomness.toLowerCase().replace(/^0x/, "")}`
+    ) {
       throw new Error("randomness is not sha256(signature)");
     }
   }

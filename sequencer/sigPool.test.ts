@@ -130,3 +130,38 @@ describe("pool options and lifecycle", () => {
     expect(() => createSigPool({ maxChunk: 0 })).toThrow(RangeError);
   });
 });
+
+describe("worker failures", () => {
+  const workerModule = (code: string) => new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+
+  it("a worker that cannot start makes the pool refuse work, with the cause", async () => {
+    const pool = createSigPool({ workers: 2, workerUrl: workerModule('throw new Error("boom at start");') });
+    await expect(pool.ready()).rejects.toThrow(/exited/);
+    const error = await pool.recoverBatch(BATCH).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/no worker could start/);
+    // The chain of causes reaches the worker's own exception.
+    expect(String((error?.cause as Error | undefined)?.cause)).toMatch(/boom at start/);
+    // Small batches too: a half-working pool would hide the failure until load arrives.
+    await expect(pool.recoverBatch(BATCH.slice(0, 3))).rejects.toThrow(/no worker could start/);
+    await pool.close();
+  });
+
+  it("a worker dying mid-batch rejects that batch; the pool replaces it and closes cleanly", async () => {
+    const pool = createSigPool({
+      workers: 2,
+      workerUrl: workerModule(
+        'import { parentPort } from "node:worker_threads";' +
+          'parentPort.postMessage({ type: "ready", backend: "native" });' +
+          'parentPort.on("message", () => process.exit(3));',
+      ),
+    });
+    await pool.ready();
+    await expect(pool.recoverBatch(BATCH)).rejects.toThrow(/worker exited \(code 3\)/);
+    // Replacements were started (this fixture's workers report ready, then die on work again).
+    expect(await pool.ready()).toEqual(["native", "native"]);
+    await pool.close();
+  });
+});

@@ -44,6 +44,8 @@ export interface SigPoolOpts {
   inlineBelow?: number;
   /** Default "auto". "native" fails pool creation when the addon cannot load. */
   backend?: SigPoolBackend;
+  /** Worker entry; default ./sigWorker.mjs. Tests substitute failing workers here. */
+  workerUrl?: URL;
 }
 
 /** The parts of a signed tx that recovery reads. */
@@ -102,6 +104,7 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
   const inflightPerWorker = opts.inflightPerWorker ?? 2;
   const inlineBelow = opts.inlineBelow ?? 16;
   const backend = opts.backend ?? "auto";
+  const workerUrl = opts.workerUrl ?? WORKER_URL;
   if (!Number.isInteger(workerCount) || workerCount < 1) throw new RangeError("sigPool: workers must be ≥ 1");
   if (!Number.isInteger(maxChunk) || maxChunk < 1) throw new RangeError("sigPool: maxChunk must be ≥ 1");
   if (!Number.isInteger(inflightPerWorker) || inflightPerWorker < 1) {
@@ -147,7 +150,7 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
   }
 
   function spawn(): Slot {
-    const worker = new Worker(WORKER_URL, {
+    const worker = new Worker(workerUrl, {
       workerData: { backend },
       // A plain .mjs needs no TS loader; not inheriting execArgv (tsx, vitest flags) keeps start-up lean.
       execArgv: [],
@@ -196,7 +199,10 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     worker.on("exit", (code) => {
       const at = slots.indexOf(slot);
       if (at >= 0) slots.splice(at, 1);
-      if (closing && slot.inflight.size === 0) return;
+      if (closing && slot.inflight.size === 0) {
+        markFailed(new Error("sigPool: closed before the worker started"));
+        return;
+      }
       const error = new Error(`sigPool: worker exited (code ${code})`, { cause: slot.error });
       markFailed(error);
       for (const job of slot.inflight.values()) fail(job.batch, error);

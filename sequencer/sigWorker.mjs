@@ -39,7 +39,8 @@ function loadNative() {
   try {
     return createRequire(import.meta.url)("secp256k1/bindings");
   } catch (error) {
-    if (wanted === "native") throw new Error("sigWorker: native secp256k1 addon did not load", { cause: error });
+    if (wanted === "native")
+      throw new Error("sigWorker: native secp256k1 addon did not load", { cause: error });
     return undefined;
   }
 }

@@ -60,7 +60,9 @@ describe("createLocalBeacon", () => {
     expect(bytesToHex(beacon.sign(1n))).toBe(
       "0xa118ca7e134472e37e134d4c8ee487703a66014ef3e011a78753a3aebb2e562d64e34433067cb05759191709a3891dba",
     );
-    expect(bytesToHex(beaconRandomness(beacon.sign(7n)))).not.toBe(bytesToHex(beaconRandomness(beacon.sign(8n))));
+    expect(bytesToHex(beaconRandomness(beacon.sign(7n)))).not.toBe(
+      bytesToHex(beaconRandomness(beacon.sign(8n))),
+    );
   });
 
   it("keeps its own copy of the key", () => {
@@ -76,7 +78,9 @@ describe("createLocalBeacon", () => {
     expect(() => createLocalBeacon(new Uint8Array(32), OPTS)).toThrow(/\[1, r\)/);
     expect(() => createLocalBeacon(u256ToBytes(R), OPTS)).toThrow(/\[1, r\)/);
     expect(() => createLocalBeacon(u256ToBytes(R - 1n), OPTS)).not.toThrow();
-    expect(() => createLocalBeacon(deriveBeaconSecretKey(), { ...OPTS, periodSeconds: 0n })).toThrow(RangeError);
+    expect(() => createLocalBeacon(deriveBeaconSecretKey(), { ...OPTS, periodSeconds: 0n })).toThrow(
+      RangeError,
+    );
     expect(() => beacon.sign(0n)).toThrow(RangeError);
     expect(() => beacon.sign(MAX_BEACON_ROUND + 1n)).toThrow(RangeError);
   });

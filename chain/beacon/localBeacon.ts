@@ -43,8 +43,10 @@ const R = bls12_381.fields.Fr.ORDER;
  */
 export function createLocalBeacon(secretKey: Uint8Array, opts: LocalBeaconOpts): LocalBeacon {
   assertSecretKey(secretKey);
-  if (opts.periodSeconds <= 0n) throw new RangeError(`beacon period must be positive, got ${opts.periodSeconds}`);
-  if (opts.genesisTime < 0n) throw new RangeError(`beacon genesis time must be non-negative, got ${opts.genesisTime}`);
+  if (opts.periodSeconds <= 0n)
+    throw new RangeError(`beacon period must be positive, got ${opts.periodSeconds}`);
+  if (opts.genesisTime < 0n)
+    throw new RangeError(`beacon genesis time must be non-negative, got ${opts.genesisTime}`);
   // A private copy: the caller may zero or reuse its buffer.
   const key = Uint8Array.from(secretKey);
   const config: BeaconConfig = {
@@ -57,8 +59,11 @@ export function createLocalBeacon(secretKey: Uint8Array, opts: LocalBeaconOpts):
     config,
     sign(round: bigint): Uint8Array {
       if (round < 1n || round > MAX_BEACON_ROUND) throw new RangeError(`beacon round out of range: ${round}`);
-      const signature = sigs.Signature.toBytes(sigs.sign(sigs.hash(beaconRoundMessage(round), BEACON_DST), key));
-      if (signature.length !== BEACON_SIGNATURE_BYTES) throw new Error("local beacon: unexpected signature size");
+      const signature = sigs.Signature.toBytes(
+        sigs.sign(sigs.hash(beaconRoundMessage(round), BEACON_DST), key),
+      );
+      if (signature.length !== BEACON_SIGNATURE_BYTES)
+        throw new Error("local beacon: unexpected signature size");
       return signature;
     },
   };

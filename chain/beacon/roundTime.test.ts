@@ -37,18 +37,14 @@ describe("latestRoundAt / firstRoundAfter", () => {
   it("brackets every time: time(latest) ≤ t < time(first after)", () => {
     const configs: BeaconConfig[] = [QUICKNET, { ...QUICKNET, genesisTime: 1000n, periodSeconds: 1n }];
     fc.assert(
-      fc.property(
-        fc.constantFrom(...configs),
-        fc.bigInt({ min: 0n, max: 10n ** 14n }),
-        (config, t) => {
-          const latest = latestRoundAt(config, t);
-          const next = firstRoundAfter(config, t);
-          expect(next).toBe(latest + 1n);
-          expect(roundTimeMs(config, next) > t).toBe(true);
-          if (latest >= 1n) expect(roundTimeMs(config, latest) <= t).toBe(true);
-          else expect(roundTimeMs(config, 1n) > t).toBe(true);
-        },
-      ),
+      fc.property(fc.constantFrom(...configs), fc.bigInt({ min: 0n, max: 10n ** 14n }), (config, t) => {
+        const latest = latestRoundAt(config, t);
+        const next = firstRoundAfter(config, t);
+        expect(next).toBe(latest + 1n);
+        expect(roundTimeMs(config, next) > t).toBe(true);
+        if (latest >= 1n) expect(roundTimeMs(config, latest) <= t).toBe(true);
+        else expect(roundTimeMs(config, 1n) > t).toBe(true);
+      }),
       { numRuns: 500 },
     );
   });

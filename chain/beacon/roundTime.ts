@@ -34,6 +34,7 @@ export function firstRoundAfter(config: BeaconConfig, timeMs: bigint): bigint {
 }
 
 function periodMsOf(config: BeaconConfig): bigint {
-  if (config.periodSeconds <= 0n) throw new RangeError(`beacon period must be positive, got ${config.periodSeconds}`);
+  if (config.periodSeconds <= 0n)
+    throw new RangeError(`beacon period must be positive, got ${config.periodSeconds}`);
   return config.periodSeconds * 1000n;
 }

@@ -122,7 +122,9 @@ describe("rejections", () => {
     ];
     for (const config of bad) {
       expect(verifyBeaconRound(config, v.round, v.signature)).toBe(false);
-      expect(verifyBeaconRound(config, v.round, concatBytes(Uint8Array.of(0xc0), new Uint8Array(47)))).toBe(false);
+      expect(verifyBeaconRound(config, v.round, concatBytes(Uint8Array.of(0xc0), new Uint8Array(47)))).toBe(
+        false,
+      );
     }
   });
 

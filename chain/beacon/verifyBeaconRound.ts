@@ -144,14 +144,11 @@ export function verifyBeaconRound(config: BeaconConfig, round: bigint, signature
     const hm = sigs.hash(beaconRoundMessage(round), BEACON_DST).toAffine();
     const s = sig.toAffine();
     // e(H(m), −pk) · e(sig, g2) = 1, as one Miller loop over both pairs and one final exponentiation.
-    const product = bls12_381.millerLoopBatch(
-      [
-        [key.negPublicKey, hm.x, hm.y],
-        [g2GeneratorPrecomputes(), s.x, s.y],
-      ],
-      true,
-    );
-    return Fp12.eql(product, Fp12.ONE);
+    const miller = bls12_381.millerLoopBatch([
+      [key.negPublicKey, hm.x, hm.y],
+      [g2GeneratorPrecomputes(), s.x, s.y],
+    ]);
+    return Fp12.eql(Fp12.finalExponentiate(miller), Fp12.ONE);
   } catch {
     return false;
   }

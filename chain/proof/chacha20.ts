@@ -48,7 +48,8 @@ export function nonceWords(nonce: Uint8Array): Uint32Array {
   const w = new Uint32Array(3);
   for (let i = 0; i < 3; i++) {
     w[i] =
-      (nonce[4 * i]! | (nonce[4 * i + 1]! << 8) | (nonce[4 * i + 2]! << 16) | (nonce[4 * i + 3]! << 24)) >>> 0;
+      (nonce[4 * i]! | (nonce[4 * i + 1]! << 8) | (nonce[4 * i + 2]! << 16) | (nonce[4 * i + 3]! << 24)) >>>
+      0;
   }
   return w;
 }
@@ -268,7 +269,13 @@ export function chacha20Keystream(
 }
 
 /** Copies `length` LE bytes of `words` starting at byte `fromByte` into dst[at..]. */
-function copyWordsLe(words: Uint32Array, fromByte: number, dst: Uint8Array, at: number, length: number): void {
+function copyWordsLe(
+  words: Uint32Array,
+  fromByte: number,
+  dst: Uint8Array,
+  at: number,
+  length: number,
+): void {
   if (LITTLE_ENDIAN) {
     dst.set(new Uint8Array(words.buffer, words.byteOffset + fromByte, length), at);
     return;

@@ -7,7 +7,7 @@
  */
 import { sha256Parts } from "../hash.ts";
 import { TILE_BYTES } from "./geometry.ts";
-import { type SamplePosition, openedTiles } from "./sample.ts";
+import { openedTiles, type SamplePosition } from "./sample.ts";
 import { buildMultiproof, type TileTree } from "./tileTree.ts";
 
 export interface Openings {

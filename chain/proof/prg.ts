@@ -14,7 +14,13 @@
  * i.e. B_j column-major) the first n² bytes of stream(1, j).
  * @module
  */
-import { CHACHA_BLOCK_BYTES, chacha20BlocksInto, chacha20KeystreamNative, keyWords, nonceFromWords } from "./chacha20.ts";
+import {
+  CHACHA_BLOCK_BYTES,
+  chacha20BlocksInto,
+  chacha20KeystreamNative,
+  keyWords,
+  nonceFromWords,
+} from "./chacha20.ts";
 
 /** PRG tag of the rows of A_j. */
 export const TAG_A = 0;

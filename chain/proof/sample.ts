@@ -45,7 +45,8 @@ export interface DrawSource {
  */
 export function uniformBelow(src: DrawSource, bound: bigint, widthBytes: number): bigint {
   const range = 1n << BigInt(8 * widthBytes);
-  if (bound <= 0n || bound > range) throw new RangeError(`uniformBelow: bound ${bound} outside (0, 2^${8 * widthBytes}]`);
+  if (bound <= 0n || bound > range)
+    throw new RangeError(`uniformBelow: bound ${bound} outside (0, 2^${8 * widthBytes}]`);
   const limit = range - (range % bound);
   for (;;) {
     const v = src.nextUintLe(widthBytes);

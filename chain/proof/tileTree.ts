@@ -93,8 +93,10 @@ function checkLeafIndexes(leafIndexes: readonly number[], depth: number): void {
   const leaves = 2 ** depth;
   for (let t = 0; t < leafIndexes.length; t++) {
     const i = leafIndexes[t]!;
-    if (!Number.isSafeInteger(i) || i < 0 || i >= leaves) throw new RangeError(`leaf index ${i} out of range`);
-    if (t > 0 && i <= leafIndexes[t - 1]!) throw new RangeError("leaf indexes must be ascending and distinct");
+    if (!Number.isSafeInteger(i) || i < 0 || i >= leaves)
+      throw new RangeError(`leaf index ${i} out of range`);
+    if (t > 0 && i <= leafIndexes[t - 1]!)
+      throw new RangeError("leaf indexes must be ascending and distinct");
   }
 }
 

@@ -59,7 +59,7 @@ export function verifyOpenings(ctx: RevealContext, tiles: Uint8Array, proof: Uin
 
   // Slot of each opened tile in `tiles` (both ascending), for the entry lookups.
   const slot = new Map<number, number>();
-  opened.forEach((t, i) => slot.set(t, i));
+  for (let i = 0; i < opened.length; i++) slot.set(opened[i]!, i);
   const gen = new PrgRowGenerator(seed, tier.n);
   for (let s = 0; s < positions.length; s++) {
     const p = positions[s]!;

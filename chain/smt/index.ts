@@ -12,6 +12,7 @@ export {
   smtInternalHash,
   smtLeafHash,
 } from "./smtHash.ts";
+export { SMT_CACHE_DEFAULT_BITS, SmtNodeCache } from "./smtNodeCache.ts";
 export type { SmtLeaf, SmtProof } from "./smtProof.ts";
 export { decodeSmtProof, encodeSmtProof, verifySmtProof } from "./smtProof.ts";
 export type { SmtChange, SmtOpts } from "./sparseMerkleTree.ts";

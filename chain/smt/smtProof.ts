@@ -151,7 +151,10 @@ export function decodeSmtProof(bytes: Uint8Array): SmtProof {
     }
   }
   if (flags === 1) {
-    return { siblings, leaf: { key: bytes.slice(off, off + 32), valueHash: bytes.slice(off + 32, off + 64) } };
+    return {
+      siblings,
+      leaf: { key: bytes.slice(off, off + 32), valueHash: bytes.slice(off + 32, off + 64) },
+    };
   }
   return { siblings };
 }

@@ -7,6 +7,7 @@
 import { bytesToHex } from "../bytes.ts";
 import { RollupError } from "../errors.ts";
 import { type KvStore, kvKey } from "../kv.ts";
+import { MAX_SLOTS, sha256Slots, slotOffset } from "./sha256Batch.ts";
 import {
   commonPrefixBits,
   isEmptyHash,
@@ -15,8 +16,8 @@ import {
   SMT_INTERNAL_TAG,
   SMT_LEAF_TAG,
   SMT_NODE_BYTES,
-  sha256Raw,
 } from "./smtHash.ts";
+import { SmtNodeCache } from "./smtNodeCache.ts";
 import type { SmtProof } from "./smtProof.ts";
 
 export interface SmtChange {
@@ -28,18 +29,18 @@ export interface SmtChange {
 
 export interface SmtOpts {
   /**
-   * First byte of every node's storage key: `prefix ‖ nodeHash(32) -> preimage(65)`. Default 0x01,
-   * the state tree's prefix in store/prefixes.ts (chain/ cannot import store/, so it is repeated).
+   * First byte of every node's storage key: `prefix ‖ nodeHash(32) -> preimage(65)`. Default 0x02,
+   * the state tree's (KV_PREFIX.SMT_STATE in chain/state/keys.ts, listed in store/prefixes.ts).
    */
   prefix?: number;
   /**
-   * log2 of the node cache's slot count (default 19: 524,288 slots, at most ~90 MB). 0 turns the
-   * cache off. The cache is direct-mapped: a node evicts whatever sat in its slot.
+   * Node cache. Default: a private one of SMT_CACHE_DEFAULT_BITS. Pass one shared cache when
+   * trees are re-created per block, or the cache starts cold every block.
    */
-  cacheBits?: number;
+  cache?: SmtNodeCache;
 }
 
-export const SMT_DEFAULT_PREFIX = 0x01;
+export const SMT_DEFAULT_PREFIX = 0x02;
 
 /*
  * In-memory node record, 98 bytes: the storage key and value back to back, so one allocation
@@ -53,37 +54,51 @@ const P = 33; // preimage offset
 const A = P + 1; // leaf key / left child
 const B = P + 33; // leaf valueHash / right child
 
-// Kinds returned by the recursion (through `this.kind`, to avoid allocating a tuple per node).
+// Kinds of the node a recursive call returned (through `this.kind`: no tuple per node).
 const EMPTY = 0;
 const LEAF = 1;
 const INTERNAL = 2;
 const UNKNOWN = 3;
+// Refs returned by the recursion besides pending indexes (>= 0).
+const REF_EMPTY = -1;
+const REF_KNOWN = -2;
+const EMPTY_HASH = new Uint8Array(32);
+
+// Records are carved out of shared slabs: V8 allocates typed arrays over 64 bytes off-heap, and
+// one such allocation per node (plus the GC of their backing stores) cost more than the hashing.
+// A slab lives while any of its records is referenced (KvStore, overlay, cache).
+const SLAB_RECORDS = 64;
+const SLAB_BYTES = SLAB_RECORDS * REC_BYTES;
 
 export class SparseMerkleTree {
   private readonly kv: KvStore;
   private readonly prefix: number;
   private rootHash: Uint8Array;
-  private readonly cache: (Uint8Array | undefined)[];
-  private readonly cacheMask: number;
+  private readonly cache: SmtNodeCache;
   /** Reused key buffer for reads: KvReader.get does not keep the key. */
   private readonly readKey = new Uint8Array(33);
   /** Kind of the node the last recursive call returned. */
   private kind = EMPTY;
+  private slab = new ArrayBuffer(0);
+  private slabOff = 0;
+  /** Side channel of the recursion: the hash behind REF_KNOWN. */
+  private known: Uint8Array = EMPTY_HASH;
+  /** Nodes created by the running update, not yet hashed; children as pending indexes or -1. */
+  private readonly pending: Uint8Array[] = [];
+  private readonly pendLeft: number[] = [];
+  private readonly pendRight: number[] = [];
+  /** 0 for a leaf, else 1 + the highest pending child (-1 when none). */
+  private readonly pendHeight: number[] = [];
 
   constructor(kv: KvStore, root?: Uint8Array, opts?: SmtOpts) {
     const prefix = opts?.prefix ?? SMT_DEFAULT_PREFIX;
     if (!Number.isInteger(prefix) || prefix < 0 || prefix > 255) {
       throw new RollupError("SMT_INVALID_ARGUMENT", `smt: prefix must be a byte, got ${prefix}`);
     }
-    const cacheBits = opts?.cacheBits ?? 19;
-    if (!Number.isInteger(cacheBits) || cacheBits < 0 || cacheBits > 24) {
-      throw new RollupError("SMT_INVALID_ARGUMENT", `smt: cacheBits must be 0..24, got ${cacheBits}`);
-    }
     this.kv = kv;
     this.prefix = prefix;
     this.readKey[0] = prefix;
-    this.cache = cacheBits === 0 ? [] : new Array<Uint8Array | undefined>(1 << cacheBits);
-    this.cacheMask = cacheBits === 0 ? -1 : (1 << cacheBits) - 1;
+    this.cache = opts?.cache ?? new SmtNodeCache();
     this.rootHash = root === undefined ? SMT_EMPTY_ROOT.slice() : checkHash(root, "root").slice();
   }
 
@@ -124,8 +139,19 @@ export class SparseMerkleTree {
       keys[i] = c.key;
       vals[i] = c.valueHash;
     }
-    const next = this.updateNode(this.rootHash, 0, keys, vals, 0, keys.length);
-    this.rootHash = next.slice();
+    let next: Uint8Array;
+    try {
+      const ref = this.updateNode(this.rootHash, 0, keys, vals, 0, keys.length);
+      next =
+        ref >= 0 ? this.hashPending(ref) : ref === REF_EMPTY ? SMT_EMPTY_ROOT.slice() : this.known.slice();
+    } finally {
+      this.pending.length = 0;
+      this.pendLeft.length = 0;
+      this.pendRight.length = 0;
+      this.pendHeight.length = 0;
+      this.known = EMPTY_HASH;
+    }
+    this.rootHash = next;
     return next.slice();
   }
 
@@ -166,9 +192,11 @@ export class SparseMerkleTree {
     }
   }
 
-  // --- update recursion -------------------------------------------------------------------------
+  // --- update: phase 1, the new tree's shape ---------------------------------------------------
   // keys[lo..hi) are sorted, distinct, and share their first `d` bits (the path to node `h`).
-  // Every function returns the new subtree's hash and leaves its kind in `this.kind`.
+  // Each function returns a ref: a pending (new, not yet hashed) node's index, REF_EMPTY, or
+  // REF_KNOWN with the hash of an existing node in `this.known`; and its kind in `this.kind`.
+  // Hashing waits for phase 2, so that nodes can be hashed many at a time.
 
   private updateNode(
     h: Uint8Array,
@@ -177,24 +205,36 @@ export class SparseMerkleTree {
     vals: (Uint8Array | null)[],
     lo: number,
     hi: number,
-  ): Uint8Array {
+  ): number {
     if (isEmptyHash(h)) return this.build(d, keys, vals, lo, hi);
     const rec = this.load(h);
     if (rec[P] === SMT_LEAF_TAG) return this.updateLeaf(h, rec, d, keys, vals, lo, hi);
     const m = splitAt(keys, d, lo, hi);
-    let left = rec.subarray(A, A + 32);
-    let right = rec.subarray(B, B + 32);
-    let lk = UNKNOWN;
-    let rk = UNKNOWN;
+    let lRef: number;
+    let lKnown: Uint8Array;
+    let lk: number;
     if (m > lo) {
-      left = this.updateNode(left, d + 1, keys, vals, lo, m);
+      lRef = this.updateNode(rec.subarray(A, A + 32), d + 1, keys, vals, lo, m);
+      lKnown = this.known;
       lk = this.kind;
+    } else {
+      lKnown = rec.subarray(A, A + 32);
+      lRef = isEmptyHash(lKnown) ? REF_EMPTY : REF_KNOWN;
+      lk = lRef === REF_EMPTY ? EMPTY : UNKNOWN;
     }
+    let rRef: number;
+    let rKnown: Uint8Array;
+    let rk: number;
     if (hi > m) {
-      right = this.updateNode(right, d + 1, keys, vals, m, hi);
+      rRef = this.updateNode(rec.subarray(B, B + 32), d + 1, keys, vals, m, hi);
+      rKnown = this.known;
       rk = this.kind;
+    } else {
+      rKnown = rec.subarray(B, B + 32);
+      rRef = isEmptyHash(rKnown) ? REF_EMPTY : REF_KNOWN;
+      rk = rRef === REF_EMPTY ? EMPTY : UNKNOWN;
     }
-    return this.join(left, lk, right, rk);
+    return this.join(lRef, lKnown, lk, rRef, rKnown, rk);
   }
 
   /** Changes landing on an existing leaf: the subtree becomes (changes ∪ that leaf). */
@@ -206,35 +246,39 @@ export class SparseMerkleTree {
     vals: (Uint8Array | null)[],
     lo: number,
     hi: number,
-  ): Uint8Array {
+  ): number {
     if (hi - lo === 1) {
       // The common case in a block: one change below this leaf.
       const key = keys[lo]!;
       const val = vals[lo]!;
       if (sameKey(rec, key)) {
-        if (val === null) {
-          this.kind = EMPTY;
-          return SMT_EMPTY_ROOT;
-        }
+        if (val === null) return this.empty();
         this.kind = LEAF;
-        return sameValue(rec, val) ? h : this.newLeaf(key, val);
+        return sameValue(rec, val) ? this.knownRef(h) : this.newLeaf(key, val);
       }
-      this.kind = LEAF;
-      if (val === null) return h;
+      if (val === null) {
+        this.kind = LEAF;
+        return this.knownRef(h);
+      }
       // An insert next to a lone leaf: the two leaves split at their first differing bit `p`,
       // under a chain of one-child internal nodes from depth p-1 up to d.
-      const leafKey = rec.subarray(A, A + 32);
       const fresh = this.newLeaf(key, val);
-      const p = commonPrefixBits(leafKey, key);
-      let node = keyBit(key, p) === 0 ? this.newInternal(fresh, h) : this.newInternal(h, fresh);
+      const p = commonPrefixBits(rec.subarray(A, A + 32), key);
+      let node =
+        keyBit(key, p) === 0
+          ? this.newInternal(fresh, EMPTY_HASH, REF_KNOWN, h)
+          : this.newInternal(REF_KNOWN, h, fresh, EMPTY_HASH);
       for (let i = p - 1; i >= d; i--) {
-        node = keyBit(key, i) === 0 ? this.newInternal(node, SMT_EMPTY_ROOT) : this.newInternal(SMT_EMPTY_ROOT, node);
+        node =
+          keyBit(key, i) === 0
+            ? this.newInternal(node, EMPTY_HASH, REF_EMPTY, EMPTY_HASH)
+            : this.newInternal(REF_EMPTY, EMPTY_HASH, node, EMPTY_HASH);
       }
       this.kind = INTERNAL;
       return node;
     }
     // General case: merge the leaf into the sorted slice (unless a change overrides it) and
-    // rebuild the subtree. Costs one extra hash for the old leaf; rare in practice.
+    // rebuild the subtree. Re-creates the old leaf's node (one extra hash); rare in practice.
     const leafKey = rec.subarray(A, A + 32);
     const mk: Uint8Array[] = [];
     const mv: (Uint8Array | null)[] = [];
@@ -262,77 +306,150 @@ export class SparseMerkleTree {
   }
 
   /** A subtree from scratch out of the non-null entries of keys[lo..hi). */
-  private build(d: number, keys: Uint8Array[], vals: (Uint8Array | null)[], lo: number, hi: number): Uint8Array {
+  private build(d: number, keys: Uint8Array[], vals: (Uint8Array | null)[], lo: number, hi: number): number {
     if (hi - lo <= 1) {
       const v = hi === lo ? null : vals[lo]!;
-      if (v === null) {
-        this.kind = EMPTY;
-        return SMT_EMPTY_ROOT;
-      }
+      if (v === null) return this.empty();
       this.kind = LEAF;
       return this.newLeaf(keys[lo]!, v);
     }
     const m = splitAt(keys, d, lo, hi);
-    const left = this.build(d + 1, keys, vals, lo, m);
+    const lRef = this.build(d + 1, keys, vals, lo, m);
     const lk = this.kind;
-    const right = this.build(d + 1, keys, vals, m, hi);
-    return this.join(left, lk, right, this.kind);
+    const rRef = this.build(d + 1, keys, vals, m, hi);
+    return this.join(lRef, EMPTY_HASH, lk, rRef, EMPTY_HASH, this.kind);
   }
 
   /** The node over two children, applying the compact rule (a lone leaf moves up). */
-  private join(left: Uint8Array, lk: number, right: Uint8Array, rk: number): Uint8Array {
-    const lEmpty = lk === EMPTY || (lk === UNKNOWN && isEmptyHash(left));
-    const rEmpty = rk === EMPTY || (rk === UNKNOWN && isEmptyHash(right));
-    if (lEmpty) {
-      if (rEmpty) {
-        this.kind = EMPTY;
-        return SMT_EMPTY_ROOT;
-      }
-      if (rk === LEAF || (rk === UNKNOWN && this.load(right)[P] === SMT_LEAF_TAG)) {
+  private join(
+    lRef: number,
+    lKnown: Uint8Array,
+    lk: number,
+    rRef: number,
+    rKnown: Uint8Array,
+    rk: number,
+  ): number {
+    if (lRef === REF_EMPTY) {
+      if (rRef === REF_EMPTY) return this.empty();
+      if (rk === LEAF || (rk === UNKNOWN && this.load(rKnown)[P] === SMT_LEAF_TAG)) {
         this.kind = LEAF;
-        return right;
+        this.known = rKnown;
+        return rRef;
       }
-    } else if (rEmpty && (lk === LEAF || (lk === UNKNOWN && this.load(left)[P] === SMT_LEAF_TAG))) {
+    } else if (
+      rRef === REF_EMPTY &&
+      (lk === LEAF || (lk === UNKNOWN && this.load(lKnown)[P] === SMT_LEAF_TAG))
+    ) {
       this.kind = LEAF;
-      return left;
+      this.known = lKnown;
+      return lRef;
     }
     this.kind = INTERNAL;
-    return this.newInternal(left, right);
+    return this.newInternal(lRef, lKnown, rRef, rKnown);
   }
 
-  private newInternal(left: Uint8Array, right: Uint8Array): Uint8Array {
-    const rec = new Uint8Array(REC_BYTES);
-    rec[P] = SMT_INTERNAL_TAG;
-    rec.set(left, A);
-    rec.set(right, B);
-    return this.store(rec);
+  private empty(): number {
+    this.kind = EMPTY;
+    return REF_EMPTY;
   }
 
-  private newLeaf(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
-    const rec = new Uint8Array(REC_BYTES);
+  private knownRef(h: Uint8Array): number {
+    this.known = h;
+    return REF_KNOWN;
+  }
+
+  private newLeaf(key: Uint8Array, valueHash: Uint8Array): number {
+    const rec = this.alloc();
     rec[P] = SMT_LEAF_TAG;
     rec.set(key, A);
     rec.set(valueHash, B);
-    return this.store(rec);
+    this.pending.push(rec);
+    this.pendLeft.push(-1);
+    this.pendRight.push(-1);
+    this.pendHeight.push(0);
+    return this.pending.length - 1;
   }
 
-  /** Hashes a record's preimage, writes the node, caches it; returns a view of its hash. */
-  private store(rec: Uint8Array): Uint8Array {
-    rec[0] = this.prefix;
-    rec.set(sha256Raw(rec.subarray(P)), 1);
-    this.kv.put(rec.subarray(0, P), rec.subarray(P));
-    const hash = rec.subarray(1, P);
-    if (this.cacheMask >= 0) this.cache[slotOf(hash) & this.cacheMask] = rec;
-    return hash;
+  /** A new internal node; a pending child's hash is filled in phase 2, a known one now. */
+  private newInternal(lRef: number, lKnown: Uint8Array, rRef: number, rKnown: Uint8Array): number {
+    const rec = this.alloc();
+    rec[P] = SMT_INTERNAL_TAG;
+    // Slab memory starts zeroed, so an empty child needs no write.
+    if (lRef === REF_KNOWN) rec.set(lKnown, A);
+    if (rRef === REF_KNOWN) rec.set(rKnown, B);
+    const lh = lRef >= 0 ? this.pendHeight[lRef]! : -1;
+    const rh = rRef >= 0 ? this.pendHeight[rRef]! : -1;
+    this.pending.push(rec);
+    this.pendLeft.push(lRef >= 0 ? lRef : -1);
+    this.pendRight.push(rRef >= 0 ? rRef : -1);
+    this.pendHeight.push(Math.max(lh, rh) + 1);
+    return this.pending.length - 1;
+  }
+
+  // --- update: phase 2, hashing and writing ---------------------------------------------------
+
+  /**
+   * Hashes the pending nodes in order of height (a node's pending children are all lower), many
+   * per kernel call, then writes and caches them. Returns the hash of pending node `rootRef`.
+   */
+  private hashPending(rootRef: number): Uint8Array {
+    const n = this.pending.length;
+    // Counting sort of the pending nodes by height.
+    let maxH = 0;
+    for (let i = 0; i < n; i++) if (this.pendHeight[i]! > maxH) maxH = this.pendHeight[i]!;
+    const start = new Int32Array(maxH + 2);
+    for (let i = 0; i < n; i++) start[this.pendHeight[i]! + 1]!++;
+    for (let h = 1; h <= maxH + 1; h++) start[h]! += start[h - 1]!;
+    const order = new Int32Array(n);
+    const fill = start.slice(0, maxH + 1);
+    for (let i = 0; i < n; i++) order[fill[this.pendHeight[i]!]!++] = i;
+
+    const k = sha256Slots;
+    const mem = k.mem;
+    for (let h = 0; h <= maxH; h++) {
+      const end = start[h + 1]!;
+      for (let from = start[h]!; from < end; from += MAX_SLOTS) {
+        const count = Math.min(MAX_SLOTS, end - from);
+        for (let j = 0; j < count; j++) {
+          const id = order[from + j]!;
+          const rec = this.pending[id]!;
+          const l = this.pendLeft[id]!;
+          const r = this.pendRight[id]!;
+          if (l >= 0) rec.set(this.pending[l]!.subarray(1, P), A);
+          if (r >= 0) rec.set(this.pending[r]!.subarray(1, P), B);
+          mem.set(rec.subarray(P), slotOffset(j));
+        }
+        k.hash(count);
+        for (let j = 0; j < count; j++) {
+          const rec = this.pending[order[from + j]!]!;
+          const off = slotOffset(j);
+          for (let b = 0; b < 32; b++) rec[1 + b] = mem[off + b]!;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const rec = this.pending[i]!;
+      rec[0] = this.prefix;
+      this.kv.put(rec.subarray(0, P), rec.subarray(P));
+      this.cache.set(rec);
+    }
+    return this.pending[rootRef]!.slice(1, P);
+  }
+
+  private alloc(): Uint8Array {
+    if (this.slabOff === this.slab.byteLength) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.slabOff = 0;
+    }
+    const rec = new Uint8Array(this.slab, this.slabOff, REC_BYTES);
+    this.slabOff += REC_BYTES;
+    return rec;
   }
 
   /** The record of a non-empty node: from the cache, else from the KvStore (then cached). */
   private load(h: Uint8Array): Uint8Array {
-    const slot = slotOf(h) & this.cacheMask;
-    if (this.cacheMask >= 0) {
-      const hit = this.cache[slot];
-      if (hit !== undefined && sameHash(hit, h)) return hit;
-    }
+    const hit = this.cache.get(h);
+    if (hit !== undefined) return hit;
     this.readKey.set(h, 1);
     const value = this.kv.get(this.readKey);
     if (value === undefined) {
@@ -346,11 +463,11 @@ export class SparseMerkleTree {
         length: value.length,
       });
     }
-    const rec = new Uint8Array(REC_BYTES);
+    const rec = this.alloc();
     rec[0] = this.prefix;
     rec.set(h, 1);
     rec.set(value, P);
-    if (this.cacheMask >= 0) this.cache[slot] = rec;
+    this.cache.set(rec);
     return rec;
   }
 }
@@ -360,11 +477,6 @@ function checkHash(b: Uint8Array, what: string): Uint8Array {
     throw new RollupError("SMT_INVALID_ARGUMENT", `smt: ${what} must be 32 bytes`, { what });
   }
   return b;
-}
-
-/** Cache slot from the hash's first 4 bytes (hashes are uniform, so no further mixing). */
-function slotOf(h: Uint8Array): number {
-  return (h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!;
 }
 
 /**
@@ -380,11 +492,6 @@ function splitAt(keys: Uint8Array[], d: number, lo: number, hi: number): number 
     else lo = mid + 1;
   }
   return lo;
-}
-
-function sameHash(rec: Uint8Array, h: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (rec[1 + i] !== h[i]) return false;
-  return true;
 }
 
 function sameKey(rec: Uint8Array, key: Uint8Array): boolean {

@@ -75,7 +75,10 @@ export function recoverPublicKey(
     }
   }
   try {
-    return secp256k1.Signature.fromBytes(rs, "compact").addRecoveryBit(v).recoverPublicKey(digest).toBytes(false);
+    return secp256k1.Signature.fromBytes(rs, "compact")
+      .addRecoveryBit(v)
+      .recoverPublicKey(digest)
+      .toBytes(false);
   } catch {
     return null;
   }

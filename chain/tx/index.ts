@@ -13,5 +13,5 @@ export {
 } from "./backend.ts";
 export { recoverAddress, recoverSender } from "./recoverSender.ts";
 export { SECP256K1_HALF_N, SECP256K1_N, SIGNATURE_LENGTH, signatureDefect } from "./signature.ts";
-export { signBodyBytes, signTx } from "./signTx.ts";
 export { signingHash, TX_SIGNING_DOMAIN } from "./signingHash.ts";
+export { signBodyBytes, signTx } from "./signTx.ts";

@@ -115,13 +115,17 @@ describe("native and noble agree", () => {
   );
   it("on genuine signatures over random digests", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 1n, max: N - 1n }), (digest, k) => {
-        const bodySig = signBodyBytes(digest, u256(k));
-        const hash = signingHash(digest);
-        const a = recoverAddress(hash, bodySig, "native");
-        const b = recoverAddress(hash, bodySig, "noble");
-        expect(a.ok && b.ok && equalBytes(a.value, b.value)).toBe(true);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.bigInt({ min: 1n, max: N - 1n }),
+        (digest, k) => {
+          const bodySig = signBodyBytes(digest, u256(k));
+          const hash = signingHash(digest);
+          const a = recoverAddress(hash, bodySig, "native");
+          const b = recoverAddress(hash, bodySig, "noble");
+          expect(a.ok && b.ok && equalBytes(a.value, b.value)).toBe(true);
+        },
+      ),
       { numRuns: 30 },
     );
   });

@@ -1,11 +1,15 @@
 import fc from "fast-check";
-import { bytesToHex as viemBytesToHex, keccak256 as viemKeccak256, recoverAddress as viemRecoverAddress } from "viem";
+import {
+  bytesToHex as viemBytesToHex,
+  keccak256 as viemKeccak256,
+  recoverAddress as viemRecoverAddress,
+} from "viem";
 import { privateKeyToAddress, sign as viemSign } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { bytesToHex, concatBytes, equalBytes, hexToBytes } from "../bytes.ts";
 import { keccak256 } from "../hash.ts";
 import type { Action, TxBody } from "../types.ts";
-import { decodeSignedTx } from "../wire/index.ts";
+import { decodeSignedTx, encodeTxBody } from "../wire/index.ts";
 import {
   addressFromPrivateKey,
   addressFromPublicKey,
@@ -71,12 +75,19 @@ describe("signBodyBytes", () => {
     const bodyBytes = hexToBytes("0x0801100a1a020800");
     const sig = signBodyBytes(bodyBytes, KEY1);
     expect(sig.length).toBe(65);
-    const ref = await viemSign({ hash: viemBytesToHex(signingHash(bodyBytes)), privateKey: bytesToHex(KEY1), to: "object" });
+    const ref = await viemSign({
+      hash: viemBytesToHex(signingHash(bodyBytes)),
+      privateKey: bytesToHex(KEY1),
+      to: "object",
+    });
     expect(bytesToHex(sig.subarray(0, 32))).toBe(ref.r);
     expect(bytesToHex(sig.subarray(32, 64))).toBe(ref.s);
     expect(sig[64]).toBe(ref.yParity);
     // viem recovers the same signer from our bytes (it reads v = 0/1 as yParity).
-    const viaViem = await viemRecoverAddress({ hash: viemBytesToHex(signingHash(bodyBytes)), signature: bytesToHex(sig) });
+    const viaViem = await viemRecoverAddress({
+      hash: viemBytesToHex(signingHash(bodyBytes)),
+      signature: bytesToHex(sig),
+    });
     expect(viaViem.toLowerCase()).toBe(privateKeyToAddress(bytesToHex(KEY1)).toLowerCase());
   });
 
@@ -103,7 +114,7 @@ describe("addresses", () => {
     expect(bytesToHex(addressFromPublicKey(secp256k1.getPublicKey(KEY1, false)))).toBe(expected);
     expect(() => addressFromPublicKey(new Uint8Array(64))).toThrow(RangeError);
     const offCurve = secp256k1.getPublicKey(KEY1, false);
-    offCurve[64] ^= 1;
+    offCurve[64]! ^= 1;
     expect(() => addressFromPublicKey(offCurve)).toThrow();
   });
 });
@@ -131,15 +142,21 @@ describe("signTx / recoverSender round trip", () => {
 
   it("a flipped body byte recovers another address (so the sender check fails)", () => {
     fc.assert(
-      fc.property(privateKeyArb, bodyArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (sk, body, at, mask) => {
-        const tx = signTx(body, sk);
-        const bodyBytes = tx.bodyBytes.slice();
-        const i = at % bodyBytes.length;
-        bodyBytes[i]! ^= mask;
-        const r = recoverSender({ bodyBytes, signature: tx.signature });
-        // Either nothing recovers, or some unrelated key does: never the signer.
-        if (r.ok) expect(equalBytes(r.value, addressFromPrivateKey(sk))).toBe(false);
-      }),
+      fc.property(
+        privateKeyArb,
+        bodyArb,
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (sk, body, at, mask) => {
+          const tx = signTx(body, sk);
+          const bodyBytes = tx.bodyBytes.slice();
+          const i = at % bodyBytes.length;
+          bodyBytes[i]! ^= mask;
+          const r = recoverSender({ bodyBytes, signature: tx.signature });
+          // Either nothing recovers, or some unrelated key does: never the signer.
+          if (r.ok) expect(equalBytes(r.value, addressFromPrivateKey(sk))).toBe(false);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -150,5 +167,34 @@ describe("signTx / recoverSender round trip", () => {
     const other = signTx({ ...body, chainId: 902n }, KEY1);
     const r = recoverSender({ bodyBytes: other.bodyBytes, signature: tx.signature });
     expect(r.ok && equalBytes(r.value, addressFromPrivateKey(KEY1))).toBe(false);
+  });
+});
+
+// The vector printed in PROTOCOL_SECTION.md. The key is the widely published web3.js example key,
+// whose address 0x2c7536E3605D9C16a7a3D7b1898e529396a65c23 is known independently of this code.
+describe("protocol test vector", () => {
+  const V = {
+    body: {
+      chainId: 901n,
+      nonce: 7n,
+      action: { kind: "transfer", to: hexToBytes(`0x${"11".repeat(20)}`), amount: 10n ** 18n },
+    } as TxBody,
+    bodyBytes: "0x08850710073a200a14111111111111111111111111111111111111111112080de0b6b3a7640000",
+    signingHash: "0x805fc2e76e46aa21866155bd30ac2e96ae69ba4334f4b32c6c91dbbb021de443",
+    signature:
+      "0xb860c181366ddc659108e3b8c49c9d5d83ea9c4e15228cc43ecb5cbad7db0fc70476a730ffd6a8bcc4d575905da5d7051f10bd2c2deef1d5aa89d062646dec9801",
+    sender: "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23",
+  };
+
+  it("signing hash, signature and sender", () => {
+    const bodyBytes = hexToBytes(V.bodyBytes);
+    expect(bytesToHex(signingHash(bodyBytes))).toBe(V.signingHash);
+    expect(bytesToHex(signBodyBytes(bodyBytes, KEY1))).toBe(V.signature);
+    const r = recoverSender({ bodyBytes, signature: hexToBytes(V.signature) });
+    expect(r.ok && bytesToHex(r.value)).toBe(V.sender);
+  });
+
+  it("the body bytes are chain/wire's encoding of the body (a wire change must update the doc)", () => {
+    expect(bytesToHex(encodeTxBody(V.body))).toBe(V.bodyBytes);
   });
 });

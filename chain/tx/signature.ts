@@ -17,7 +17,9 @@ export const SIGNATURE_LENGTH = 65;
 /** secp256k1 group order n, 32 bytes big-endian. */
 export const SECP256K1_N = hexToBytes("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
 /** ⌊n/2⌋, the largest s accepted. */
-export const SECP256K1_HALF_N = hexToBytes("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
+export const SECP256K1_HALF_N = hexToBytes(
+  "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0",
+);
 
 // Byte comparisons instead of bigint parsing: this runs once per tx on the sequencer's main
 // thread, and a 32-byte compare is a few ns where BigInt(hex) allocates.

@@ -88,9 +88,12 @@ export function encodesTo(type: PbType, msg: object, bytes: Uint8Array): boolean
  * A plain Uint8Array over the same memory: Node Buffers would make every decoded bytes field a
  * Buffer (whose `slice` does not copy, unlike Uint8Array's).
  */
-export function toPlainBytes(bytes: Uint8Array): Uint8Array {
-  if (!(bytes instanceof Uint8Array)) throw new DecodeError("expected a Uint8Array", { got: typeof bytes });
-  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function toPlainBytes(bytes: Uint8Array, name: string): Uint8Array {
+  if (!(bytes instanceof Uint8Array))
+    throw new DecodeError(`${name}: expected a Uint8Array, got ${typeof bytes}`, { type: name });
+  return bytes.constructor === Uint8Array
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Runs the generated decoder; protobufjs throws plain Error/RangeError on garbage. */
@@ -98,7 +101,11 @@ export function decodePb<M>(type: PbType, name: string, bytes: Uint8Array): M {
   try {
     return type.decode(bytes) as unknown as M;
   } catch (e) {
-    throw new DecodeError(`${name}: malformed protobuf (${(e as Error).message})`, { type: name }, { cause: e });
+    throw new DecodeError(
+      `${name}: malformed protobuf (${(e as Error).message})`,
+      { type: name },
+      { cause: e },
+    );
   }
 }
 
@@ -116,10 +123,13 @@ export function decodeCanonical<M, T>(
   toPb: (value: T) => object,
 ): T {
   try {
-    const bytes = toPlainBytes(input);
+    const bytes = toPlainBytes(input, name);
     const value = fromPb(decodePb<M>(type, name, bytes));
     if (!encodesTo(type, toPb(value), bytes)) {
-      throw new DecodeError(`${name}: non-canonical encoding`, { type: name, bytes: bytesToHex(bytes.subarray(0, 64)) });
+      throw new DecodeError(`${name}: non-canonical encoding`, {
+        type: name,
+        bytes: bytesToHex(bytes.subarray(0, 64)),
+      });
     }
     return value;
   } catch (e) {
@@ -158,9 +168,11 @@ export function u64ToPb(value: bigint, field: string): PbLong | undefined {
 
 /** uint64 value of an `optional` field: zero is written too. */
 export function u64ToPbPresent(value: bigint, field: string): PbLong {
-  if (typeof value !== "bigint") throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
+  if (typeof value !== "bigint")
+    throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
   if (value >= 0n && value <= SAFE_MAX) return Number(value);
-  if (value < 0n || value >= U64_LIMIT) throw new EncodeError(`${field}: u64 out of range: ${value}`, { field });
+  if (value < 0n || value >= U64_LIMIT)
+    throw new EncodeError(`${field}: u64 out of range: ${value}`, { field });
   return { low: Number(value & 0xffffffffn) | 0, high: Number(value >> 32n) | 0, unsigned: true };
 }
 
@@ -176,9 +188,11 @@ export function u64FromPb(v: PbLong): bigint {
 /** sint64 (zigzag) field value, or undefined for zero. */
 export function s64ToPb(value: bigint, field: string): PbLong | undefined {
   if (value === 0n) return undefined;
-  if (typeof value !== "bigint") throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
+  if (typeof value !== "bigint")
+    throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
   if (value >= SAFE_MIN && value <= SAFE_MAX) return Number(value);
-  if (value < S64_MIN || value >= S64_LIMIT) throw new EncodeError(`${field}: s64 out of range: ${value}`, { field });
+  if (value < S64_MIN || value >= S64_LIMIT)
+    throw new EncodeError(`${field}: s64 out of range: ${value}`, { field });
   const bits = BigInt.asUintN(64, value);
   return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0, unsigned: false };
 }
@@ -209,7 +223,8 @@ for (let i = 0; i < 16; i++) HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
 
 /** Minimal big-endian bytes of an unsigned bigint; zero is the empty array. */
 export function amountToBytes(value: bigint, field: string): Uint8Array {
-  if (typeof value !== "bigint") throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
+  if (typeof value !== "bigint")
+    throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
   if (value <= 0n) {
     if (value === 0n) return EMPTY_BYTES;
     throw new EncodeError(`${field}: negative amount: ${value}`, { field });
@@ -221,7 +236,8 @@ export function amountToBytes(value: bigint, field: string): Uint8Array {
   let j = 0;
   let i = 0;
   if (odd) out[j++] = HEX_VALUE[hex.charCodeAt(i++)]!;
-  for (; i < hex.length; i += 2) out[j++] = (HEX_VALUE[hex.charCodeAt(i)]! << 4) | HEX_VALUE[hex.charCodeAt(i + 1)]!;
+  for (; i < hex.length; i += 2)
+    out[j++] = (HEX_VALUE[hex.charCodeAt(i)]! << 4) | HEX_VALUE[hex.charCodeAt(i + 1)]!;
   return out;
 }
 
@@ -254,7 +270,11 @@ export function amountFromPb(b: PbBytes, field: string): bigint {
 /** Decoded required fixed-size bytes (a view into the input). */
 export function fixedFromPb(b: PbBytes, size: number, field: string): Uint8Array {
   if (b.length !== size) {
-    throw new DecodeError(`${field}: expected ${size} bytes, got ${b.length}`, { field, size, got: b.length });
+    throw new DecodeError(`${field}: expected ${size} bytes, got ${b.length}`, {
+      field,
+      size,
+      got: b.length,
+    });
   }
   return b as Uint8Array;
 }
@@ -284,7 +304,8 @@ export function optFixedToPb(b: Uint8Array | undefined, size: number, field: str
 
 /** Variable-length bytes: undefined when empty (proto3 omits it). */
 export function varBytesToPb(b: Uint8Array, field: string): Uint8Array | undefined {
-  if (!(b instanceof Uint8Array)) throw new EncodeError(`${field}: expected bytes, got ${typeof b}`, { field });
+  if (!(b instanceof Uint8Array))
+    throw new EncodeError(`${field}: expected bytes, got ${typeof b}`, { field });
   return b.length === 0 ? undefined : b;
 }
 

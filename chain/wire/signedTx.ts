@@ -19,8 +19,8 @@ import {
   HASH_BYTES,
   type PbBytes,
   type PbLong,
-  toPlainBytes,
   TX_SIGNATURE_BYTES,
+  toPlainBytes,
   u32ToPb,
   u64FromPb,
   u64ToPb,
@@ -118,7 +118,11 @@ function actionFromPb(m: PbTxBody): Action {
       return { kind: "challenge", tier: m.challenge!.tier };
     case "commit": {
       const c = m.commit!;
-      return { kind: "commit", challengeId: u64FromPb(c.challengeId), root: fixedFromPb(c.root, HASH_BYTES, "Commit.root") };
+      return {
+        kind: "commit",
+        challengeId: u64FromPb(c.challengeId),
+        root: fixedFromPb(c.root, HASH_BYTES, "Commit.root"),
+      };
     }
     case "reveal": {
       const r = m.reveal!;
@@ -200,7 +204,13 @@ function txFromPb(m: PbTx): TxParts {
  * `hash` = keccak256(raw). Does not check the signature (chain/tx does).
  */
 export function decodeSignedTx(raw: Uint8Array): SignedTx {
-  const bytes = toPlainBytes(raw);
+  const bytes = toPlainBytes(raw, "Tx");
   const parts = decodeCanonical(PB.Tx, "Tx", bytes, txFromPb, txToPb);
-  return { body: parts.body, bodyBytes: parts.bodyBytes, signature: parts.signature, raw: bytes, hash: keccak256(bytes) };
+  return {
+    body: parts.body,
+    bodyBytes: parts.bodyBytes,
+    signature: parts.signature,
+    raw: bytes,
+    hash: keccak256(bytes),
+  };
 }

@@ -9,8 +9,8 @@ import type { Hash32, SystemTx } from "../types.ts";
 import {
   ADDRESS_BYTES,
   amountFromPb,
-  BEACON_SIGNATURE_BYTES,
   amountToPb,
+  BEACON_SIGNATURE_BYTES,
   decodeCanonical,
   EncodeError,
   encodeMessage,
@@ -84,7 +84,11 @@ export function systemTxFromPb(m: PbSystemTx): SystemTx {
     }
     case "revoke": {
       const r = m.revoke!;
-      return { kind: "revoke", challengeId: u64FromPb(r.challengeId), l1BlockNumber: u64FromPb(r.l1BlockNumber) };
+      return {
+        kind: "revoke",
+        challengeId: u64FromPb(r.challengeId),
+        l1BlockNumber: u64FromPb(r.l1BlockNumber),
+      };
     }
     default:
       throw new DecodeError("SystemTx: no kind set", { type: "SystemTx" });

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
@@ -34,7 +35,16 @@ describe("flops beacon verify (child process)", () => {
   const rLate = quicknetVector(30662982);
 
   it("prints the randomness and exits 0 for a real quicknet round (--chain quicknet)", async () => {
-    const run = await flops("beacon", "verify", "--chain", "quicknet", "--round", "3", "--signature", hex(r3.signature));
+    const run = await flops(
+      "beacon",
+      "verify",
+      "--chain",
+      "quicknet",
+      "--round",
+      "3",
+      "--signature",
+      hex(r3.signature),
+    );
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(run.stdout).toBe(`${bytesToHex(r3.randomness)}\n`);
   });
@@ -55,7 +65,16 @@ describe("flops beacon verify (child process)", () => {
   });
 
   it("exits 1 and says why when the signature is for another round", async () => {
-    const run = await flops("beacon", "verify", "--chain", "quicknet", "--round", "4", "--signature", hex(r3.signature));
+    const run = await flops(
+      "beacon",
+      "verify",
+      "--chain",
+      "quicknet",
+      "--round",
+      "4",
+      "--signature",
+      hex(r3.signature),
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(
@@ -92,12 +111,48 @@ describe("flops beacon verify (child process)", () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toContain("use either --public-key or --chain, not both");
 
-    const badRound = await flops("beacon", "verify", "--chain", "quicknet", "--round", "3x", "--signature", "00");
+    const badRound = await flops(
+      "beacon",
+      "verify",
+      "--chain",
+      "quicknet",
+      "--round",
+      "3x",
+      "--signature",
+      "00",
+    );
     expect(badRound.code).toBe(2);
     expect(badRound.stderr).toContain("expected a decimal round number");
 
-    const badKey = await flops("beacon", "verify", "--public-key", "00".repeat(96), "--round", "3", "--signature", hex(r3.signature));
+    const badKey = await flops(
+      "beacon",
+      "verify",
+      "--public-key",
+      "00".repeat(96),
+      "--round",
+      "3",
+      "--signature",
+      hex(r3.signature),
+    );
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toContain("invalid --public-key");
   });
+});
+
+describe("chain/beacon/README.md example", () => {
+  // Each `$ flops …` line in a sh block, followed by its expected stdout line.
+  const readme = readFileSync(new URL("../../chain/beacon/README.md", import.meta.url), "utf8");
+  const examples = [...readme.matchAll(/^\$ flops (.+)\n(.+)$/gm)].map((m) => ({ args: m[1]!, out: m[2]! }));
+
+  it("has an example", () => {
+    expect(examples.length).toBeGreaterThan(0);
+  });
+
+  for (const ex of examples) {
+    it(`runs: flops ${ex.args.slice(0, 40)}…`, async () => {
+      const run = await flops(...ex.args.split(/\s+/));
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(`${ex.out}\n`);
+    });
+  }
 });

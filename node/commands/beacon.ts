@@ -33,7 +33,10 @@ export function registerBeaconCommand(program: Command): void {
       "Verify a beacon round's BLS signature and print its randomness (sha256 of the signature) as 0x-hex",
     )
     .option("--public-key <hex>", "the beacon's 96-byte compressed G2 public key")
-    .option("--chain <name>", `a known beacon chain instead of --public-key (${Object.keys(BEACON_CHAIN_PRESETS).join(", ")})`)
+    .option(
+      "--chain <name>",
+      `a known beacon chain instead of --public-key (${Object.keys(BEACON_CHAIN_PRESETS).join(", ")})`,
+    )
     .requiredOption("--round <n>", "round number (1 to 2^64-1)", parseRound)
     .requiredOption("--signature <hex>", `the round's ${BEACON_SIGNATURE_BYTES}-byte compressed G1 signature`)
     .addHelpText(
@@ -94,7 +97,8 @@ function resolveConfig(opts: VerifyOptions, cmd: Command): BeaconConfig {
 function parseRound(value: string): bigint {
   if (!/^[0-9]+$/.test(value.trim())) throw new InvalidArgumentError("expected a decimal round number");
   const round = BigInt(value.trim());
-  if (round < 1n || round > MAX_BEACON_ROUND) throw new InvalidArgumentError("round must be between 1 and 2^64-1");
+  if (round < 1n || round > MAX_BEACON_ROUND)
+    throw new InvalidArgumentError("round must be between 1 and 2^64-1");
   return round;
 }
 

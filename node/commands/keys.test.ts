@@ -1,0 +1,136 @@
+/**
+ * `flops keys` run as a real child process (bin/flops.mjs), as an operator would: exit codes,
+ * stdout/stderr, and what lands on disk.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const BIN = join(REPO, "bin", "flops.mjs");
+// Low scrypt cost for speed; the CLI warns that it is insecure.
+const LOW_N = ["--scrypt-n", "1024"];
+const KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+const KEY_ADDRESS = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
+
+let tmp: string;
+let home: string;
+let pw: string;
+let wrongPw: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), "flops-keys-cli-"));
+  home = join(tmp, "home");
+  mkdirSync(home);
+  pw = join(tmp, "password");
+  writeFileSync(pw, "correct horse battery staple\n", { mode: 0o600 });
+  wrongPw = join(tmp, "wrong-password");
+  writeFileSync(wrongPw, "nope\n", { mode: 0o600 });
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `flops ...args` with stdin a pipe (not a terminal) and a clean FLOPS_* environment. */
+function flops(args: string[], env: Record<string, string> = {}): Result {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("FLOPS_")));
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: REPO,
+    env: { ...base, HOME: home, ...env },
+    input: "",
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("flops keys (child process)", () => {
+  it("new -> list --json -> verify: exit 0, 0600 file, address round trip", () => {
+    const ks = join(tmp, "ks1");
+    const created = flops(["keys", "new", "--keystore-dir", ks, "--password-file", pw, ...LOW_N, "--json"]);
+    expect(created.stderr).toMatch(/scrypt n=1024 is below 262144: this keystore is INSECURE/);
+    expect(created.code).toBe(0);
+    const entry = JSON.parse(created.stdout) as { address: string; file: string };
+    expect(entry.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(entry.file.startsWith(join(ks, "UTC--"))).toBe(true);
+    expect(statSync(entry.file).mode & 0o777).toBe(0o600);
+    expect(statSync(ks).mode & 0o777).toBe(0o700);
+
+    const listed = flops(["keys", "list", "--keystore-dir", ks, "--json"]);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([entry]);
+
+    const human = flops(["keys", "list", "--keystore-dir", ks]);
+    expect(human.stdout).toBe(`${entry.address}  ${entry.file}\n`);
+
+    const verified = flops(["keys", "verify", "--keystore", entry.file, "--password-file", pw, "--json"]);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toEqual(entry);
+  });
+
+  it("wrong password: exit 1 and a clear message", () => {
+    const ks = join(tmp, "ks2");
+    const created = flops(["keys", "new", "--keystore-dir", ks, "--password-file", pw, ...LOW_N, "--json"]);
+    const { file } = JSON.parse(created.stdout) as { file: string };
+    // The keystore is found from the folder (its only key), the folder from the env var.
+    const r = flops(["keys", "verify", "--password-file", wrongPw], { FLOPS_KEYSTORE_DIR: ks });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: wrong password for keystore ${file}`);
+    expect(r.stdout).toBe("");
+  });
+
+  it("import from a private-key file; a second import of the same key fails with exit 1", () => {
+    const ks = join(tmp, "ks3");
+    const keyFile = join(tmp, "key.hex");
+    writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
+    // Keystore folder and scrypt n from a config file this time.
+    const config = join(tmp, "flops.json");
+    writeFileSync(config, JSON.stringify({ "keystore-dir": ks, "scrypt-n": 1024 }));
+    const args = ["keys", "import", "--private-key-file", keyFile, "--password-file", pw, "--config", config];
+    const r = flops([...args, "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ address: KEY_ADDRESS });
+    const again = flops(args);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(new RegExp(`error: a keystore for ${KEY_ADDRESS} already exists`));
+    expect(readdirSync(ks)).toHaveLength(1);
+  });
+
+  it("usage errors exit 2: no password source, a secret on argv, a bad option value", () => {
+    const ks = join(tmp, "ks4");
+    const noPw = flops(["keys", "new", "--keystore-dir", ks, ...LOW_N]);
+    expect(noPw.code).toBe(2);
+    expect(noPw.stderr).toContain("no password: pass --password-file FILE");
+    const argvSecret = flops(["keys", "new", "--keystore-dir", ks, "--password", "hunter2"]);
+    expect(argvSecret.code).toBe(2);
+    expect(argvSecret.stderr).toContain("unknown option '--password'");
+    const badN = flops(["keys", "new", "--keystore-dir", ks, "--password-file", pw], {
+      FLOPS_SCRYPT_N: "1000",
+    });
+    expect(badN.code).toBe(2);
+    expect(badN.stderr).toContain('invalid value "1000" for env FLOPS_SCRYPT_N');
+    // Nothing was written by any of these.
+    expect(flops(["keys", "list", "--keystore-dir", ks, "--json"]).stdout).toBe("[]\n");
+  });
+
+  it("refuses an empty password file (exit 1) and warns about a readable one", () => {
+    const ks = join(tmp, "ks5");
+    const empty = join(tmp, "empty");
+    writeFileSync(empty, "\n", { mode: 0o600 });
+    const r = flops(["keys", "new", "--keystore-dir", ks, "--password-file", empty, ...LOW_N]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: password file ${empty} is empty`);
+    const loose = join(tmp, "loose");
+    writeFileSync(loose, "pw\n", { mode: 0o644 });
+    const w = flops(["keys", "new", "--keystore-dir", ks, "--password-file", loose, ...LOW_N]);
+    expect(w.code).toBe(0);
+    expect(w.stderr).toContain(`warning: ${loose} is accessible by group/others (mode 0644)`);
+  });
+});
