@@ -10,6 +10,8 @@
  * - An exception from any method is an internal error (-32603): it is logged, not shown.
  * @module
  */
+
+import type { TxErrorCode } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
 import type {
   Account,
@@ -22,7 +24,6 @@ import type {
   SignedTx,
   SystemTx,
 } from "../chain/types.ts";
-import type { TxErrorCode } from "../chain/errors.ts";
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -139,8 +140,11 @@ export interface RpcBackend {
   getTransaction(hash: Hash32): Awaitable<TxLookup | undefined>;
   /** Receipt of an included tx (signed or system). */
   getReceipt(hash: Hash32): Awaitable<ReceiptLookup | undefined>;
-  /** Account at the head; the zero account (nonce 0, credits 0) if it was never touched. */
-  getAccount(address: Address): Awaitable<Account>;
+  /**
+   * Account at the head; the zero account (nonce 0, credits 0) if it was never touched.
+   * `pendingNonce`: the nonce a new tx from this address should use (past its pending txs).
+   */
+  getAccount(address: Address): Awaitable<Account & { pendingNonce?: bigint }>;
   getNode(address: Address): Awaitable<NodeView | undefined>;
   /** Nodes in a stable order (by address), `limit` ≥ 1 per page. An unknown cursor: start over. */
   listNodes(opts: { limit: number; cursor?: string }): Awaitable<NodePage>;

@@ -142,7 +142,11 @@ export interface RpcErrorObject {
 /** An error a method handler throws to answer with a specific JSON-RPC error. */
 export class RpcError extends RollupError<{ rpc: number; http: number; data?: unknown }> {
   constructor(kind: string, spec: ErrorSpec, message: string, data?: unknown) {
-    super(kind, message, data === undefined ? { rpc: spec.rpc, http: spec.http } : { rpc: spec.rpc, http: spec.http, data });
+    super(
+      kind,
+      message,
+      data === undefined ? { rpc: spec.rpc, http: spec.http } : { rpc: spec.rpc, http: spec.http, data },
+    );
     this.name = "RpcError";
   }
   toJson(): RpcErrorObject {

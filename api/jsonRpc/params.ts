@@ -69,13 +69,19 @@ export function quantity(name: string): Param<bigint> {
   );
 }
 
-const BLOCK_TAGS: ReadonlySet<string> = new Set<BlockTag>(["latest", "earliest", "pending", "safe", "finalized"]);
+const BLOCK_TAGS: ReadonlySet<string> = new Set<BlockTag>([
+  "latest",
+  "earliest",
+  "pending",
+  "safe",
+  "finalized",
+]);
 
 /** A block number (quantity) or tag. */
 export function blockTag(name: string): Param<bigint | BlockTag> {
   return param(
     name,
-    'a block number (0x-hex quantity) or one of "latest", "earliest", "pending", "safe", "finalized"',
+    'a block number (0x-hex quantity without leading zeros) or one of "latest", "earliest", "pending", "safe", "finalized"',
     (v) => {
       if (typeof v !== "string") return INVALID;
       if (BLOCK_TAGS.has(v)) return v as BlockTag;

@@ -1,0 +1,274 @@
+/**
+ * `rpcPlugin`: JSON-RPC 2.0 over HTTP (POST /) and WebSocket (GET /ws, upgraded), as one fastify
+ * plugin. Encapsulated on purpose: its JSON parser, error handler and rate-limit hook apply to its
+ * own routes only, so explorer/health plugins beside it keep fastify's defaults.
+ *
+ * HTTP: Content-Type must be application/json (else 415); bodies over limits.bodyLimit get 413;
+ * an empty bucket gets 429 with `retry-after`; everything else is 200 with a JSON-RPC body (204
+ * when only notifications came). All of these bodies are JSON-RPC error objects (errors.ts).
+ * @module
+ */
+import fastifyWebsocket from "@fastify/websocket";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Address } from "../../chain/types.ts";
+import type { RpcBackend } from "../ports.ts";
+import { Dispatcher, PARSE_ERROR_JSON, type RpcOutput } from "./dispatch.ts";
+import { type ErrorSpec, errorResponseJson, idJson, RPC_ERROR, rpcError } from "./errors.ts";
+import { EthBlockCache } from "./ethBlock.ts";
+import { ethMethods, unsupportedMethods } from "./methods/eth.ts";
+import { flopsMethods } from "./methods/flops.ts";
+import { subscribeMethods } from "./methods/subscribe.ts";
+import { RateLimiter, type RateLimitOpts } from "./rateLimit.ts";
+import { createMethodTable, type RpcContext } from "./registry.ts";
+import { NewHeadsHub, WsSession, type WsSocket } from "./wsHub.ts";
+
+export interface RpcLimits {
+  /** Largest HTTP body / WebSocket message, bytes. Default 1 MiB. */
+  bodyLimit: number;
+  /** Most calls in one batch. Default 100. */
+  maxBatch: number;
+  /** Once a batch's answers pass this many characters, the rest become -32005. Default 25 MiB (geth's). */
+  maxResponseBytes: number;
+  /** Per-IP token bucket over calls (a batch of n counts n), shared by HTTP and WebSocket; false: off. */
+  rateLimit: RateLimitOpts | false;
+  /** Subscriptions per WebSocket connection. Default 32. */
+  maxSubscriptionsPerConnection: number;
+  /** Open WebSocket connections; more are closed at once with 1013 ("try again later"). Default 1000. */
+  maxWsConnections: number;
+  /** A WebSocket whose unsent data passes this is terminated (slow reader). Default 4 MiB. */
+  maxWsBufferedBytes: number;
+}
+
+export const DEFAULT_RPC_LIMITS: Readonly<RpcLimits> = {
+  bodyLimit: 1024 * 1024,
+  maxBatch: 100,
+  maxResponseBytes: 25 * 1024 * 1024,
+  rateLimit: { perSecond: 200, burst: 400 },
+  maxSubscriptionsPerConnection: 32,
+  maxWsConnections: 1000,
+  maxWsBufferedBytes: 4 * 1024 * 1024,
+};
+
+export interface RpcPluginOpts {
+  backend: RpcBackend;
+  limits?: Partial<RpcLimits>;
+  /** The `miner` of eth-shaped blocks (the sequencer's address); default the zero address. */
+  miner?: Address;
+  /** WebSocket path, under the plugin's prefix. Default "/ws". */
+  wsPath?: string;
+  /** Millisecond clock of the rate limiter (tests); default performance.now. */
+  clock?: () => number;
+}
+
+/** The parser's answer for a body that is not JSON; the route turns it into -32700. */
+const PARSE_FAILED: object = Object.freeze({ parseFailed: true });
+const JSON_TYPE = "application/json; charset=utf-8";
+
+function sendJson(reply: FastifyReply, status: number, json: string): void {
+  reply.code(status).header("content-type", JSON_TYPE).send(json);
+}
+
+function sendError(reply: FastifyReply, spec: ErrorSpec, message: string, id: string | number | null = null) {
+  sendJson(reply, spec.http, errorResponseJson(id, { code: spec.rpc, message }));
+}
+
+function sendRateLimited(reply: FastifyReply, waitSeconds: number): void {
+  reply.header("retry-after", String(waitSeconds));
+  sendError(reply, RPC_ERROR.RATE_LIMITED, `Rate limit exceeded: retry after ${waitSeconds} s`);
+}
+
+/** Validated limits; throws on combinations that cannot work. */
+export function resolveLimits(partial: Partial<RpcLimits> | undefined): RpcLimits {
+  const limits: RpcLimits = { ...DEFAULT_RPC_LIMITS, ...partial };
+  const positive = [
+    "bodyLimit",
+    "maxBatch",
+    "maxResponseBytes",
+    "maxSubscriptionsPerConnection",
+    "maxWsConnections",
+    "maxWsBufferedBytes",
+  ] as const;
+  for (const key of positive) {
+    if (!Number.isInteger(limits[key]) || limits[key] < 1)
+      throw new RangeError(`rpc limits: ${key} must be ≥ 1`);
+  }
+  if (limits.rateLimit !== false && limits.rateLimit.burst < limits.maxBatch) {
+    // A batch takes all its tokens at once: a smaller bucket would refuse full batches forever.
+    throw new RangeError(
+      `rpc limits: rateLimit.burst (${limits.rateLimit.burst}) must be ≥ maxBatch (${limits.maxBatch})`,
+    );
+  }
+  return limits;
+}
+
+export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Promise<void> {
+  const limits = resolveLimits(opts.limits);
+  const log = app.log.child({ module: "rpc" });
+  const backend = opts.backend;
+  const blocks = new EthBlockCache({ miner: opts.miner });
+  const methods = createMethodTable([
+    ...ethMethods,
+    ...unsupportedMethods,
+    ...flopsMethods,
+    ...subscribeMethods,
+  ]);
+  const dispatcher = new Dispatcher(methods, {
+    maxBatch: limits.maxBatch,
+    maxResponseBytes: limits.maxResponseBytes,
+    log,
+  });
+  const httpCtx: RpcContext = { backend, blocks, subscriptions: undefined };
+  const limiter = limits.rateLimit === false ? undefined : new RateLimiter(limits.rateLimit, opts.clock);
+  const hub = new NewHeadsHub(backend, blocks, log);
+  app.addHook("onClose", (_app, done) => {
+    hub.close();
+    done();
+  });
+
+  // Only JSON: every other type (text/plain included) is refused with 415 by fastify.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "string", bodyLimit: limits.bodyLimit },
+    (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      // Plain JSON.parse: faster than fastify's secure-json-parse, and safe here because parsed
+      // values are only read, never merged into other objects (no prototype pollution path).
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body as string);
+      } catch {
+        parsed = PARSE_FAILED;
+      }
+      done(null, parsed);
+    },
+  );
+
+  app.setErrorHandler((err: FastifyError, _request, reply) => {
+    if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      sendError(
+        reply,
+        RPC_ERROR.BODY_TOO_LARGE,
+        `Request body too large: limit is ${limits.bodyLimit} bytes`,
+      );
+    } else if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      sendError(reply, RPC_ERROR.UNSUPPORTED_MEDIA_TYPE, RPC_ERROR.UNSUPPORTED_MEDIA_TYPE.message);
+    } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      // Other transport-level client errors (bad content-length, aborted body): fastify's status.
+      sendJson(
+        reply,
+        err.statusCode,
+        errorResponseJson(null, {
+          code: RPC_ERROR.INVALID_REQUEST.rpc,
+          message: `Invalid request: ${err.message}`,
+        }),
+      );
+    } else {
+      log.error({ err }, "rpc transport error");
+      sendJson(reply, 500, errorResponseJson(null, rpcError("INTERNAL_ERROR").toJson()));
+    }
+  });
+
+  if (limiter !== undefined) {
+    // Before the body is read: a client already out of tokens costs no parsing.
+    app.addHook("onRequest", (request, reply, done) => {
+      const wait = limiter.wouldWait(request.ip);
+      if (wait > 0) sendRateLimited(reply, wait);
+      else done();
+    });
+  }
+
+  app.post("/", { bodyLimit: limits.bodyLimit }, (request, reply) => {
+    const body = request.body;
+    if (body === PARSE_FAILED || body === undefined) {
+      sendJson(reply, 200, PARSE_ERROR_JSON);
+      return;
+    }
+    if (limiter !== undefined) {
+      const wait = limiter.take(request.ip, dispatcher.cost(body));
+      if (wait > 0) {
+        sendRateLimited(reply, wait);
+        return;
+      }
+    }
+    const out: RpcOutput = dispatcher.handle(body, httpCtx);
+    if (typeof out === "string") sendJson(reply, 200, out);
+    else if (out === undefined) reply.code(204).send();
+    else {
+      out.then(
+        (json) => (json === undefined ? reply.code(204).send() : sendJson(reply, 200, json)),
+        // The dispatcher catches handler errors; this is a bug in it, still answered.
+        (err: unknown) => reply.send(err),
+      );
+    }
+  });
+
+  // The WebSocket route lives in a child scope: @fastify/websocket adds onRequest/onResponse
+  // hooks to the scope it is registered in, and POST / should not pay for them.
+  const wsPath = opts.wsPath ?? "/ws";
+  const wsLimits = {
+    maxSubscriptions: limits.maxSubscriptionsPerConnection,
+    maxBufferedBytes: limits.maxWsBufferedBytes,
+  };
+  let connections = 0;
+  await app.register(async (scope) => {
+    // An ancestor may have registered it already (it decorates `websocketServer`); twice would throw.
+    if (!scope.hasDecorator("websocketServer")) {
+      await scope.register(fastifyWebsocket, { options: { maxPayload: limits.bodyLimit } });
+    }
+    scope.get(wsPath, { websocket: true }, (rawSocket, request) => {
+      const socket = rawSocket as WsSocket & {
+        on(event: "message", fn: (data: Buffer) => void): void;
+        on(event: "close", fn: () => void): void;
+        on(event: "error", fn: (err: Error) => void): void;
+        close(code: number, reason: string): void;
+      };
+      if (connections >= limits.maxWsConnections) {
+        socket.close(1013, "too many connections");
+        return;
+      }
+      connections++;
+      const ip = request.ip;
+      const session = new WsSession(socket, hub, wsLimits, { backend, blocks });
+      socket.on("message", (data) => {
+        let body: unknown;
+        try {
+          body = JSON.parse(data.toString());
+        } catch {
+          session.send(PARSE_ERROR_JSON);
+          return;
+        }
+        if (limiter !== undefined) {
+          const wait = limiter.take(ip, dispatcher.cost(body));
+          if (wait > 0) {
+            session.send(rateLimitedWs(body, wait));
+            return;
+          }
+        }
+        const out = dispatcher.handle(body, session.ctx);
+        if (typeof out === "string") session.send(out);
+        else if (out !== undefined) {
+          out.then(
+            (json) => {
+              if (json !== undefined) session.send(json);
+            },
+            (err: unknown) => log.error({ err }, "rpc websocket dispatch failed"),
+          );
+        }
+      });
+      socket.on("close", () => {
+        connections--;
+        session.close();
+      });
+      // A peer's broken connection is its problem, not an error of ours.
+      socket.on("error", (err) => log.debug({ err }, "rpc websocket error"));
+    });
+  });
+}
+
+/** Over WebSocket there is no status line: a -32005 error, with the request's id when it has one. */
+function rateLimitedWs(body: unknown, waitSeconds: number): string {
+  const id =
+    !Array.isArray(body) && typeof body === "object" && body !== null ? (body as { id?: unknown }).id : null;
+  const rid = typeof id === "string" || typeof id === "number" ? id : null;
+  return `{"jsonrpc":"2.0","id":${idJson(rid)},"error":{"code":${RPC_ERROR.RATE_LIMITED.rpc},"message":"Rate limit exceeded: retry after ${waitSeconds} s","data":{"retryAfter":${waitSeconds}}}}`;
+}
