@@ -8,7 +8,8 @@
 import type { KvOp, KvReader } from "./kv.ts";
 import { OverlayKv } from "./kv.ts";
 import type { ChainParams } from "./params.ts";
-import { EMPTY_ROOT, StateDb } from "./state/stateDb.ts";
+import { EMPTY_ROOT, type SmtCaches, StateDb } from "./state/stateDb.ts";
+import { SmtNodeCache } from "./smt/index.ts";
 import { applyBlock } from "./transition/applyBlock.ts";
 import { BlockExecutor } from "./transition/blockExecutor.ts";
 import { type GenesisOpts, initGenesis } from "./transition/genesis.ts";
@@ -42,6 +43,8 @@ export interface BuildInput {
 
 export class ChainCore {
   private current: Head;
+  /** One node cache per tree for the life of the chain: trees are re-created per block. */
+  private readonly caches: SmtCaches = { state: new SmtNodeCache(), withdrawals: new SmtNodeCache(16) };
 
   constructor(
     readonly params: ChainParams,
@@ -66,7 +69,7 @@ export class ChainCore {
   /** A state view at the head, for reads (RPC). Writes to it are never persisted. */
   readState(): StateDb {
     const h = this.current.header;
-    return new StateDb(new OverlayKv(this.kv), { stateRoot: h.stateRoot, withdrawalsRoot: h.withdrawalsRoot });
+    return new StateDb(new OverlayKv(this.kv), { stateRoot: h.stateRoot, withdrawalsRoot: h.withdrawalsRoot }, this.caches);
   }
 
   /** Builds the next block from candidates, keeping those that apply, in order. */
@@ -76,7 +79,7 @@ export class ChainCore {
       throw new Error(`build: timestamp ${input.timestamp} not after parent ${parent.timestamp}`);
     }
     const overlay = new OverlayKv(this.kv);
-    const state = new StateDb(overlay, { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot });
+    const state = new StateDb(overlay, { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot }, this.caches);
     const ex = new BlockExecutor(this.params, state, { number: parent.number + 1n, timestamp: input.timestamp });
     const rejected: BuiltBlock["rejected"] = [];
     input.systemTxs.forEach((stx, index) => {
@@ -103,7 +106,7 @@ export class ChainCore {
   check(block: Block, senders: readonly Uint8Array[]): { receipts: Receipt[]; ops: KvOp[]; hash: Hash32 } {
     const parent = this.current.header;
     const overlay = new OverlayKv(this.kv);
-    const state = new StateDb(overlay, { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot });
+    const state = new StateDb(overlay, { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot }, this.caches);
     const receipts = applyBlock(
       this.params,
       state,

@@ -30,7 +30,7 @@ const hasOneShot = typeof oneShotHash === "function";
  * sha256 of `data`, as node:crypto returns it (a Buffer, which is a Uint8Array). The one-shot
  * `crypto.hash` is 1.5–2× faster than createHash for 65-byte inputs (perf-ceilings §2).
  */
-export function sha256Raw(data: Uint8Array): Uint8Array {
+function sha256Raw(data: Uint8Array): Uint8Array {
   if (hasOneShot) return oneShotHash("sha256", data, "buffer") as unknown as Uint8Array;
   return createHash("sha256").update(data).digest();
 }

@@ -34,13 +34,15 @@ export interface SmtOpts {
    */
   prefix?: number;
   /**
-   * Node cache. Default: a private one of SMT_CACHE_DEFAULT_BITS. Pass one shared cache when
-   * trees are re-created per block, or the cache starts cold every block.
+   * Node cache. Default: a small private one (2^16 slots), which only helps a tree instance that
+   * lives across blocks. A node should create one `new SmtNodeCache()` (2^20 slots) for the process
+   * and pass it to every tree it creates, including trees re-created per block.
    */
   cache?: SmtNodeCache;
 }
 
 export const SMT_DEFAULT_PREFIX = 0x02;
+const PRIVATE_CACHE_BITS = 16;
 
 /*
  * In-memory node record, 98 bytes: the storage key and value back to back, so one allocation
@@ -98,7 +100,7 @@ export class SparseMerkleTree {
     this.kv = kv;
     this.prefix = prefix;
     this.readKey[0] = prefix;
-    this.cache = opts?.cache ?? new SmtNodeCache();
+    this.cache = opts?.cache ?? new SmtNodeCache(PRIVATE_CACHE_BITS);
     this.rootHash = root === undefined ? SMT_EMPTY_ROOT.slice() : checkHash(root, "root").slice();
   }
 
@@ -406,30 +408,32 @@ export class SparseMerkleTree {
 
     const k = sha256Slots;
     const mem = k.mem;
+    const pending = this.pending;
     for (let h = 0; h <= maxH; h++) {
       const end = start[h + 1]!;
       for (let from = start[h]!; from < end; from += MAX_SLOTS) {
         const count = Math.min(MAX_SLOTS, end - from);
+        // Byte loops rather than set(subarray(...)): no view allocated per node.
         for (let j = 0; j < count; j++) {
           const id = order[from + j]!;
-          const rec = this.pending[id]!;
+          const rec = pending[id]!;
           const l = this.pendLeft[id]!;
           const r = this.pendRight[id]!;
-          if (l >= 0) rec.set(this.pending[l]!.subarray(1, P), A);
-          if (r >= 0) rec.set(this.pending[r]!.subarray(1, P), B);
-          mem.set(rec.subarray(P), slotOffset(j));
+          if (l >= 0) copy32(pending[l]!, 1, rec, A);
+          if (r >= 0) copy32(pending[r]!, 1, rec, B);
+          const off = slotOffset(j);
+          mem[off] = rec[P]!;
+          copy32(rec, A, mem, off + 1);
+          copy32(rec, B, mem, off + 33);
         }
         k.hash(count);
-        for (let j = 0; j < count; j++) {
-          const rec = this.pending[order[from + j]!]!;
-          const off = slotOffset(j);
-          for (let b = 0; b < 32; b++) rec[1 + b] = mem[off + b]!;
-        }
+        for (let j = 0; j < count; j++) copy32(mem, slotOffset(j), pending[order[from + j]!]!, 1);
       }
     }
+    const prefix = this.prefix;
     for (let i = 0; i < n; i++) {
-      const rec = this.pending[i]!;
-      rec[0] = this.prefix;
+      const rec = pending[i]!;
+      rec[0] = prefix;
       this.kv.put(rec.subarray(0, P), rec.subarray(P));
       this.cache.set(rec);
     }
@@ -502,6 +506,10 @@ function sameKey(rec: Uint8Array, key: Uint8Array): boolean {
 function sameValue(rec: Uint8Array, valueHash: Uint8Array): boolean {
   for (let i = 0; i < 32; i++) if (rec[B + i] !== valueHash[i]) return false;
   return true;
+}
+
+function copy32(src: Uint8Array, from: number, dst: Uint8Array, to: number): void {
+  for (let i = 0; i < 32; i++) dst[to + i] = src[from + i]!;
 }
 
 /** Byte order of a leaf record's key against `key`. */

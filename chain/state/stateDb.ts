@@ -9,7 +9,7 @@ import { u64ToBytes, ZERO_HASH } from "../bytes.ts";
 import { withdrawalKey, withdrawalLeaf } from "../commitment/withdrawalLeaf.ts";
 import { sha256 } from "../hash.ts";
 import type { KvStore } from "../kv.ts";
-import { SparseMerkleTree } from "../smt/index.ts";
+import { type SmtNodeCache, SparseMerkleTree } from "../smt/index.ts";
 import type { Account, Address, Challenge, NodeRecord, Withdrawal } from "../types.ts";
 import {
   decodeAccount,
@@ -65,6 +65,12 @@ export interface StateRoots {
 
 export const EMPTY_ROOT = ZERO_HASH;
 
+/** SMT node caches shared across blocks (a tree is created per block; its cache must outlive it). */
+export interface SmtCaches {
+  state?: SmtNodeCache;
+  withdrawals?: SmtNodeCache;
+}
+
 export class StateDb {
   private readonly cache = new Map<string, Entry>();
   private readonly newWithdrawals: Withdrawal[] = [];
@@ -72,6 +78,7 @@ export class StateDb {
   constructor(
     readonly kv: KvStore,
     readonly parentRoots: StateRoots,
+    private readonly caches: SmtCaches = {},
   ) {}
 
   private load<T>(ns: Namespace, id: Uint8Array, codec: Codec<T>): T | undefined {
@@ -187,11 +194,17 @@ export class StateDb {
         changes.push({ key: smtKey(e.ns, e.id), valueHash: sha256(bytes) });
       }
     }
-    const stateTree = new SparseMerkleTree(this.kv, this.parentRoots.stateRoot, { prefix: KV_PREFIX.SMT_STATE });
+    const stateTree = new SparseMerkleTree(this.kv, this.parentRoots.stateRoot, {
+      prefix: KV_PREFIX.SMT_STATE,
+      ...(this.caches.state ? { cache: this.caches.state } : {}),
+    });
     const stateRoot = changes.length ? stateTree.update(changes) : this.parentRoots.stateRoot;
     let withdrawalsRoot = this.parentRoots.withdrawalsRoot;
     if (this.newWithdrawals.length) {
-      const wTree = new SparseMerkleTree(this.kv, withdrawalsRoot, { prefix: KV_PREFIX.SMT_WITHDRAWALS });
+      const wTree = new SparseMerkleTree(this.kv, withdrawalsRoot, {
+        prefix: KV_PREFIX.SMT_WITHDRAWALS,
+        ...(this.caches.withdrawals ? { cache: this.caches.withdrawals } : {}),
+      });
       withdrawalsRoot = wTree.update(
         this.newWithdrawals.map((w) => ({ key: withdrawalKey(w.index), valueHash: withdrawalLeaf(w) })),
       );

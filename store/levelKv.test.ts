@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { sha256, utf8 } from "../chain/hash.ts";
+import { MemoryKv, OverlayKv } from "../chain/kv.ts";
+import { SmtNodeCache, SparseMerkleTree, verifySmtProof } from "../chain/smt/index.ts";
+import { KV_PREFIX } from "../chain/state/keys.ts";
+import { LevelKv } from "./levelKv.ts";
+import { PREFIX, STORE_PREFIX_MIN } from "./prefixes.ts";
+
+const dirs: string[] = [];
+const open: LevelKv[] = [];
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "flops-levelkv-"));
+  dirs.push(d);
+  return d;
+}
+
+async function openKv(dir: string): Promise<LevelKv> {
+  const kv = new LevelKv(dir);
+  await kv.open();
+  open.push(kv);
+  return kv;
+}
+
+afterEach(async () => {
+  for (const kv of open.splice(0)) if (kv.db.status === "open") await kv.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const h = (s: string): Uint8Array => sha256(utf8(s));
+
+describe("LevelKv", () => {
+  it("round-trips puts and deletes, reading synchronously", async () => {
+    const kv = await openKv(tempDir());
+    expect(kv.get(Uint8Array.of(1, 2))).toBeUndefined();
+    await kv.write([
+      { type: "put", key: Uint8Array.of(1, 2), value: Uint8Array.of(9, 9, 9) },
+      { type: "put", key: Uint8Array.of(1, 3), value: new Uint8Array(0) },
+      { type: "put", key: Uint8Array.of(7), value: Uint8Array.of(1) },
+    ]);
+    const v = kv.get(Uint8Array.of(1, 2));
+    expect(v).toEqual(Uint8Array.of(9, 9, 9));
+    expect(Object.getPrototypeOf(v)).toBe(Uint8Array.prototype);
+    expect(kv.get(Uint8Array.of(1, 3))).toEqual(new Uint8Array(0));
+    await kv.write([{ type: "del", key: Uint8Array.of(7) }], { sync: true });
+    expect(kv.get(Uint8Array.of(7))).toBeUndefined();
+    await kv.write([]);
+  });
+
+  it("applies a batch in order and atomically: a bad op leaves nothing written", async () => {
+    const kv = await openKv(tempDir());
+    await kv.write([
+      { type: "put", key: Uint8Array.of(1), value: Uint8Array.of(1) },
+      { type: "del", key: Uint8Array.of(1) },
+      { type: "put", key: Uint8Array.of(2), value: Uint8Array.of(2) },
+      { type: "put", key: Uint8Array.of(2), value: Uint8Array.of(3) },
+    ]);
+    expect(kv.get(Uint8Array.of(1))).toBeUndefined();
+    expect(kv.get(Uint8Array.of(2))).toEqual(Uint8Array.of(3));
+    const bad = [
+      { type: "put", key: Uint8Array.of(5), value: Uint8Array.of(5) },
+      { type: "put", key: null, value: Uint8Array.of(6) },
+    ] as unknown as Parameters<LevelKv["write"]>[0];
+    await expect(kv.write(bad)).rejects.toThrow();
+    expect(kv.get(Uint8Array.of(5))).toBeUndefined();
+    // Still usable afterwards.
+    await kv.write([{ type: "put", key: Uint8Array.of(5), value: Uint8Array.of(5) }]);
+    expect(kv.get(Uint8Array.of(5))).toEqual(Uint8Array.of(5));
+  });
+
+  it("persists across close and reopen", async () => {
+    const dir = tempDir();
+    const kv = await openKv(dir);
+    await kv.write([{ type: "put", key: Uint8Array.of(4, 2), value: Uint8Array.of(42) }], { sync: true });
+    await kv.close();
+    const again = await openKv(dir);
+    expect(again.get(Uint8Array.of(4, 2))).toEqual(Uint8Array.of(42));
+  });
+
+  it("says clearly when the database is already in use", async () => {
+    const dir = tempDir();
+    await openKv(dir);
+    const second = new LevelKv(dir);
+    await expect(second.open()).rejects.toMatchObject({
+      code: "STORE_LOCKED",
+      message: `database already in use: ${dir}`,
+    });
+  });
+
+  it("carries a sparse Merkle tree across close and reopen", async () => {
+    const dir = tempDir();
+    const kv = await openKv(dir);
+    const overlay = new OverlayKv(kv);
+    const tree = new SparseMerkleTree(overlay, undefined, { prefix: PREFIX.SMT_STATE });
+    const keys = Array.from({ length: 300 }, (_, i) => h(`key${i}`));
+    const changesOf = (block: number) =>
+      keys.map((key, i) => ({ key, valueHash: (i + block) % 5 === 0 ? null : h(`v${block}-${i}`) }));
+    const inMemory = new SparseMerkleTree(new MemoryKv());
+    // Three blocks: each a batch of tree writes, committed as one level batch.
+    for (let block = 0; block < 3; block++) {
+      tree.update(changesOf(block));
+      inMemory.update(changesOf(block));
+      await kv.write(overlay.ops());
+      overlay.discard();
+    }
+    const root = tree.root;
+    await kv.close();
+
+    const reopened = await openKv(dir);
+    const fresh = new SparseMerkleTree(new OverlayKv(reopened), root, {
+      prefix: PREFIX.SMT_STATE,
+      cache: new SmtNodeCache(0),
+    });
+    for (let i = 0; i < keys.length; i++) {
+      const expected = (i + 2) % 5 === 0 ? undefined : h(`v2-${i}`);
+      expect(fresh.get(keys[i]!)).toEqual(expected);
+      expect(verifySmtProof(root, keys[i]!, expected ?? null, fresh.prove(keys[i]!))).toBe(true);
+    }
+    expect(root).toEqual(inMemory.root);
+    // Updating the reopened tree gives the same root as continuing in memory.
+    const next = new SparseMerkleTree(new OverlayKv(reopened), root, { prefix: PREFIX.SMT_STATE });
+    next.update([{ key: h("late"), valueHash: h("x") }]);
+    expect(next.root).toEqual(inMemory.update([{ key: h("late"), valueHash: h("x") }]));
+  });
+});
+
+describe("key prefixes", () => {
+  it("are unique, and store/'s own stay clear of the chain core's range", () => {
+    const values = Object.values(PREFIX) as number[];
+    expect(new Set(values).size).toBe(values.length);
+    const chain = new Set<number>(Object.values(KV_PREFIX));
+    for (const [name, v] of Object.entries(PREFIX)) {
+      if (!chain.has(v)) expect(v, name).toBeGreaterThanOrEqual(STORE_PREFIX_MIN);
+      expect(v, name).toBeLessThanOrEqual(0xff);
+    }
+  });
+});
