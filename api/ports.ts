@@ -117,6 +117,8 @@ export const MEMPOOL_ERROR = {
   SENDER_LIMIT: "SENDER_LIMIT",
   /** This node does not take transactions (a verifier, or shutting down). */
   NOT_ACCEPTING: "NOT_ACCEPTING",
+  /** A pending (sender, nonce) slot was already replaced the maximum number of times. */
+  REPLACEMENT_LIMIT: "REPLACEMENT_LIMIT",
 } as const;
 export type MempoolErrorCode = (typeof MEMPOOL_ERROR)[keyof typeof MEMPOOL_ERROR];
 

@@ -5,8 +5,9 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerBeaconCommand } from "./commands/beacon.ts";
-import { registerDemoCommand } from "./commands/demo.ts";
+import { registerDevnetCommand } from "./commands/devnet.ts";
 import { registerKeysCommand } from "./commands/keys.ts";
+import { registerNodeCommand } from "./commands/node.ts";
 
 export function buildCli(): Command {
   const program = new Command("flops")
@@ -15,8 +16,9 @@ export function buildCli(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerBeaconCommand(program);
-  registerDemoCommand(program);
   registerKeysCommand(program);
+  registerNodeCommand(program);
+  registerDevnetCommand(program);
   return program;
 }
 

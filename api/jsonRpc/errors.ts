@@ -118,6 +118,11 @@ export const DOMAIN_ERROR: Record<TxErrorCode | MempoolErrorCode, ErrorSpec> = {
     http: 200,
     message: "sender has too many pending transactions",
   },
+  [MEMPOOL_ERROR.REPLACEMENT_LIMIT]: {
+    rpc: RPC_CODE.LIMIT_EXCEEDED,
+    http: 200,
+    message: "this nonce was replaced too many times",
+  },
   [MEMPOOL_ERROR.NOT_ACCEPTING]: {
     rpc: RPC_CODE.RESOURCE_UNAVAILABLE,
     http: 200,

@@ -1,7 +1,7 @@
 import { firstRoundAfter, roundTimeMs } from "../beacon/index.ts";
 import { TX_ERROR, type Result, err, ok } from "../errors.ts";
 import { findTier } from "../params.ts";
-import { CHALLENGE_STATUS, type Address, type Challenge } from "../types.ts";
+import { CHALLENGE_STATUS, type Address, type Challenge, type NodeRecord } from "../types.ts";
 import { addAwaited, pushDeadline } from "./challengeQueue.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
@@ -13,13 +13,9 @@ import { touchNode } from "./touchNode.ts";
  * does not arrive within roundTimeout of its time, the challenge is CANCELLED (no penalty).
  */
 export function applyChallenge(ctx: ExecCtx, from: Address, tierId: number): Result<ActionOutcome> {
-  const node = touchNode(ctx, from);
-  if (!node) return err(TX_ERROR.NOT_REGISTERED);
-  const tier = findTier(ctx.params, tierId);
-  if (!tier) return err(TX_ERROR.UNKNOWN_TIER, `tier ${tierId}`);
-  if (node.openChallenges >= ctx.params.maxOpenChallenges) {
-    return err(TX_ERROR.TOO_MANY_OPEN_CHALLENGES, `limit ${ctx.params.maxOpenChallenges}`);
-  }
+  const checked = checkChallenge(ctx, from, tierId);
+  if (!checked.ok) return checked;
+  const node = checked.value;
   const meta = ctx.state.getMeta();
   const id = meta.nextChallengeId;
   const t0 = ctx.env.timestamp;
@@ -34,4 +30,15 @@ export function applyChallenge(ctx: ExecCtx, from: Address, tierId: number): Res
   pushDeadline(ctx.state, deadline, id);
   addAwaited(ctx.state, r1, id);
   return ok({ challengeId: id });
+}
+
+/** The checks of a challenge request; returns the (settled) node record. */
+export function checkChallenge(ctx: ExecCtx, from: Address, tierId: number): Result<NodeRecord> {
+  const node = touchNode(ctx, from);
+  if (!node) return err(TX_ERROR.NOT_REGISTERED);
+  if (!findTier(ctx.params, tierId)) return err(TX_ERROR.UNKNOWN_TIER, `tier ${tierId}`);
+  if (node.openChallenges >= ctx.params.maxOpenChallenges) {
+    return err(TX_ERROR.TOO_MANY_OPEN_CHALLENGES, `limit ${ctx.params.maxOpenChallenges}`);
+  }
+  return ok(node);
 }

@@ -14,22 +14,31 @@ export function loadOwnChallenge(ctx: ExecCtx, from: Address, id: bigint): Resul
   return ok(c);
 }
 
+/** The checks of a commit, without effects: the challenge it may move on. */
+export function checkCommit(ctx: ExecCtx, from: Address, id: bigint, root: Uint8Array): Result<Challenge> {
+  if (root.length !== 32) return err(TX_ERROR.BAD_ROOT);
+  const loaded = loadOwnChallenge(ctx, from, id);
+  if (!loaded.ok) return loaded;
+  const c = loaded.value;
+  if (c.status === CHALLENGE_STATUS.EXPIRED && c.expiredFrom === CHALLENGE_STATUS.ACTIVE) {
+    return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
+  }
+  if (c.status !== CHALLENGE_STATUS.ACTIVE) return err(TX_ERROR.CHALLENGE_NOT_ACTIVE, `status ${c.status}`);
+  // Deadlines < t were processed at block start; this guards the invariant explicitly (and
+  // serves mempool pre-checks, which run without processing deadlines).
+  if (ctx.env.timestamp > c.deadline) return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
+  return ok(c);
+}
+
 /**
  * commit: binds the result root → COMMITTED. The sample round r2 is the first round with
  * time > tc + maxBatchDelay, so the commit is final on L1 before its samples can be known.
  */
 export function applyCommit(ctx: ExecCtx, from: Address, id: bigint, root: Uint8Array): Result<ActionOutcome> {
-  if (root.length !== 32) return err(TX_ERROR.BAD_ROOT);
-  const loaded = loadOwnChallenge(ctx, from, id);
-  if (!loaded.ok) return loaded;
-  const c = loaded.value;
+  const checked = checkCommit(ctx, from, id, root);
+  if (!checked.ok) return checked;
+  const c = checked.value;
   const t = ctx.env.timestamp;
-  if (c.status === CHALLENGE_STATUS.EXPIRED && c.expiredFrom === CHALLENGE_STATUS.ACTIVE) {
-    return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
-  }
-  if (c.status !== CHALLENGE_STATUS.ACTIVE) return err(TX_ERROR.CHALLENGE_NOT_ACTIVE, `status ${c.status}`);
-  // Deadlines < t were processed at block start; this guards the invariant explicitly.
-  if (t > c.deadline) return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
   const r2 = firstRoundAfter(ctx.params.beacon, t + ctx.params.maxBatchDelayMs);
   c.status = CHALLENGE_STATUS.COMMITTED;
   c.tc = t;

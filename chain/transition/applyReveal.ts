@@ -3,11 +3,24 @@ import { TX_ERROR, type Result, err, ok } from "../errors.ts";
 import { findTier, tierWork } from "../params.ts";
 import { challengeSeed, openingsDigest, verifyOpenings } from "../proof/index.ts";
 import { creditsForPass, epochOf, multiplierBps, streakAt } from "../state/liveness.ts";
-import { CHALLENGE_STATUS, type Address } from "../types.ts";
+import { CHALLENGE_STATUS, type Address, type Challenge } from "../types.ts";
 import { loadOwnChallenge } from "./applyCommit.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
 import { touchNode } from "./touchNode.ts";
+
+/** The checks of a reveal before its openings, without effects. */
+export function checkReveal(ctx: ExecCtx, from: Address, id: bigint): Result<Challenge> {
+  const loaded = loadOwnChallenge(ctx, from, id);
+  if (!loaded.ok) return loaded;
+  const c = loaded.value;
+  if (c.status === CHALLENGE_STATUS.EXPIRED && c.expiredFrom === CHALLENGE_STATUS.SAMPLED) {
+    return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
+  }
+  if (c.status !== CHALLENGE_STATUS.SAMPLED) return err(TX_ERROR.CHALLENGE_NOT_SAMPLED, `status ${c.status}`);
+  if (ctx.env.timestamp > c.deadline) return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
+  return ok(c);
+}
 
 /**
  * reveal: opens the sampled tiles. Every opening checks → PASSED and credits are minted at the
@@ -21,15 +34,10 @@ export function applyReveal(
   tiles: Uint8Array,
   proof: Uint8Array,
 ): Result<ActionOutcome> {
-  const loaded = loadOwnChallenge(ctx, from, id);
-  if (!loaded.ok) return loaded;
-  const c = loaded.value;
+  const checked = checkReveal(ctx, from, id);
+  if (!checked.ok) return checked;
+  const c = checked.value;
   const t = ctx.env.timestamp;
-  if (c.status === CHALLENGE_STATUS.EXPIRED && c.expiredFrom === CHALLENGE_STATUS.SAMPLED) {
-    return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
-  }
-  if (c.status !== CHALLENGE_STATUS.SAMPLED) return err(TX_ERROR.CHALLENGE_NOT_SAMPLED, `status ${c.status}`);
-  if (t > c.deadline) return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
   const tier = findTier(ctx.params, c.tier);
   if (!tier || !c.root || !c.r1Signature || !c.r2Signature || c.tc === undefined) {
     throw new Error(`state: SAMPLED challenge ${id} is missing its tier, root or rounds`);

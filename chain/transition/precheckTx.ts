@@ -1,0 +1,42 @@
+import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import type { VerifiedTx } from "../types.ts";
+import { checkChallenge } from "./applyChallenge.ts";
+import { checkCommit } from "./applyCommit.ts";
+import { checkReveal } from "./applyReveal.ts";
+import { checkSpend } from "./applyTransfer.ts";
+import type { ExecCtx } from "./context.ts";
+
+/**
+ * Mempool admission pre-check: would this tx fail for a reason that no later state change can
+ * cure? Runs the action's checks (no effects, no opening verification) against the head state at
+ * the current time. Meant for the sender's next tx only: with earlier txs of the same sender
+ * pending, the state it would run on is not the head's.
+ */
+export function precheckTx(ctx: ExecCtx, vtx: VerifiedTx): Result<null> {
+  const { tx, from } = vtx;
+  if (tx.body.chainId !== ctx.params.l2ChainId) {
+    return err(TX_ERROR.WRONG_CHAIN_ID, `expected ${ctx.params.l2ChainId}, got ${tx.body.chainId}`);
+  }
+  if (tx.raw.length > ctx.params.maxTxBytes) return err(TX_ERROR.TX_TOO_LARGE);
+  const a = tx.body.action;
+  let r: Result<unknown>;
+  switch (a.kind) {
+    case "register":
+      r = ctx.state.getNode(from) ? err(TX_ERROR.ALREADY_REGISTERED) : ok(null);
+      break;
+    case "challenge":
+      r = checkChallenge(ctx, from, a.tier);
+      break;
+    case "commit":
+      r = checkCommit(ctx, from, a.challengeId, a.root);
+      break;
+    case "reveal":
+      r = checkReveal(ctx, from, a.challengeId);
+      break;
+    case "transfer":
+    case "withdraw":
+      r = checkSpend(ctx, from, a.to, a.amount);
+      break;
+  }
+  return r.ok ? ok(null) : r;
+}

@@ -1,0 +1,174 @@
+/**
+ * `flops devnet` (what `npm start` runs): a node with the local beacon, short epochs and N prover
+ * processes with dev keys, on a fresh temp datadir by default (an existing --datadir is resumed).
+ * Prints the URLs, then a status line per prover every few seconds; Ctrl-C stops everything.
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { bytesToHex } from "../../chain/bytes.ts";
+import { TIER_DEVNET } from "../../chain/params.ts";
+import { addressFromPrivateKey } from "../../chain/tx/index.ts";
+import { declareOptions, opt } from "../config.ts";
+import type { FlopsNode } from "../createNode.ts";
+import { devGenesis, devPrivateKey } from "../devnet.ts";
+import { listKeystores, writeKeystore } from "../keystore.ts";
+import { createLogger, loggerOptsFromConfig } from "../logger.ts";
+import { createShutdown } from "../shutdown.ts";
+import { NODE_OPTIONS, startNode } from "./node.ts";
+
+const DEV_PASSWORD = "flops-devnet";
+const BIN = resolve(import.meta.dirname, "../../bin/flops.mjs");
+
+export interface DevProver {
+  address: string;
+  keystore: string;
+  datadir: string;
+  log: string;
+  child?: ChildProcess;
+}
+
+/** Writes (or finds) the dev keystores for provers 0..n-1 under `datadir/keys`. */
+export async function ensureDevKeys(datadir: string, n: number): Promise<{ passwordFile: string; keystores: string[] }> {
+  const dir = join(datadir, "keys");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const passwordFile = join(dir, "password.txt");
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, DEV_PASSWORD, { mode: 0o600 });
+  const existing = listKeystores(dir, () => {});
+  const keystores: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = devPrivateKey(i);
+    const address = bytesToHex(addressFromPrivateKey(key)).toLowerCase();
+    const found = existing.find((e) => e.address.toLowerCase() === address);
+    // Dev keys are public: a cheap scrypt is fine here and nowhere else.
+    keystores.push(found ? found.file : (await writeKeystore(key, DEV_PASSWORD, { dir, scryptN: 1024, warn: () => {} })).file);
+  }
+  return { passwordFile, keystores };
+}
+
+function formatCredits(wei: bigint): string {
+  const whole = wei / 10n ** 18n;
+  const frac = (wei % 10n ** 18n).toString().padStart(18, "0").slice(0, 3);
+  return `${whole}.${frac}`;
+}
+
+/** One line per prover: credits, multiplier, streak, passes. */
+export async function devnetStatus(node: FlopsNode, provers: readonly DevProver[]): Promise<string> {
+  const lines: string[] = [];
+  for (const [i, p] of provers.entries()) {
+    const v = await node.backend.getNode(Uint8Array.from(Buffer.from(p.address.slice(2), "hex")));
+    lines.push(
+      v
+        ? `  prover-${i} ${p.address}  credits ${formatCredits(v.credits).padStart(12)}  multiplier ${(Number(v.multiplierBps) / 10_000).toFixed(1)}x  streak ${v.streak}  passed ${v.record.passed}  failed ${v.record.failed}`
+        : `  prover-${i} ${p.address}  (registering)`,
+    );
+  }
+  return `block ${node.core.head.header.number}\n${lines.join("\n")}\n`;
+}
+
+export function registerDevnetCommand(program: Command): void {
+  const cmd = program
+    .command("devnet")
+    .description("run a local devnet: node + local beacon + N provers with dev keys (what `npm start` runs)");
+  const readConfig = declareOptions(cmd, {
+    provers: opt.int({ default: 3, min: 0, max: 64, description: "prover processes to start" }),
+    datadir: opt.path({ description: "data directory (default: a fresh temp dir; an existing one is resumed)" }),
+    "epoch-seconds": opt.positiveInt({ default: 30, description: "epoch length of a new devnet" }),
+    tier: opt.string({ default: TIER_DEVNET.name, description: "tier the provers work at (devnet, small, tiny)" }),
+    engine: opt.oneOf({ choices: ["wasm", "js"] as const, default: "wasm", description: "provers' work engine" }),
+    "status-interval": opt.positiveInt({ default: 10, description: "seconds between status lines" }),
+    ...NODE_OPTIONS,
+    "block-time-ms": opt.positiveInt({ default: 500, description: "block time in milliseconds" }),
+  });
+  cmd.action(async () => {
+    const cfg = readConfig();
+    const datadir = cfg.datadir ?? mkdtempSync(join(tmpdir(), "flops-devnet-"));
+    mkdirSync(datadir, { recursive: true });
+    const log = createLogger({ ...loggerOptsFromConfig(cfg), destination: 2 });
+    const shutdown = createShutdown({ timeoutMs: cfg["shutdown.timeout"] * 1000 }, { logger: log });
+    shutdown.install();
+
+    const node = await startNode({
+      datadir,
+      genesis: devGenesis({ now: BigInt(Date.now()), epochSeconds: cfg["epoch-seconds"] }),
+      genesisInitOnly: true,
+      cfg,
+      beaconUrls: [],
+      log,
+    });
+    shutdown.register("node", () => node.stop());
+
+    const { passwordFile, keystores } = await ensureDevKeys(datadir, cfg.provers);
+    const provers: DevProver[] = keystores.map((keystore, i) => ({
+      address: bytesToHex(addressFromPrivateKey(devPrivateKey(i))),
+      keystore,
+      datadir: join(datadir, `prover-${i}`),
+      log: join(datadir, `prover-${i}.log`),
+    }));
+    for (const p of provers) {
+      mkdirSync(p.datadir, { recursive: true });
+      const out = createWriteStream(p.log, { flags: "a" });
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          "prover",
+          "--rpc",
+          node.rpcUrl,
+          "--keystore",
+          p.keystore,
+          "--password-file",
+          passwordFile,
+          "--datadir",
+          p.datadir,
+          "--tier",
+          cfg.tier,
+          "--engine",
+          cfg.engine,
+          "--log.format",
+          "json",
+        ],
+        { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FLOPS_CONFIG: "" } },
+      );
+      child.stdout.pipe(out);
+      child.stderr.pipe(out);
+      child.on("exit", (code, signal) => {
+        if (!shutdown.isShuttingDown()) log.warn({ prover: p.address, code, signal }, "prover exited");
+      });
+      p.child = child;
+    }
+    shutdown.register("provers", async () => {
+      await Promise.all(
+        provers.map(
+          (p) =>
+            new Promise<void>((res) => {
+              if (!p.child || p.child.exitCode !== null) return res();
+              p.child.once("exit", () => res());
+              p.child.kill("SIGTERM");
+            }),
+        ),
+      );
+    });
+
+    process.stdout.write(
+      [
+        "Flops devnet",
+        `  JSON-RPC   ${node.rpcUrl}   (WebSocket ${node.rpcUrl.replace("http", "ws")}/ws)`,
+        `  health     ${node.rpcUrl}/healthz`,
+        ...(node.metricsUrl ? [`  metrics    ${node.metricsUrl}/metrics`] : []),
+        `  datadir    ${datadir}`,
+        `  chain id   ${node.genesis.params.l2ChainId}   epoch ${cfg["epoch-seconds"]} s   tier ${cfg.tier}`,
+        `  provers    ${provers.length} (logs: ${datadir}/prover-N.log)`,
+        "Ctrl-C stops the devnet.",
+        "",
+      ].join("\n"),
+    );
+    const timer = setInterval(() => {
+      void devnetStatus(node, provers).then((s) => process.stdout.write(s));
+    }, cfg["status-interval"] * 1000);
+    shutdown.register("status", () => clearInterval(timer));
+  });
+}

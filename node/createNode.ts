@@ -1,0 +1,174 @@
+/**
+ * The composition root: opens the store, initialises or resumes the chain, and wires the
+ * sequencer, the beacon feed, the signature pool, the JSON-RPC server and metrics together.
+ * Only this module calls the constructors of concrete implementations.
+ * @module
+ */
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { healthPlugin } from "../api/health.ts";
+import { createMetrics, type Metrics, type MetricsServer, startMetricsServer } from "../api/metrics.ts";
+import type { RpcLimits } from "../api/jsonRpc/plugin.ts";
+import { createApiServer } from "../api/server.ts";
+import { bytesToHex, equalBytes } from "../chain/bytes.ts";
+import { ChainCore } from "../chain/chainCore.ts";
+import { RollupError } from "../chain/errors.ts";
+import { type GenesisDoc, genesisHash } from "../chain/genesisDoc.ts";
+import type { BeaconSource } from "../sequencer/ports.ts";
+import { DEFAULT_MEMPOOL_OPTS, type MempoolOpts } from "../sequencer/mempool.ts";
+import { Sequencer } from "../sequencer/sequencer.ts";
+import { createSigPool, type SigPool } from "../sequencer/sigPool.ts";
+import { ChainStore } from "../store/chainStore.ts";
+import { createRpcBackend } from "./rpcBackend.ts";
+import type { Logger } from "./logger.ts";
+import { moduleLogger } from "./logger.ts";
+import type { RpcBackend } from "../api/ports.ts";
+
+export const CLIENT_VERSION = `flops/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node.split(".")[0]}`;
+
+export interface NodeOpts {
+  datadir: string;
+  /** Used to initialise an empty datadir; with an existing one it must match what is stored... */
+  genesis?: GenesisDoc;
+  /** ...unless this is set: then it only initialises an empty datadir (devnets made "now"). */
+  genesisInitOnly?: boolean;
+  rpc: { addr: string; port: number; limits?: Partial<RpcLimits> };
+  metrics?: { addr: string; port: number };
+  blockTimeMs: number;
+  maxTxsPerBlock?: number;
+  mempool?: Partial<MempoolOpts>;
+  sigWorkers?: number;
+}
+
+export interface NodeModules {
+  logger: Logger;
+  /** Builds the beacon source once the chain's params are known. */
+  beacon: (genesis: GenesisDoc) => BeaconSource;
+  /** Wall clock, ms (tests may pass a fake). */
+  now?: () => bigint;
+}
+
+export interface FlopsNode {
+  readonly rpcUrl: string;
+  readonly metricsUrl: string | undefined;
+  readonly genesis: GenesisDoc;
+  readonly core: ChainCore;
+  readonly sequencer: Sequencer;
+  readonly backend: RpcBackend;
+  readonly api: FastifyInstance;
+  readonly metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<FlopsNode> {
+  const log = modules.logger;
+  const now = modules.now ?? (() => BigInt(Date.now()));
+  const store = await ChainStore.open(join(opts.datadir, "chain"));
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    // --- genesis or resume ---
+    let genesis = store.genesis();
+    if (!genesis) {
+      if (!opts.genesis) throw new RollupError("NO_GENESIS", `datadir ${opts.datadir} is empty and no genesis was given`);
+      genesis = opts.genesis;
+      const { head, ops } = ChainCore.genesis(store.kv, { timestamp: genesis.timestamp, alloc: genesis.alloc });
+      await store.writeGenesis(genesis, head, ops);
+      log.info({ genesisHash: bytesToHex(genesisHash(genesis)) }, "initialised a new chain");
+    } else if (opts.genesis && !opts.genesisInitOnly && !equalBytes(genesisHash(opts.genesis), genesisHash(genesis))) {
+      throw new RollupError("GENESIS_MISMATCH", `datadir ${opts.datadir} holds another chain (genesis hash differs)`);
+    }
+    const head = store.head()!;
+    const core = new ChainCore(genesis.params, store.kv, head);
+    log.info({ head: String(head.header.number), hash: bytesToHex(head.hash) }, "chain loaded");
+
+    // --- services ---
+    const metrics = createMetrics();
+    const blockTime = metrics.histogram({ module: "sequencer", what: "block_build", unit: "seconds", help: "block build time" });
+    const blockTxs = metrics.counter({ module: "sequencer", what: "txs_included", unit: "total", help: "signed txs included" });
+    const headGauge = metrics.gauge({ module: "chain", what: "head", unit: "number", help: "head block number" });
+    const admitted = metrics.counter({ module: "mempool", what: "admissions", unit: "total", help: "tx admissions", labelNames: ["result"] });
+    const poolSize = metrics.gauge({ module: "mempool", what: "size", unit: "txs", help: "pending txs" });
+
+    const sigPool: SigPool = createSigPool(opts.sigWorkers === undefined ? {} : { workers: opts.sigWorkers });
+    closers.unshift(() => sigPool.close());
+    const backends = await sigPool.ready();
+    log.info({ backends }, "signature workers ready");
+
+    const seqLog = moduleLogger(log, "sequencer");
+    const sequencer = new Sequencer(
+      {
+        blockTimeMs: opts.blockTimeMs,
+        maxTxsPerBlock: opts.maxTxsPerBlock ?? 10_000,
+        mempool: { ...DEFAULT_MEMPOOL_OPTS, ...opts.mempool },
+      },
+      {
+        core,
+        store: {
+          commitBlock: (b, ops) => store.commitBlock(b, ops),
+          addPending: (tx) => store.addPending(tx),
+          removePending: (h) => store.removePending(h),
+          isIncluded: (h) => store.getTxLocation(h) !== undefined,
+        },
+        beacon: modules.beacon(genesis),
+        recovery: sigPool,
+        now,
+        log: seqLog,
+        metrics: {
+          blockBuilt(ms, txs) {
+            blockTime.observe(ms / 1000);
+            blockTxs.inc(txs);
+            headGauge.set(Number(core.head.header.number));
+          },
+          txAdmitted: (ok) => admitted.inc({ result: ok ? "accepted" : "rejected" }),
+          mempoolSize: (n) => poolSize.set(n),
+        },
+      },
+    );
+    const restored = await sequencer.restore(await store.loadPending(), await store.listAwaitedRounds());
+    if (restored.restored || restored.dropped.length) log.info(restored, "mempool restored from the journal");
+
+    const backend = createRpcBackend({ store, core, sequencer, clientVersion: CLIENT_VERSION });
+    const api = await createApiServer({ rpc: { backend, ...(opts.rpc.limits ? { limits: opts.rpc.limits } : {}) } });
+    let stopping = false;
+    await api.register(healthPlugin, { isReady: () => (stopping ? { ready: false, reason: "shutting down" } : true) });
+    await api.listen({ host: opts.rpc.addr, port: opts.rpc.port });
+    closers.unshift(() => api.close());
+    const addr = api.server.address();
+    const port = typeof addr === "object" && addr ? addr.port : opts.rpc.port;
+    const rpcUrl = `http://${opts.rpc.addr.includes(":") ? `[${opts.rpc.addr}]` : opts.rpc.addr}:${port}`;
+
+    let metricsServer: MetricsServer | undefined;
+    if (opts.metrics) {
+      metricsServer = await startMetricsServer(opts.metrics, { metrics, isReady: () => !stopping });
+      closers.unshift(() => metricsServer!.close());
+    }
+
+    sequencer.start();
+    closers.unshift(() => sequencer.stop());
+    log.info({ rpc: rpcUrl, metrics: metricsServer?.url, blockTimeMs: opts.blockTimeMs }, "node started");
+
+    let stopped: Promise<void> | undefined;
+    return {
+      rpcUrl,
+      metricsUrl: metricsServer?.url,
+      genesis,
+      core,
+      sequencer,
+      backend,
+      api,
+      metrics,
+      stop() {
+        stopping = true;
+        stopped ??= runClosers(closers);
+        return stopped;
+      },
+    };
+  } catch (e) {
+    await runClosers(closers);
+    throw e;
+  }
+}
+
+async function runClosers(closers: ReadonlyArray<() => Promise<void>>): Promise<void> {
+  for (const close of closers) await close();
+}

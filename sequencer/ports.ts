@@ -1,0 +1,35 @@
+/**
+ * What the sequencer needs from the rest of the node. node/ wires store/ and the beacon sources in.
+ * @module
+ */
+import type { KvOp } from "../chain/kv.ts";
+import type { Address, Block, Hash32, Receipt, SignedTx } from "../chain/types.ts";
+
+export interface SequencedBlock {
+  block: Block;
+  hash: Hash32;
+  receipts: Receipt[];
+  senders: Address[];
+  size: number;
+}
+
+export interface SequencerStore {
+  /** One atomic batch: state ops, the block, its receipts and index, the head, journal removals. */
+  commitBlock(b: SequencedBlock, stateOps: readonly KvOp[]): Promise<void>;
+  /** Journals an admitted tx; resolves once durable. */
+  addPending(tx: SignedTx): Promise<void>;
+  removePending(hashes: readonly Hash32[]): Promise<void>;
+  /** Whether a tx is already in a block. */
+  isIncluded(hash: Hash32): boolean;
+}
+
+/** A randomness beacon: signatures of rounds whose time has come. */
+export interface BeaconSource {
+  /** The 48-byte signature of `round`, or undefined if it is not available (yet). */
+  getRound(round: bigint): Promise<Uint8Array | undefined>;
+}
+
+/** Recovers senders off the main thread (sequencer/sigPool.ts). */
+export interface SenderRecovery {
+  recoverBatch(txs: ReadonlyArray<Pick<SignedTx, "bodyBytes" | "signature">>): Promise<Array<Address | null>>;
+}

@@ -1,0 +1,279 @@
+/**
+ * The sequencer: admits signed txs into the mempool (durably journaled before they count as
+ * accepted), and every block time builds a block from the due beacon rounds and the mempool,
+ * commits it as one atomic batch and advances the head.
+ * @module
+ */
+import { roundTimeMs } from "../chain/beacon/index.ts";
+import type { ChainCore } from "../chain/chainCore.ts";
+import { DecodeError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode } from "../chain/errors.ts";
+import type { StateDb } from "../chain/state/stateDb.ts";
+import { precheckTx } from "../chain/transition/precheckTx.ts";
+import type { Address, Hash32, SignedTx, SystemTx, VerifiedTx } from "../chain/types.ts";
+import { decodeSignedTx } from "../chain/wire/index.ts";
+import { Mempool, type MempoolOpts, type MempoolReject } from "./mempool.ts";
+import type { BeaconSource, SenderRecovery, SequencedBlock, SequencerStore } from "./ports.ts";
+
+export interface SequencerOpts {
+  blockTimeMs: number;
+  /** Signed txs per block at most. */
+  maxTxsPerBlock: number;
+  mempool: MempoolOpts;
+}
+
+export interface SequencerModules {
+  core: ChainCore;
+  store: SequencerStore;
+  beacon: BeaconSource;
+  recovery: SenderRecovery;
+  /** Wall clock, ms. */
+  now: () => bigint;
+  log?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void; error(o: object, msg?: string): void };
+  metrics?: {
+    blockBuilt(ms: number, txs: number, rejected: number): void;
+    txAdmitted(ok: boolean): void;
+    mempoolSize(n: number): void;
+  };
+}
+
+export type AdmitResult =
+  | { ok: true; hash: Hash32 }
+  | { ok: false; code: TxErrorCode | MempoolReject | "NOT_ACCEPTING"; message: string };
+
+export class Sequencer {
+  readonly mempool: Mempool;
+  private headState: StateDb;
+  private readonly awaitedRounds = new Set<bigint>();
+  private readonly listeners = new Set<(b: SequencedBlock) => void>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  /** Set by stop(): no new txs are admitted while the node shuts down. */
+  private closing = false;
+  private producing: Promise<unknown> = Promise.resolve();
+  private commitBarrier: Promise<void> | undefined;
+  private recoverQueue: Array<{ tx: SignedTx; resolve: (a: Address | null) => void; reject: (e: unknown) => void }> = [];
+  private recoverScheduled = false;
+
+  constructor(
+    readonly opts: SequencerOpts,
+    private readonly m: SequencerModules,
+  ) {
+    this.headState = m.core.readState();
+    this.mempool = new Mempool(opts.mempool, { accountNonce: (a) => this.headState.getAccount(a).nonce });
+  }
+
+  /** Restores the mempool from the journal and the beacon work list from state. */
+  async restore(journal: readonly Uint8Array[], awaitedRounds: readonly bigint[]): Promise<{ restored: number; dropped: Hash32[] }> {
+    for (const r of awaitedRounds) this.awaitedRounds.add(r);
+    const dropped: Hash32[] = [];
+    let restored = 0;
+    for (const raw of journal) {
+      let tx: SignedTx;
+      try {
+        tx = decodeSignedTx(raw);
+      } catch {
+        continue; // cannot happen for bytes we journaled; never block startup on it
+      }
+      const from = await this.recover(tx);
+      if (!from || this.m.store.isIncluded(tx.hash) || !this.mempool.add(tx, from).ok) dropped.push(tx.hash);
+      else restored++;
+    }
+    if (dropped.length) await this.m.store.removePending(dropped);
+    return { restored, dropped };
+  }
+
+  onBlock(listener: (b: SequencedBlock) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Sender's next usable nonce (past its pending txs). */
+  pendingNonce(address: Address): bigint {
+    return this.mempool.pendingNonce(address);
+  }
+
+  /** The state at the head (recreated on every new head; its record cache is per head). */
+  state(): StateDb {
+    return this.headState;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Admission
+  // ------------------------------------------------------------------------------------------
+
+  async submit(raw: Uint8Array): Promise<AdmitResult> {
+    if (this.closing) return { ok: false, code: "NOT_ACCEPTING", message: "node is shutting down" };
+    const params = this.m.core.params;
+    if (raw.length > params.maxTxBytes) {
+      return reject(TX_ERROR.TX_TOO_LARGE, `${raw.length} bytes (max ${params.maxTxBytes})`);
+    }
+    let tx: SignedTx;
+    try {
+      tx = decodeSignedTx(raw);
+    } catch (e) {
+      if (e instanceof DecodeError) return reject(TX_ERROR.MALFORMED, e.message);
+      throw e;
+    }
+    const from = await this.recover(tx);
+    if (!from) return reject(TX_ERROR.BAD_SIGNATURE, "signature does not recover a sender");
+    if (tx.body.chainId !== params.l2ChainId) {
+      return reject(TX_ERROR.WRONG_CHAIN_ID, `expected chain id ${params.l2ChainId}, got ${tx.body.chainId}`);
+    }
+    // Wait out a block commit: the head must not move between the checks and the add.
+    while (this.commitBarrier) await this.commitBarrier;
+    if (this.m.store.isIncluded(tx.hash)) return { ok: false, code: "ALREADY_KNOWN", message: "transaction already included" };
+    const account = this.headState.getAccount(from);
+    if (tx.body.nonce === account.nonce) {
+      const ts = this.m.now();
+      const pre = precheckTx(
+        { params, state: this.headState, env: { number: this.m.core.head.header.number + 1n, timestamp: ts }, reveals: 0 },
+        { tx, from },
+      );
+      if (!pre.ok) return reject(pre.error, pre.detail);
+    }
+    const added = this.mempool.add(tx, from);
+    this.m.metrics?.txAdmitted(added.ok);
+    if (!added.ok) return added;
+    await this.m.store.addPending(tx);
+    if (added.replaced) void this.m.store.removePending([added.replaced.tx.hash]);
+    this.m.metrics?.mempoolSize(this.mempool.size);
+    return { ok: true, hash: tx.hash };
+  }
+
+  /** Sender recovery, micro-batched: txs arriving in the same tick go to the pool together. */
+  private recover(tx: SignedTx): Promise<Address | null> {
+    return new Promise((resolve, reject) => {
+      this.recoverQueue.push({ tx, resolve, reject });
+      if (!this.recoverScheduled) {
+        this.recoverScheduled = true;
+        setImmediate(() => this.flushRecover());
+      }
+    });
+  }
+
+  private flushRecover(): void {
+    this.recoverScheduled = false;
+    const batch = this.recoverQueue;
+    this.recoverQueue = [];
+    this.m.recovery.recoverBatch(batch.map((b) => b.tx)).then(
+      (addrs) => batch.forEach((b, i) => b.resolve(addrs[i] ?? null)),
+      (e) => batch.forEach((b) => b.reject(e)),
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Block production
+  // ------------------------------------------------------------------------------------------
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      const started = Date.now();
+      this.producing = this.produceBlock().then(
+        () => undefined,
+        (e) => this.m.log?.error({ err: e }, "block production failed"),
+      );
+      void this.producing.then(() => {
+        if (this.stopped) return;
+        const wait = Math.max(0, this.opts.blockTimeMs - (Date.now() - started));
+        this.timer = setTimeout(tick, wait);
+      });
+    };
+    this.timer = setTimeout(tick, this.opts.blockTimeMs);
+  }
+
+  /** Stops producing; resolves after the block in progress (if any) is committed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.producing;
+  }
+
+  /** Rounds in the work list whose time has come, with their signatures. */
+  private async dueRounds(now: bigint): Promise<SystemTx[]> {
+    const out: SystemTx[] = [];
+    const due = [...this.awaitedRounds].filter((r) => roundTimeMs(this.m.core.params.beacon, r) <= now).sort((a, b) => (a < b ? -1 : 1));
+    for (const round of due) {
+      if (this.headState.getAwaited(round).length === 0) {
+        this.awaitedRounds.delete(round); // every waiter was cancelled
+        continue;
+      }
+      try {
+        const signature = await this.m.beacon.getRound(round);
+        if (signature) out.push({ kind: "beacon", round, signature });
+      } catch (e) {
+        this.m.log?.warn({ round: String(round), err: e }, "beacon round unavailable; retrying next block");
+      }
+    }
+    return out;
+  }
+
+  /** Builds, commits and announces one block. */
+  async produceBlock(): Promise<SequencedBlock> {
+    const core = this.m.core;
+    const parent = core.head.header;
+    let now = this.m.now();
+    if (now <= parent.timestamp) now = parent.timestamp + 1n;
+    const systemTxs = await this.dueRounds(now);
+    const pending = this.mempool.select(this.opts.maxTxsPerBlock, core.params.maxBlockBytes);
+    const t0 = performance.now();
+    const built = core.build({
+      timestamp: now,
+      l1Origin: { number: 0n, hash: new Uint8Array(32), timestamp: now / 1000n },
+      systemTxs,
+      txs: pending.map((p): VerifiedTx => ({ tx: p.tx, from: p.from })),
+    });
+    const buildMs = performance.now() - t0;
+    const senders = built.block.txs.map((tx) => this.mempool.get(tx.hash)!.from);
+    const block: SequencedBlock = { block: built.block, hash: built.hash, receipts: built.receipts, senders, size: 0 };
+
+    let release!: () => void;
+    this.commitBarrier = new Promise((r) => {
+      release = r;
+    });
+    try {
+      await this.m.store.commitBlock(block, built.ops);
+      core.advance({ header: built.block.header, hash: built.hash });
+      this.headState = core.readState();
+      // Txs refused now (nonce gaps after a replacement, limits) stay if they may become valid;
+      // those refused for good leave the pool and the journal.
+      const hopeless = built.rejected
+        .filter((r) => !r.system && r.error !== TX_ERROR.NONCE_TOO_HIGH && r.error !== TX_ERROR.BLOCK_REVEAL_LIMIT)
+        .map((r) => pending[r.index]!.tx.hash);
+      for (const h of hopeless) this.mempool.remove(h);
+      if (hopeless.length) void this.m.store.removePending(hopeless);
+      this.mempool.prune(senders);
+      this.trackRounds(block, systemTxs);
+    } finally {
+      this.commitBarrier = undefined;
+      release();
+    }
+    this.m.metrics?.blockBuilt(buildMs, built.block.txs.length, built.rejected.length);
+    this.m.metrics?.mempoolSize(this.mempool.size);
+    for (const l of this.listeners) l(block);
+    return block;
+  }
+
+  /** Keeps the beacon work list: rounds new challenges/commits await, minus rounds included. */
+  private trackRounds(b: SequencedBlock, included: SystemTx[]): void {
+    for (const s of included) if (s.kind === "beacon") this.awaitedRounds.delete(s.round);
+    b.block.txs.forEach((tx, i) => {
+      const kind = tx.body.action.kind;
+      if (kind !== "challenge" && kind !== "commit") return;
+      const receipt = b.receipts[b.block.systemTxs.length + i];
+      if (receipt?.status !== "success" || receipt.challengeId === undefined) return;
+      const c = this.headState.getChallenge(receipt.challengeId);
+      if (!c) return;
+      this.awaitedRounds.add(kind === "challenge" ? c.r1 : c.r2!);
+    });
+  }
+}
+
+function reject(code: TxErrorCode, detail?: string): { ok: false; code: TxErrorCode; message: string } {
+  const base = TX_ERROR_MESSAGE[code];
+  return { ok: false, code, message: detail ? `${base}: ${detail}` : base };
+}
