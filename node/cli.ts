@@ -8,6 +8,8 @@ import { registerBeaconCommand } from "./commands/beacon.ts";
 import { registerDevnetCommand } from "./commands/devnet.ts";
 import { registerKeysCommand } from "./commands/keys.ts";
 import { registerNodeCommand } from "./commands/node.ts";
+import { registerProverCommand } from "./commands/prover.ts";
+import { registerStatusCommand } from "./commands/status.ts";
 
 export function buildCli(): Command {
   const program = new Command("flops")
@@ -17,6 +19,8 @@ export function buildCli(): Command {
     .exitOverride();
   registerBeaconCommand(program);
   registerKeysCommand(program);
+  registerProverCommand(program);
+  registerStatusCommand(program);
   registerNodeCommand(program);
   registerDevnetCommand(program);
   return program;

@@ -131,7 +131,7 @@ export function registerDevnetCommand(program: Command): void {
           "--log.format",
           "json",
         ],
-        { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FLOPS_CONFIG: "" } },
+        { stdio: ["ignore", "pipe", "pipe"] },
       );
       child.stdout.pipe(out);
       child.stderr.pipe(out);

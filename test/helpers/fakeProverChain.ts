@@ -67,6 +67,8 @@ export class FakeProverChain implements ProverChain {
   down = false;
   /** Called after a tx is accepted into the mempool (tests stop the prover there). */
   onAccepted: ((tx: SignedTx) => void) | undefined;
+  /** When it returns true for an accepted tx: mine it, then fail the call as if the answer was lost. */
+  loseResponse: ((tx: SignedTx) => boolean) | undefined;
   private failures = 0;
   private readonly random: () => number;
 
@@ -210,7 +212,17 @@ export class FakeProverChain implements ProverChain {
 
   async sendRawTransaction(raw: Uint8Array): Promise<SendResult> {
     this.enter("sendRawTransaction");
-    return this.submit(raw);
+    const result = this.submit(raw);
+    if (result.ok && this.loseResponse?.(decodeSignedTx(raw))) {
+      // The node took it and put it in a block, but the answer never reached the client.
+      this.mine();
+      throw new RpcTransportError("flops_sendRawTransaction: node at fake://chain timed out", {
+        url: "fake://chain",
+        method: "sendRawTransaction",
+        transient: true,
+      });
+    }
+    return result;
   }
 
   /** Mempool admission, without fault injection. */

@@ -1,0 +1,418 @@
+/**
+ * `flops prover`: the node operator's client. Unlocks the node key, connects to a node's JSON-RPC
+ * and runs the challenge loop of prover/proverClient.ts until stopped (or, with `--once`, for one
+ * challenge).
+ *
+ * Output: on a terminal (`--log.format auto` and stdout a TTY) friendly lines on stdout and a
+ * progress bar for the compute on stderr; otherwise pino log lines (JSON, or pino-pretty with
+ * `--log.format pretty`): one per step, and compute progress every 25 %.
+ * SIGINT/SIGTERM stop between steps (within one compute band); the state file lets the next start
+ * resume the challenge. Exit codes: 0 ok (with `--once`: the challenge passed), 1 runtime failure
+ * (with `--once`: it failed, expired or was cancelled), 2 usage error.
+ * @module
+ */
+import type { Command } from "commander";
+import { type Tier, tierWork } from "../../chain/params.ts";
+import type { WorkEngine } from "../../prover/engine/index.ts";
+import { createJsEngine, createWasmEngine } from "../../prover/engine/index.ts";
+import { errorText } from "../../prover/errors.ts";
+import { createProver, type ProverEvent, type ProverSummary } from "../../prover/proverClient.ts";
+import { createRpcClient } from "../../prover/rpcClient.ts";
+import { declareOptions, opt } from "../config.ts";
+import { KEYSTORE_OPTIONS, unlockNodeKey } from "../keystore.ts";
+import { createLogger, LOG_OPTIONS, type Logger, loggerOptsFromConfig, moduleLogger } from "../logger.ts";
+import { createShutdown, SHUTDOWN_OPTIONS } from "../shutdown.ts";
+import { formatAddress, formatCredits, formatMultiplier, formatOps, RPC_URL_OPTION } from "./status.ts";
+
+export const PROVER_OPTIONS = {
+  rpc: RPC_URL_OPTION,
+  ...KEYSTORE_OPTIONS,
+  engine: opt.oneOf({
+    choices: ["wasm", "js"] as const,
+    default: "wasm",
+    description: "work engine: WASM SIMD (fast) or plain JS (reference)",
+    valueName: "<engine>",
+  }),
+  tier: opt.string({
+    description: "tier to request, by id or name (default: the chain's first tier)",
+    valueName: "<tier>",
+  }),
+  datadir: opt.path({
+    default: "~/.flops",
+    description: "folder of the prover's state file (prover-<address>.json)",
+    valueName: "<dir>",
+  }),
+  "poll-interval": opt.positiveInt({
+    default: 500,
+    description: "milliseconds between polls of the node while waiting",
+    valueName: "<ms>",
+  }),
+  ...LOG_OPTIONS,
+  ...SHUTDOWN_OPTIONS,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/** Turns prover events into output. `finish` prints the end-of-run line. */
+export interface ProverOutput {
+  onEvent(e: ProverEvent): void;
+  warn(message: string): void;
+  finish(summary: ProverSummary): void;
+}
+
+const hashText = (h: Uint8Array): string => `0x${Buffer.from(h).toString("hex")}`;
+const shortHash = (h: Uint8Array): string => `${hashText(h).slice(0, 10)}…`;
+const clockTime = (ms: bigint): string => new Date(Number(ms)).toISOString().slice(11, 19);
+const tierText = (t: Tier): string =>
+  `${t.name} (#${t.id}: n=${t.n}, m=${t.m}, k=${t.k}; ${formatOps(tierWork(t))})`;
+
+/** One progress line on a terminal: redrawn in place, cleared before any other output. */
+export class ProgressLine {
+  private shown = false;
+  private lastDraw = 0;
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly width = 30,
+  ) {}
+
+  /** Draws `label [####----] 42%`; at most ~20 redraws a second unless `force`. */
+  draw(label: string, fraction: number, force = false): void {
+    const now = Date.now();
+    if (!force && this.shown && now - this.lastDraw < 50) return;
+    this.lastDraw = now;
+    const f = Math.min(1, Math.max(0, fraction));
+    const filled = Math.round(f * this.width);
+    const bar = `${"█".repeat(filled)}${"░".repeat(this.width - filled)}`;
+    this.out.write(
+      `\r\x1b[K${label} ${bar} ${Math.floor(f * 100)
+        .toString()
+        .padStart(3)}%`,
+    );
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (!this.shown) return;
+    this.out.write("\r\x1b[K");
+    this.shown = false;
+  }
+}
+
+/** Friendly lines for a person at a terminal. */
+export function createTerminalOutput(io: {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}): ProverOutput {
+  const progress = new ProgressLine(io.err);
+  const line = (s: string): void => {
+    progress.clear();
+    io.out.write(`${s}\n`);
+  };
+  let lastTransient = "";
+  let lastPhase = "";
+  return {
+    warn: (m) => {
+      progress.clear();
+      io.err.write(`warning: ${m}\n`);
+    },
+    onEvent(e) {
+      switch (e.type) {
+        case "started":
+          line(
+            `Prover ${formatAddress(e.address)} on chain ${e.chainId}, tier ${tierText(e.tier)}, engine ${e.engine}`,
+          );
+          line(`  state file ${e.stateFile}`);
+          return;
+        case "stateIgnored":
+          progress.clear();
+          io.err.write(`warning: ${e.reason}; starting fresh\n`);
+          return;
+        case "resumed":
+          line(
+            e.challengeId === undefined
+              ? "Resuming: waiting for the challenge request sent before the restart"
+              : `Resuming challenge #${e.challengeId}`,
+          );
+          return;
+        case "registered":
+          line(
+            e.txHash === undefined
+              ? "Node is registered"
+              : `Registered as a node (tx ${shortHash(e.txHash)})`,
+          );
+          return;
+        case "challengeRequested":
+          line(
+            `Challenge #${e.challengeId} requested (tier #${e.tier}, tx ${shortHash(e.txHash)}); waiting for its seed round`,
+          );
+          return;
+        case "challengeActive":
+          line(
+            `Challenge #${e.challengeId} active (seed round ${e.r1}); commit due by ${clockTime(e.deadlineMs)} UTC`,
+          );
+          return;
+        case "computing": {
+          const p = e.progress;
+          const label =
+            p.phase === "products" ? `  computing #${e.challengeId}` : `  hashing   #${e.challengeId}`;
+          // Always draw the first and last step and a phase change; throttle the rest.
+          const force = p.done === 0 || p.done === p.total || p.phase !== lastPhase;
+          lastPhase = p.phase;
+          progress.draw(label, p.total === 0 ? 1 : p.done / p.total, force);
+          return;
+        }
+        case "computed": {
+          const secs = e.elapsedMs / 1000;
+          const rate = secs > 0 ? ` (${formatOps(BigInt(Math.round(Number(e.work) / secs)), "ops/s")})` : "";
+          line(`Computed #${e.challengeId} in ${secs.toFixed(2)} s${rate}, root ${shortHash(e.root)}`);
+          return;
+        }
+        case "committed":
+          line(`Committed #${e.challengeId} (tx ${shortHash(e.txHash)}); waiting for the sample round`);
+          return;
+        case "sampled":
+          line(`Sample round ${e.r2} in; revealing #${e.challengeId}`);
+          return;
+        case "revealed": {
+          if (!e.passed) {
+            line(`✘ Challenge #${e.challengeId} FAILED${e.error === undefined ? "" : `: ${e.error}`}`);
+            return;
+          }
+          const n = e.node;
+          const tail =
+            n === undefined
+              ? ""
+              : ` · balance ${formatCredits(n.credits)} · streak ${n.streak} · next ${formatMultiplier(n.multiplierBps)}`;
+          line(
+            `✔ Challenge #${e.challengeId} PASSED: +${formatCredits(e.credits)} credits at ${formatMultiplier(e.multiplierBps)}${tail}`,
+          );
+          return;
+        }
+        case "challengeSkipped":
+          line(`Skipped${e.challengeId === undefined ? "" : ` challenge #${e.challengeId}`}: ${e.reason}`);
+          return;
+        case "error": {
+          progress.clear();
+          const retry = `retrying in ${(e.retryInMs / 1000).toFixed(1)} s`;
+          if (e.transient) {
+            // An outage repeats the same message every retry: say it once until something changes.
+            const text = `${e.during}: ${e.message}`;
+            if (text !== lastTransient) io.err.write(`warning: ${text} (${retry})\n`);
+            lastTransient = text;
+          } else {
+            io.err.write(`error: ${e.during}: ${e.message} (${retry})\n`);
+          }
+          return;
+        }
+      }
+    },
+    finish(s) {
+      progress.clear();
+      line(
+        `${s.stopped ? "Stopped" : "Done"}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped; +${formatCredits(s.credits)} credits`,
+      );
+    },
+  };
+}
+
+/** Structured log lines (JSON or pino-pretty). bigints become decimal strings (JSON has none). */
+export function createLogOutput(log: Logger): ProverOutput {
+  let lastQuarter = -1;
+  return {
+    warn: (m) => log.warn(m),
+    onEvent(e) {
+      switch (e.type) {
+        case "started":
+          log.info(
+            {
+              address: formatAddress(e.address),
+              chainId: e.chainId.toString(),
+              tier: e.tier.id,
+              tierName: e.tier.name,
+              engine: e.engine,
+              stateFile: e.stateFile,
+            },
+            "prover started",
+          );
+          return;
+        case "stateIgnored":
+          log.warn({ reason: e.reason }, "state file ignored, starting fresh");
+          return;
+        case "resumed":
+          log.info({ challengeId: e.challengeId?.toString() ?? null, tier: e.tier }, "resuming challenge");
+          return;
+        case "registered":
+          log.info({ txHash: e.txHash === undefined ? null : hashText(e.txHash) }, "node registered");
+          return;
+        case "challengeRequested":
+          log.info(
+            { challengeId: e.challengeId.toString(), tier: e.tier, txHash: hashText(e.txHash) },
+            "challenge requested",
+          );
+          return;
+        case "challengeActive":
+          lastQuarter = -1;
+          log.info(
+            {
+              challengeId: e.challengeId.toString(),
+              r1: e.r1.toString(),
+              deadlineMs: e.deadlineMs.toString(),
+            },
+            "challenge active",
+          );
+          return;
+        case "computing": {
+          const quarter = Math.floor((4 * e.progress.done) / Math.max(1, e.progress.total));
+          if (quarter === lastQuarter) return;
+          lastQuarter = quarter;
+          log.info(
+            { challengeId: e.challengeId.toString(), phase: e.progress.phase, progress: quarter / 4 },
+            "computing",
+          );
+          return;
+        }
+        case "computed":
+          lastQuarter = -1;
+          log.info(
+            {
+              challengeId: e.challengeId.toString(),
+              root: hashText(e.root),
+              elapsedMs: e.elapsedMs,
+              work: e.work.toString(),
+            },
+            "computed",
+          );
+          return;
+        case "committed":
+          log.info(
+            { challengeId: e.challengeId.toString(), root: hashText(e.root), txHash: hashText(e.txHash) },
+            "committed",
+          );
+          return;
+        case "sampled":
+          log.info(
+            {
+              challengeId: e.challengeId.toString(),
+              r2: e.r2.toString(),
+              deadlineMs: e.deadlineMs.toString(),
+            },
+            "sampled",
+          );
+          return;
+        case "revealed": {
+          const fields = {
+            challengeId: e.challengeId.toString(),
+            txHash: e.txHash === undefined ? null : hashText(e.txHash),
+            passed: e.passed,
+            credits: e.credits.toString(),
+            multiplierBps: Number(e.multiplierBps),
+            balance: e.node?.credits.toString() ?? null,
+            streak: e.node?.streak ?? null,
+            nextMultiplierBps: e.node === undefined ? null : Number(e.node.multiplierBps),
+            ...(e.error === undefined ? {} : { error: e.error }),
+          };
+          if (e.passed) log.info(fields, `challenge passed: +${formatCredits(e.credits)} credits`);
+          else log.warn(fields, "challenge failed");
+          return;
+        }
+        case "challengeSkipped":
+          log.warn(
+            { challengeId: e.challengeId?.toString() ?? null, status: e.status ?? null, reason: e.reason },
+            "challenge skipped",
+          );
+          return;
+        case "error": {
+          const fields = {
+            during: e.during,
+            retryInMs: e.retryInMs,
+            err: e.error instanceof Error ? e.error : undefined,
+          };
+          if (e.transient) log.warn(fields, e.message);
+          else log.error(fields, e.message);
+          return;
+        }
+      }
+    },
+    finish(s) {
+      log.info(
+        {
+          passed: s.passed,
+          failed: s.failed,
+          skipped: s.skipped,
+          credits: s.credits.toString(),
+          stopped: s.stopped,
+        },
+        s.stopped ? "prover stopped" : "prover done",
+      );
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command
+
+export function registerProverCommand(program: Command): void {
+  const cmd = program
+    .command("prover")
+    .description("Run the prover: request challenges, compute, commit, reveal, earn flops credits")
+    .option("--once", "do one challenge (or finish the one in flight), then exit: 0 if it passed, 1 if not");
+  const readConfig = declareOptions(cmd, PROVER_OPTIONS);
+  cmd.addHelpText(
+    "after",
+    "\nExample:\n  flops prover --rpc http://127.0.0.1:8545 --keystore ~/.flops/keystore/UTC--… \\\n" +
+      "    --password-file ~/.flops/password --tier devnet",
+  );
+  cmd.action(async (flags: { once?: boolean }) => {
+    const cfg = readConfig();
+    const once = flags.once === true;
+    const friendly = cfg["log.format"] === "auto" && process.stdout.isTTY === true;
+    const logger = friendly ? undefined : moduleLogger(createLogger(loggerOptsFromConfig(cfg)), "prover");
+    const output = logger
+      ? createLogOutput(logger)
+      : createTerminalOutput({ out: process.stdout, err: process.stderr });
+
+    const key = await unlockNodeKey(cfg, { warn: output.warn });
+    const engine: WorkEngine = cfg.engine === "wasm" ? await createWasmEngine() : createJsEngine();
+    const ac = new AbortController();
+    const client = createRpcClient({ url: cfg.rpc, signal: ac.signal });
+    const prover = createProver(
+      {
+        privateKey: key.privateKey,
+        dataDir: cfg.datadir,
+        pollIntervalMs: cfg["poll-interval"],
+        ...(cfg.tier === undefined ? {} : { tier: cfg.tier }),
+        ...(once ? { maxChallenges: 1 } : {}),
+      },
+      { chain: client, engine },
+    );
+    prover.onEvent(output.onEvent);
+
+    const shutdown = createShutdown({ timeoutMs: cfg["shutdown.timeout"] * 1000 }, logger ? { logger } : {});
+    const running = prover.run(ac.signal);
+    shutdown.register("engine", () => engine.close());
+    shutdown.register("prover", async () => {
+      ac.abort();
+      await running.catch(() => {});
+    });
+    shutdown.install();
+
+    let summary: ProverSummary;
+    try {
+      summary = await running;
+    } catch (e) {
+      shutdown.uninstall();
+      await engine.close();
+      throw new Error(errorText(e), { cause: e });
+    }
+    output.finish(summary);
+    if (shutdown.isShuttingDown()) {
+      // A signal stopped the run: shutdown closes the engine and exits (0 when clean).
+      await shutdown.shutdown();
+      return;
+    }
+    shutdown.uninstall();
+    await engine.close();
+    if (once && summary.passed < 1) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Waiting and retrying: an abortable sleep and capped exponential backoff with jitter. Jitter
+ * spreads the retries of many provers that lost the same node at the same moment, so they do not
+ * all come back in the same millisecond when it restarts.
+ * @module
+ */
+
+export interface BackoffOpts {
+  /** First delay; default 250 ms. */
+  initialMs?: number;
+  /** Cap; default 15 000 ms. */
+  maxMs?: number;
+  /** Growth per attempt; default 2. */
+  factor?: number;
+  /** ± fraction of random spread; default 0.2. 0 makes delays exact (tests). */
+  jitter?: number;
+}
+
+/** The delay before retry number `attempt` (0-based): initial·factor^attempt, capped, jittered. */
+export function backoffDelay(
+  attempt: number,
+  opts: BackoffOpts = {},
+  random: () => number = Math.random,
+): number {
+  const initial = opts.initialMs ?? 250;
+  const max = opts.maxMs ?? 15_000;
+  const factor = opts.factor ?? 2;
+  const jitter = opts.jitter ?? 0.2;
+  const base = Math.min(max, initial * factor ** Math.min(attempt, 64));
+  const spread = base * jitter * (2 * random() - 1);
+  return Math.max(0, Math.round(base + spread));
+}
+
+/** An Error named "AbortError" (what fetch and timers/promises throw), carrying the signal's reason. */
+export function abortError(signal?: AbortSignal): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error && reason.name === "AbortError") return reason;
+  const e = new Error("aborted", reason === undefined ? {} : { cause: reason });
+  e.name = "AbortError";
+  return e;
+}
+
+/** Resolves after `ms`; rejects with an AbortError as soon as `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Throws an AbortError if `signal` has fired. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortError(signal);
+}
