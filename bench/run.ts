@@ -5,7 +5,17 @@
  */
 import type { BenchModule, BenchResult } from "./types.ts";
 
-const MODULES = ["smt", "stf", "sig", "prover", "verifyReveal", "beacon"] as const;
+const MODULES = [
+  "smt",
+  "stf",
+  "sig",
+  "prover",
+  "verifyReveal",
+  "beacon",
+  "rpcIngest",
+  "blockBuild",
+  "rpcRead",
+] as const;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
