@@ -37,7 +37,11 @@ export interface StfWorkload {
 }
 
 /** Builds the blocks of the mix (untimed). */
-export async function buildStfWorkload(nNodes: number, nBlocks: number, transfersPerBlock: number): Promise<StfWorkload> {
+export async function buildStfWorkload(
+  nNodes: number,
+  nBlocks: number,
+  transfersPerBlock: number,
+): Promise<StfWorkload> {
   const engine = createJsEngine();
   const accounts = Array.from({ length: nNodes }, (_, i) => TestAccount.fromSeed(i, 0xf10b5n));
   const alloc = accounts.map((a) => ({ address: a.address, credits: 10n ** 24n }));
@@ -133,7 +137,9 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
     rates.push(r.txs / r.seconds);
   }
   rates.sort((a, b) => a - b);
-  const txsPerBlock = Math.round(w.blocks.slice(1).reduce((s, b) => s + b.txs.length, 0) / (w.blocks.length - 1));
+  const txsPerBlock = Math.round(
+    w.blocks.slice(1).reduce((s, b) => s + b.txs.length, 0) / (w.blocks.length - 1),
+  );
   return [
     {
       name: "stf_apply_tx_per_s",

@@ -5,17 +5,18 @@
  * The sequencer wraps it with persistence; tests and the demo use it over MemoryKv.
  * @module
  */
+
+import type { TxErrorCode } from "./errors.ts";
 import type { KvOp, KvReader } from "./kv.ts";
 import { OverlayKv } from "./kv.ts";
 import type { ChainParams } from "./params.ts";
-import { EMPTY_ROOT, type SmtCaches, StateDb } from "./state/stateDb.ts";
 import { SmtNodeCache } from "./smt/index.ts";
+import { EMPTY_ROOT, type SmtCaches, StateDb } from "./state/stateDb.ts";
 import { applyBlock } from "./transition/applyBlock.ts";
 import { BlockExecutor } from "./transition/blockExecutor.ts";
 import { type GenesisOpts, initGenesis } from "./transition/genesis.ts";
 import type { Block, BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "./types.ts";
 import { blockHash } from "./wire/index.ts";
-import type { TxErrorCode } from "./errors.ts";
 
 export interface Head {
   header: BlockHeader;
@@ -69,7 +70,11 @@ export class ChainCore {
   /** A state view at the head, for reads (RPC). Writes to it are never persisted. */
   readState(): StateDb {
     const h = this.current.header;
-    return new StateDb(new OverlayKv(this.kv), { stateRoot: h.stateRoot, withdrawalsRoot: h.withdrawalsRoot }, this.caches);
+    return new StateDb(
+      new OverlayKv(this.kv),
+      { stateRoot: h.stateRoot, withdrawalsRoot: h.withdrawalsRoot },
+      this.caches,
+    );
   }
 
   /** Builds the next block from candidates, keeping those that apply, in order. */
@@ -79,8 +84,15 @@ export class ChainCore {
       throw new Error(`build: timestamp ${input.timestamp} not after parent ${parent.timestamp}`);
     }
     const overlay = new OverlayKv(this.kv);
-    const state = new StateDb(overlay, { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot }, this.caches);
-    const ex = new BlockExecutor(this.params, state, { number: parent.number + 1n, timestamp: input.timestamp });
+    const state = new StateDb(
+      overlay,
+      { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot },
+      this.caches,
+    );
+    const ex = new BlockExecutor(this.params, state, {
+      number: parent.number + 1n,
+      timestamp: input.timestamp,
+    });
     const rejected: BuiltBlock["rejected"] = [];
     input.systemTxs.forEach((stx, index) => {
       const r = ex.trySystemTx(stx);
@@ -106,7 +118,11 @@ export class ChainCore {
   check(block: Block, senders: readonly Uint8Array[]): { receipts: Receipt[]; ops: KvOp[]; hash: Hash32 } {
     const parent = this.current.header;
     const overlay = new OverlayKv(this.kv);
-    const state = new StateDb(overlay, { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot }, this.caches);
+    const state = new StateDb(
+      overlay,
+      { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot },
+      this.caches,
+    );
     const receipts = applyBlock(
       this.params,
       state,
@@ -120,7 +136,9 @@ export class ChainCore {
   /** Moves the head once the block's ops are persisted. */
   advance(head: Head): void {
     if (head.header.number !== this.current.header.number + 1n) {
-      throw new Error(`advance: expected block ${this.current.header.number + 1n}, got ${head.header.number}`);
+      throw new Error(
+        `advance: expected block ${this.current.header.number + 1n}, got ${head.header.number}`,
+      );
     }
     this.current = head;
   }

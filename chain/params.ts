@@ -77,7 +77,15 @@ export const TIER_DEVNET: Tier = {
 };
 
 /** Tiny tiers for tests: milliseconds of work. */
-export const TIER_TINY: Tier = { id: 100, name: "tiny", n: 16, m: 2, k: 8, commitWindowMs: 10_000n, revealWindowMs: 10_000n };
+export const TIER_TINY: Tier = {
+  id: 100,
+  name: "tiny",
+  n: 16,
+  m: 2,
+  k: 8,
+  commitWindowMs: 10_000n,
+  revealWindowMs: 10_000n,
+};
 export const TIER_SMALL: Tier = {
   id: 101,
   name: "small",

@@ -7,22 +7,22 @@
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { healthPlugin } from "../api/health.ts";
-import { createMetrics, type Metrics, type MetricsServer, startMetricsServer } from "../api/metrics.ts";
 import type { RpcLimits } from "../api/jsonRpc/plugin.ts";
+import { createMetrics, type Metrics, type MetricsServer, startMetricsServer } from "../api/metrics.ts";
+import type { RpcBackend } from "../api/ports.ts";
 import { createApiServer } from "../api/server.ts";
 import { bytesToHex, equalBytes } from "../chain/bytes.ts";
 import { ChainCore } from "../chain/chainCore.ts";
 import { RollupError } from "../chain/errors.ts";
 import { type GenesisDoc, genesisHash } from "../chain/genesisDoc.ts";
-import type { BeaconSource } from "../sequencer/ports.ts";
 import { DEFAULT_MEMPOOL_OPTS, type MempoolOpts } from "../sequencer/mempool.ts";
+import type { BeaconSource } from "../sequencer/ports.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
 import { createSigPool, type SigPool } from "../sequencer/sigPool.ts";
 import { ChainStore } from "../store/chainStore.ts";
-import { createRpcBackend } from "./rpcBackend.ts";
 import type { Logger } from "./logger.ts";
 import { moduleLogger } from "./logger.ts";
-import type { RpcBackend } from "../api/ports.ts";
+import { createRpcBackend } from "./rpcBackend.ts";
 
 export const CLIENT_VERSION = `flops/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node.split(".")[0]}`;
 
@@ -69,13 +69,24 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
     // --- genesis or resume ---
     let genesis = store.genesis();
     if (!genesis) {
-      if (!opts.genesis) throw new RollupError("NO_GENESIS", `datadir ${opts.datadir} is empty and no genesis was given`);
+      if (!opts.genesis)
+        throw new RollupError("NO_GENESIS", `datadir ${opts.datadir} is empty and no genesis was given`);
       genesis = opts.genesis;
-      const { head, ops } = ChainCore.genesis(store.kv, { timestamp: genesis.timestamp, alloc: genesis.alloc });
+      const { head, ops } = ChainCore.genesis(store.kv, {
+        timestamp: genesis.timestamp,
+        alloc: genesis.alloc,
+      });
       await store.writeGenesis(genesis, head, ops);
       log.info({ genesisHash: bytesToHex(genesisHash(genesis)) }, "initialised a new chain");
-    } else if (opts.genesis && !opts.genesisInitOnly && !equalBytes(genesisHash(opts.genesis), genesisHash(genesis))) {
-      throw new RollupError("GENESIS_MISMATCH", `datadir ${opts.datadir} holds another chain (genesis hash differs)`);
+    } else if (
+      opts.genesis &&
+      !opts.genesisInitOnly &&
+      !equalBytes(genesisHash(opts.genesis), genesisHash(genesis))
+    ) {
+      throw new RollupError(
+        "GENESIS_MISMATCH",
+        `datadir ${opts.datadir} holds another chain (genesis hash differs)`,
+      );
     }
     const head = store.head()!;
     const core = new ChainCore(genesis.params, store.kv, head);
@@ -83,10 +94,31 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
 
     // --- services ---
     const metrics = createMetrics();
-    const blockTime = metrics.histogram({ module: "sequencer", what: "block_build", unit: "seconds", help: "block build time" });
-    const blockTxs = metrics.counter({ module: "sequencer", what: "txs_included", unit: "total", help: "signed txs included" });
-    const headGauge = metrics.gauge({ module: "chain", what: "head", unit: "number", help: "head block number" });
-    const admitted = metrics.counter({ module: "mempool", what: "admissions", unit: "total", help: "tx admissions", labelNames: ["result"] });
+    const blockTime = metrics.histogram({
+      module: "sequencer",
+      what: "block_build",
+      unit: "seconds",
+      help: "block build time",
+    });
+    const blockTxs = metrics.counter({
+      module: "sequencer",
+      what: "txs_included",
+      unit: "total",
+      help: "signed txs included",
+    });
+    const headGauge = metrics.gauge({
+      module: "chain",
+      what: "head",
+      unit: "number",
+      help: "head block number",
+    });
+    const admitted = metrics.counter({
+      module: "mempool",
+      what: "admissions",
+      unit: "total",
+      help: "tx admissions",
+      labelNames: ["result"],
+    });
     const poolSize = metrics.gauge({ module: "mempool", what: "size", unit: "txs", help: "pending txs" });
 
     const sigPool: SigPool = createSigPool(opts.sigWorkers === undefined ? {} : { workers: opts.sigWorkers });
@@ -128,9 +160,13 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
     if (restored.restored || restored.dropped.length) log.info(restored, "mempool restored from the journal");
 
     const backend = createRpcBackend({ store, core, sequencer, clientVersion: CLIENT_VERSION });
-    const api = await createApiServer({ rpc: { backend, ...(opts.rpc.limits ? { limits: opts.rpc.limits } : {}) } });
+    const api = await createApiServer({
+      rpc: { backend, ...(opts.rpc.limits ? { limits: opts.rpc.limits } : {}) },
+    });
     let stopping = false;
-    await api.register(healthPlugin, { isReady: () => (stopping ? { ready: false, reason: "shutting down" } : true) });
+    await api.register(healthPlugin, {
+      isReady: () => (stopping ? { ready: false, reason: "shutting down" } : true),
+    });
     await api.listen({ host: opts.rpc.addr, port: opts.rpc.port });
     closers.unshift(() => api.close());
     const addr = api.server.address();

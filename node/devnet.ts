@@ -3,13 +3,12 @@
  * Everything here is public and for local networks only.
  * @module
  */
-import { createLocalBeacon, deriveBeaconSecretKey, DEV_BEACON_SEED } from "../chain/beacon/index.ts";
-import { equalBytes } from "../chain/bytes.ts";
+import { createLocalBeacon, DEV_BEACON_SEED, deriveBeaconSecretKey } from "../chain/beacon/index.ts";
+import { equalBytes, u32ToBytes } from "../chain/bytes.ts";
 import { RollupError } from "../chain/errors.ts";
 import type { GenesisDoc } from "../chain/genesisDoc.ts";
 import { sha256Parts, utf8 } from "../chain/hash.ts";
-import { defaultParams, type Tier, TIER_DEVNET, TIER_SMALL, TIER_TINY } from "../chain/params.ts";
-import { u32ToBytes } from "../chain/bytes.ts";
+import { defaultParams, TIER_DEVNET, TIER_SMALL, TIER_TINY, type Tier } from "../chain/params.ts";
 import { createLocalBeaconSource } from "../sequencer/localBeaconSource.ts";
 import type { BeaconSource } from "../sequencer/ports.ts";
 
@@ -39,7 +38,10 @@ export function devGenesis(o: DevGenesisOpts): GenesisDoc {
 /** The local beacon source for a devnet genesis; refuses a genesis whose beacon key is not the dev key. */
 export function devBeaconSource(genesis: GenesisDoc, now: () => bigint): BeaconSource {
   const b = genesis.params.beacon;
-  const beacon = createLocalBeacon(deriveBeaconSecretKey(DEV_BEACON_SEED), { genesisTime: b.genesisTime, periodSeconds: b.periodSeconds });
+  const beacon = createLocalBeacon(deriveBeaconSecretKey(DEV_BEACON_SEED), {
+    genesisTime: b.genesisTime,
+    periodSeconds: b.periodSeconds,
+  });
   if (!equalBytes(beacon.config.publicKey, b.publicKey)) {
     throw new RollupError("BEACON_KEY_MISMATCH", "this chain's beacon is not the devnet's local beacon");
   }

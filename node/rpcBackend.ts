@@ -35,7 +35,13 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
     const record = state.getNode(address);
     if (!record) return undefined;
     const v = nodeViewAt(record, core.head.header.timestamp, params);
-    return { address, record, credits: state.getAccount(address).credits, streak: v.streak, multiplierBps: v.multiplierBps };
+    return {
+      address,
+      record,
+      credits: state.getAccount(address).credits,
+      streak: v.streak,
+      multiplierBps: v.multiplierBps,
+    };
   };
 
   return {
@@ -71,7 +77,10 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
       const loc = store.getTxLocation(hash);
       if (!loc) return undefined;
       const b = store.getBlock(loc.blockNumber)!;
-      return { receipt: b.receipts[loc.index]!, location: { blockNumber: loc.blockNumber, blockHash: b.hash, index: loc.index } };
+      return {
+        receipt: b.receipts[loc.index]!,
+        location: { blockNumber: loc.blockNumber, blockHash: b.hash, index: loc.index },
+      };
     },
     getAccount(address: Address) {
       const acc = sequencer.state().getAccount(address);

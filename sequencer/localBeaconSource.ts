@@ -1,5 +1,5 @@
-import { roundTimeMs } from "../chain/beacon/index.ts";
 import type { LocalBeacon } from "../chain/beacon/index.ts";
+import { roundTimeMs } from "../chain/beacon/index.ts";
 import type { BeaconSource } from "./ports.ts";
 
 /**

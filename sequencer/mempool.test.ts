@@ -8,7 +8,10 @@ const CHAIN = 0xf10b5n;
 
 function setup(opts: Partial<typeof DEFAULT_MEMPOOL_OPTS> = {}) {
   const nonces = new Map<string, bigint>();
-  const pool = new Mempool({ ...DEFAULT_MEMPOOL_OPTS, ...opts }, { accountNonce: (a: Address) => nonces.get(bytesToHex(a)) ?? 0n });
+  const pool = new Mempool(
+    { ...DEFAULT_MEMPOOL_OPTS, ...opts },
+    { accountNonce: (a: Address) => nonces.get(bytesToHex(a)) ?? 0n },
+  );
   return { pool, nonces };
 }
 
@@ -21,7 +24,13 @@ describe("mempool", () => {
     const b0 = b.sign({ kind: "register" });
     const a2 = a.sign({ kind: "register" }, 2n); // gap: not executable yet
     const a1 = a.sign({ kind: "register" }, 1n);
-    for (const [tx, from] of [[a0, a], [b0, b], [a2, a], [a1, a]] as const) expect(pool.add(tx, from.address).ok).toBe(true);
+    for (const [tx, from] of [
+      [a0, a],
+      [b0, b],
+      [a2, a],
+      [a1, a],
+    ] as const)
+      expect(pool.add(tx, from.address).ok).toBe(true);
     const sel = pool.select(100, 1 << 20).map((p) => bytesToHex(p.tx.hash));
     expect(sel).toEqual([a0, b0, a1, a2].map((t) => bytesToHex(t.hash)));
     expect(pool.pendingNonce(a.address)).toBe(3n);
@@ -34,14 +43,26 @@ describe("mempool", () => {
     const t5 = a.sign({ kind: "register" }, 5n);
     expect(pool.add(t5, a.address).ok).toBe(true);
     expect(pool.add(t5, a.address)).toMatchObject({ ok: false, code: "ALREADY_KNOWN" });
-    expect(pool.add(a.sign({ kind: "register" }, 4n), a.address)).toMatchObject({ ok: false, code: "NONCE_TOO_LOW" });
-    expect(pool.add(a.sign({ kind: "register" }, 10n), a.address)).toMatchObject({ ok: false, code: "NONCE_TOO_HIGH" });
+    expect(pool.add(a.sign({ kind: "register" }, 4n), a.address)).toMatchObject({
+      ok: false,
+      code: "NONCE_TOO_LOW",
+    });
+    expect(pool.add(a.sign({ kind: "register" }, 10n), a.address)).toMatchObject({
+      ok: false,
+      code: "NONCE_TOO_HIGH",
+    });
     expect(pool.add(a.sign({ kind: "register" }, 6n), a.address).ok).toBe(true);
-    expect(pool.add(a.sign({ kind: "register" }, 7n), a.address)).toMatchObject({ ok: false, code: "SENDER_LIMIT" });
+    expect(pool.add(a.sign({ kind: "register" }, 7n), a.address)).toMatchObject({
+      ok: false,
+      code: "SENDER_LIMIT",
+    });
     const b = TestAccount.fromSeed(2, CHAIN);
     const c = TestAccount.fromSeed(3, CHAIN);
     expect(pool.add(b.sign({ kind: "register" }), b.address).ok).toBe(true);
-    expect(pool.add(c.sign({ kind: "register" }), c.address)).toMatchObject({ ok: false, code: "MEMPOOL_FULL" });
+    expect(pool.add(c.sign({ kind: "register" }), c.address)).toMatchObject({
+      ok: false,
+      code: "MEMPOOL_FULL",
+    });
   });
 
   it("behavior: a same-nonce tx replaces the pending one, a bounded number of times", () => {
@@ -53,7 +74,10 @@ describe("mempool", () => {
     expect(pool.add(second, a.address)).toMatchObject({ ok: true, replaced: { tx: first } });
     expect(pool.has(first.hash)).toBe(false);
     expect(pool.size).toBe(1);
-    expect(pool.add(a.sign({ kind: "challenge", tier: 2 }, 0n), a.address)).toMatchObject({ ok: false, code: "REPLACEMENT_LIMIT" });
+    expect(pool.add(a.sign({ kind: "challenge", tier: 2 }, 0n), a.address)).toMatchObject({
+      ok: false,
+      code: "REPLACEMENT_LIMIT",
+    });
   });
 
   it("behavior: prune drops txs the new head made stale; byte limits stop selection", () => {

@@ -31,7 +31,12 @@ export interface MempoolOpts {
   maxReplacements: number;
 }
 
-export const DEFAULT_MEMPOOL_OPTS: MempoolOpts = { maxTxs: 100_000, maxPerSender: 256, maxNonceGap: 256, maxReplacements: 4 };
+export const DEFAULT_MEMPOOL_OPTS: MempoolOpts = {
+  maxTxs: 100_000,
+  maxPerSender: 256,
+  maxNonceGap: 256,
+  maxReplacements: 4,
+};
 
 export interface PendingTx {
   tx: SignedTx;
@@ -93,7 +98,10 @@ export class Mempool {
     const nonce = tx.body.nonce;
     if (nonce < next) return reject("NONCE_TOO_LOW", `nonce too low: next nonce is ${next}, got ${nonce}`);
     if (nonce > next + BigInt(this.opts.maxNonceGap)) {
-      return reject("NONCE_TOO_HIGH", `nonce too far ahead: next nonce is ${next}, got ${nonce} (max gap ${this.opts.maxNonceGap})`);
+      return reject(
+        "NONCE_TOO_HIGH",
+        `nonce too far ahead: next nonce is ${next}, got ${nonce} (max gap ${this.opts.maxNonceGap})`,
+      );
     }
     const senderKey = bytesToHex(from);
     let q = this.senders.get(senderKey);
@@ -110,9 +118,13 @@ export class Mempool {
       this.byHash.set(hashKey, ptx);
       return { ok: true, replaced: existing };
     }
-    if (this.byHash.size >= this.opts.maxTxs) return reject("MEMPOOL_FULL", `mempool full (${this.opts.maxTxs} txs)`);
+    if (this.byHash.size >= this.opts.maxTxs)
+      return reject("MEMPOOL_FULL", `mempool full (${this.opts.maxTxs} txs)`);
     if (q && q.byNonce.size >= this.opts.maxPerSender) {
-      return reject("SENDER_LIMIT", `sender has ${q.byNonce.size} pending txs (max ${this.opts.maxPerSender})`);
+      return reject(
+        "SENDER_LIMIT",
+        `sender has ${q.byNonce.size} pending txs (max ${this.opts.maxPerSender})`,
+      );
     }
     if (!q) {
       q = { from, byNonce: new Map(), replacements: new Map() };

@@ -28,7 +28,11 @@ export interface SequencerModules {
   recovery: SenderRecovery;
   /** Wall clock, ms. */
   now: () => bigint;
-  log?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void; error(o: object, msg?: string): void };
+  log?: {
+    info(o: object, msg?: string): void;
+    warn(o: object, msg?: string): void;
+    error(o: object, msg?: string): void;
+  };
   metrics?: {
     blockBuilt(ms: number, txs: number, rejected: number): void;
     txAdmitted(ok: boolean): void;
@@ -51,7 +55,11 @@ export class Sequencer {
   private closing = false;
   private producing: Promise<unknown> = Promise.resolve();
   private commitBarrier: Promise<void> | undefined;
-  private recoverQueue: Array<{ tx: SignedTx; resolve: (a: Address | null) => void; reject: (e: unknown) => void }> = [];
+  private recoverQueue: Array<{
+    tx: SignedTx;
+    resolve: (a: Address | null) => void;
+    reject: (e: unknown) => void;
+  }> = [];
   private recoverScheduled = false;
 
   constructor(
@@ -63,7 +71,10 @@ export class Sequencer {
   }
 
   /** Restores the mempool from the journal and the beacon work list from state. */
-  async restore(journal: readonly Uint8Array[], awaitedRounds: readonly bigint[]): Promise<{ restored: number; dropped: Hash32[] }> {
+  async restore(
+    journal: readonly Uint8Array[],
+    awaitedRounds: readonly bigint[],
+  ): Promise<{ restored: number; dropped: Hash32[] }> {
     for (const r of awaitedRounds) this.awaitedRounds.add(r);
     const dropped: Hash32[] = [];
     let restored = 0;
@@ -121,12 +132,18 @@ export class Sequencer {
     }
     // Wait out a block commit: the head must not move between the checks and the add.
     while (this.commitBarrier) await this.commitBarrier;
-    if (this.m.store.isIncluded(tx.hash)) return { ok: false, code: "ALREADY_KNOWN", message: "transaction already included" };
+    if (this.m.store.isIncluded(tx.hash))
+      return { ok: false, code: "ALREADY_KNOWN", message: "transaction already included" };
     const account = this.headState.getAccount(from);
     if (tx.body.nonce === account.nonce) {
       const ts = this.m.now();
       const pre = precheckTx(
-        { params, state: this.headState, env: { number: this.m.core.head.header.number + 1n, timestamp: ts }, reveals: 0 },
+        {
+          params,
+          state: this.headState,
+          env: { number: this.m.core.head.header.number + 1n, timestamp: ts },
+          reveals: 0,
+        },
         { tx, from },
       );
       if (!pre.ok) return reject(pre.error, pre.detail);
@@ -156,8 +173,14 @@ export class Sequencer {
     const batch = this.recoverQueue;
     this.recoverQueue = [];
     this.m.recovery.recoverBatch(batch.map((b) => b.tx)).then(
-      (addrs) => batch.forEach((b, i) => b.resolve(addrs[i] ?? null)),
-      (e) => batch.forEach((b) => b.reject(e)),
+      (addrs) => {
+        batch.forEach((b, i) => {
+          b.resolve(addrs[i] ?? null);
+        });
+      },
+      (e) => {
+        for (const b of batch) b.reject(e);
+      },
     );
   }
 
@@ -196,7 +219,9 @@ export class Sequencer {
   /** Rounds in the work list whose time has come, with their signatures. */
   private async dueRounds(now: bigint): Promise<SystemTx[]> {
     const out: SystemTx[] = [];
-    const due = [...this.awaitedRounds].filter((r) => roundTimeMs(this.m.core.params.beacon, r) <= now).sort((a, b) => (a < b ? -1 : 1));
+    const due = [...this.awaitedRounds]
+      .filter((r) => roundTimeMs(this.m.core.params.beacon, r) <= now)
+      .sort((a, b) => (a < b ? -1 : 1));
     for (const round of due) {
       if (this.headState.getAwaited(round).length === 0) {
         this.awaitedRounds.delete(round); // every waiter was cancelled
@@ -229,7 +254,13 @@ export class Sequencer {
     });
     const buildMs = performance.now() - t0;
     const senders = built.block.txs.map((tx) => this.mempool.get(tx.hash)!.from);
-    const block: SequencedBlock = { block: built.block, hash: built.hash, receipts: built.receipts, senders, size: 0 };
+    const block: SequencedBlock = {
+      block: built.block,
+      hash: built.hash,
+      receipts: built.receipts,
+      senders,
+      size: 0,
+    };
 
     let release!: () => void;
     this.commitBarrier = new Promise((r) => {
@@ -242,7 +273,9 @@ export class Sequencer {
       // Txs refused now (nonce gaps after a replacement, limits) stay if they may become valid;
       // those refused for good leave the pool and the journal.
       const hopeless = built.rejected
-        .filter((r) => !r.system && r.error !== TX_ERROR.NONCE_TOO_HIGH && r.error !== TX_ERROR.BLOCK_REVEAL_LIMIT)
+        .filter(
+          (r) => !r.system && r.error !== TX_ERROR.NONCE_TOO_HIGH && r.error !== TX_ERROR.BLOCK_REVEAL_LIMIT,
+        )
         .map((r) => pending[r.index]!.tx.hash);
       for (const h of hopeless) this.mempool.remove(h);
       if (hopeless.length) void this.m.store.removePending(hopeless);

@@ -103,7 +103,11 @@ export class ChainStore {
     const num = u64ToBytes(b.block.header.number);
     const blockBytes = encodeBlock(b.block);
     b.size = blockBytes.length;
-    const record = encodeList([blockBytes, encodeList(b.receipts.map(encodeReceipt)), concatBytes(...b.senders)]);
+    const record = encodeList([
+      blockBytes,
+      encodeList(b.receipts.map(encodeReceipt)),
+      concatBytes(...b.senders),
+    ]);
     const ops: KvOp[] = [
       { type: "put", key: key(PREFIX.BLOCK, num), value: record },
       { type: "put", key: key(PREFIX.BLOCK_NUMBER, b.hash), value: num },
@@ -142,7 +146,13 @@ export class ChainStore {
     const receipts = decodeList(receiptBytes).map(decodeReceipt);
     const senders: Address[] = [];
     for (let i = 0; i < senderBytes.length; i += 20) senders.push(senderBytes.subarray(i, i + 20));
-    const data: StoredBlockData = { block, hash: blockHash(block.header), receipts, senders, size: blockBytes.length };
+    const data: StoredBlockData = {
+      block,
+      hash: blockHash(block.header),
+      receipts,
+      senders,
+      size: blockBytes.length,
+    };
     this.remember(data);
     return data;
   }
@@ -197,7 +207,10 @@ export class ChainStore {
   /** Every journaled raw tx (startup: re-admit them). */
   async loadPending(): Promise<Uint8Array[]> {
     const out: Uint8Array[] = [];
-    for await (const v of this.kv.db.values({ gte: Uint8Array.of(PREFIX.PENDING), lt: Uint8Array.of(PREFIX.PENDING + 1) })) {
+    for await (const v of this.kv.db.values({
+      gte: Uint8Array.of(PREFIX.PENDING),
+      lt: Uint8Array.of(PREFIX.PENDING + 1),
+    })) {
       out.push(new Uint8Array(v));
     }
     return out;
@@ -208,7 +221,9 @@ export class ChainStore {
   async listNodeAddresses(limit: number, after?: Address): Promise<Address[]> {
     const base = Uint8Array.of(0x01, NS.NODE);
     const gt = after ? concatBytes(base, after) : undefined;
-    const range = gt ? { gt, lt: Uint8Array.of(0x01, NS.NODE + 1) } : { gte: base, lt: Uint8Array.of(0x01, NS.NODE + 1) };
+    const range = gt
+      ? { gt, lt: Uint8Array.of(0x01, NS.NODE + 1) }
+      : { gte: base, lt: Uint8Array.of(0x01, NS.NODE + 1) };
     const out: Address[] = [];
     for await (const k of this.kv.db.keys({ ...range, limit })) out.push(new Uint8Array(k).subarray(2));
     return out;
@@ -217,7 +232,10 @@ export class ChainStore {
   /** Rounds some challenge awaits (startup: rebuild the beacon feed's work list). */
   async listAwaitedRounds(): Promise<bigint[]> {
     const out: bigint[] = [];
-    for await (const k of this.kv.db.keys({ gte: Uint8Array.of(0x01, NS.AWAITED), lt: Uint8Array.of(0x01, NS.AWAITED + 1) })) {
+    for await (const k of this.kv.db.keys({
+      gte: Uint8Array.of(0x01, NS.AWAITED),
+      lt: Uint8Array.of(0x01, NS.AWAITED + 1),
+    })) {
       out.push(bytesToU64(new Uint8Array(k), 2));
     }
     return out;

@@ -5,7 +5,11 @@
  */
 import { keccak256 } from "../hash.ts";
 
-export function outputRoot(stateRoot: Uint8Array, withdrawalsRoot: Uint8Array, l2BlockHash: Uint8Array): Uint8Array {
+export function outputRoot(
+  stateRoot: Uint8Array,
+  withdrawalsRoot: Uint8Array,
+  l2BlockHash: Uint8Array,
+): Uint8Array {
   const buf = new Uint8Array(128);
   buf.set(stateRoot, 32);
   buf.set(withdrawalsRoot, 64);

@@ -1,16 +1,28 @@
 /**
- * A bounded cache of SMT node records, keyed by node hash. Direct-mapped: a node evicts whatever
- * sat in its slot, so lookups and inserts are O(1) with no bookkeeping. Content-addressed entries
- * never go stale (a hash always names the same preimage), so one cache can serve every tree
- * instance of a process, across blocks: create one and pass it in SmtOpts.cache.
+ * A bounded cache of SMT nodes, keyed by node hash. Direct-mapped: a node evicts whatever sat in
+ * its slot, so lookups and inserts are O(1) with no bookkeeping. Content-addressed entries never go
+ * stale (a hash always names the same preimage), so one cache can serve every tree instance of a
+ * process, across blocks: create one and pass it in SmtOpts.cache.
+ *
+ * The slots live in one typed buffer, `hash(32) ‖ preimage(65) ‖ 3 bytes of padding` each (4-aligned,
+ * for wordCopy.ts), and entries are copied in:
+ * no JS object per node for the garbage collector to trace, and no cached view keeping a whole
+ * block's node buffer alive. A lookup returns an offset into `mem`, valid until the next `put`.
  * @module
  */
 
-/** Default log2 slot count: 2^20 slots; at most ~1M records of ~180 B each when full. */
+import { copyHash, copyPreimage, type Words, words } from "./wordCopy.ts";
+
+/** Default log2 slot count: 2^20 slots of 100 bytes (100 MiB; pages are committed as slots fill). */
 export const SMT_CACHE_DEFAULT_BITS = 20;
 
+const SLOT_BYTES = 100;
+
 export class SmtNodeCache {
-  private readonly slots: (Uint8Array | undefined)[];
+  /** The slots. An all-zero slot is empty: no node hashes to zero. */
+  readonly mem: Uint8Array;
+  /** `mem` with its DataView, for wordCopy.ts. */
+  readonly words: Words;
   private readonly mask: number;
 
   /** `bits`: log2 of the slot count, 0..24 (0 keeps one slot, in effect no cache). */
@@ -18,27 +30,43 @@ export class SmtNodeCache {
     if (!Number.isInteger(bits) || bits < 0 || bits > 24) {
       throw new RangeError(`SmtNodeCache: bits must be an integer in 0..24, got ${bits}`);
     }
-    this.slots = new Array<Uint8Array | undefined>(1 << bits);
+    this.mem = new Uint8Array(SLOT_BYTES << bits);
+    this.words = words(this.mem);
     this.mask = (1 << bits) - 1;
   }
 
-  /**
-   * The record whose hash is `h` (records hold the hash at bytes 1..32, see sparseMerkleTree.ts),
-   * or undefined.
-   */
-  get(h: Uint8Array): Uint8Array | undefined {
-    const rec = this.slots[slotOf(h, 0) & this.mask];
-    if (rec === undefined) return undefined;
-    for (let i = 0; i < 32; i++) if (rec[1 + i] !== h[i]) return undefined;
-    return rec;
+  /** Offset in `mem` of the preimage of the node whose hash is `h[off..off+32)`, or -1. */
+  find(h: Uint8Array, off: number): number {
+    const mem = this.mem;
+    const s = (slotOf(h, off) & this.mask) * SLOT_BYTES;
+    for (let i = 0; i < 32; i++) if (mem[s + i] !== h[off + i]) return -1;
+    return s + 32;
   }
 
-  set(rec: Uint8Array): void {
-    this.slots[slotOf(rec, 1) & this.mask] = rec;
+  /**
+   * Caches the node with hash `h[hOff..hOff+32)` and preimage `pre[preOff..preOff+65)`; returns
+   * the offset of the preimage's copy in `mem`.
+   */
+  put(h: Uint8Array, hOff: number, pre: Uint8Array, preOff: number): number {
+    const mem = this.mem;
+    const s = (slotOf(h, hOff) & this.mask) * SLOT_BYTES;
+    for (let i = 0; i < 32; i++) mem[s + i] = h[hOff + i]!;
+    for (let i = 0; i < 65; i++) mem[s + 32 + i] = pre[preOff + i]!;
+    return s + 32;
+  }
+
+  /**
+   * `put` for a node whose hash and preimage sit at `hashAt` and `preAt` of `src` (the update's
+   * new nodes): word copies.
+   */
+  putWords(src: Words, hashAt: number, preAt: number): void {
+    const s = (slotOf(src.u8, hashAt) & this.mask) * SLOT_BYTES;
+    copyHash(src, hashAt, this.words, s);
+    copyPreimage(src, preAt, this.words, s + 32);
   }
 
   clear(): void {
-    this.slots.fill(undefined);
+    this.mem.fill(0);
   }
 }
 

@@ -6,19 +6,20 @@
  */
 import { bytesToHex } from "../bytes.ts";
 import { RollupError } from "../errors.ts";
-import { type KvStore, kvKey } from "../kv.ts";
-import { MAX_SLOTS, sha256Slots, slotOffset } from "./sha256Batch.ts";
+import type { KvStore } from "../kv.ts";
+import { PENDING_REC_BYTES, PendingNodes, REC_HASH, REC_PRE, REF_EMPTY, REF_KNOWN } from "./pendingNodes.ts";
 import {
   commonPrefixBits,
-  isEmptyHash,
   keyBit,
   SMT_EMPTY_ROOT,
   SMT_INTERNAL_TAG,
   SMT_LEAF_TAG,
+  SMT_MAX_DEPTH,
   SMT_NODE_BYTES,
 } from "./smtHash.ts";
 import { SmtNodeCache } from "./smtNodeCache.ts";
 import type { SmtProof } from "./smtProof.ts";
+import { copyHash, copyPreimage, type Words, words } from "./wordCopy.ts";
 
 export interface SmtChange {
   /** 32 bytes; callers hash their own keys. */
@@ -44,53 +45,46 @@ export interface SmtOpts {
 export const SMT_DEFAULT_PREFIX = 0x02;
 const PRIVATE_CACHE_BITS = 16;
 
-/*
- * In-memory node record, 98 bytes: the storage key and value back to back, so one allocation
- * serves the KV write, the cache and the parent's reference to the hash.
- *   [0]       storage prefix
- *   [1..33)   node hash
- *   [33..98)  preimage: 0x00 ‖ key ‖ valueHash (leaf) or 0x01 ‖ left ‖ right (internal)
- */
-const REC_BYTES = 1 + 32 + SMT_NODE_BYTES;
-const P = 33; // preimage offset
-const A = P + 1; // leaf key / left child
-const B = P + 33; // leaf valueHash / right child
-
 // Kinds of the node a recursive call returned (through `this.kind`: no tuple per node).
 const EMPTY = 0;
 const LEAF = 1;
 const INTERNAL = 2;
 const UNKNOWN = 3;
-// Refs returned by the recursion besides pending indexes (>= 0).
-const REF_EMPTY = -1;
-const REF_KNOWN = -2;
-const EMPTY_HASH = new Uint8Array(32);
 
-// Records are carved out of shared slabs: V8 allocates typed arrays over 64 bytes off-heap, and
-// one such allocation per node (plus the GC of their backing stores) cost more than the hashing.
-// A slab lives while any of its records is referenced (KvStore, overlay, cache).
-const SLAB_RECORDS = 64;
-const SLAB_BYTES = SLAB_RECORDS * REC_BYTES;
+/*
+ * The traversal's scratch buffer, `path`: the hash the update starts from, then one frame per
+ * depth holding a copy of the preimage of the node being updated there. Copies, because a cache
+ * slot may be overwritten by any load further down. Every REF_KNOWN hash the recursion hands up
+ * lives in `path` (at `this.knownOff`): a frame's children are overwritten in place by the hashes
+ * its recursive calls return, which is where the parent's join reads them.
+ */
+const ROOT_AT = 0;
+const FRAME0 = 32;
+/** A preimage, padded to keep frames 4-aligned (cheaper word copies, wordCopy.ts). */
+const FRAME_BYTES = 68;
+const PATH_BYTES = FRAME0 + (SMT_MAX_DEPTH + 1) * FRAME_BYTES;
+/** Offsets in a frame or a cached preimage: tag, left child (or leaf key), right (or value hash). */
+const A = 1;
+const B = 33;
+
+/**
+ * The pending nodes of the running update. One for the process: updates are synchronous, and trees
+ * are re-created per block, so a per-tree buffer would be re-grown every block.
+ */
+const pending = new PendingNodes();
 
 export class SparseMerkleTree {
   private readonly kv: KvStore;
-  private readonly prefix: number;
   private rootHash: Uint8Array;
   private readonly cache: SmtNodeCache;
-  /** Reused key buffer for reads: KvReader.get does not keep the key. */
-  private readonly readKey = new Uint8Array(33);
+  /** Reused storage key, prefix ‖ hash, for reads and writes: a KvStore does not keep keys. */
+  private readonly nodeKey = new Uint8Array(33);
+  private readonly path = new Uint8Array(PATH_BYTES);
+  private readonly pathWords: Words = words(this.path);
   /** Kind of the node the last recursive call returned. */
   private kind = EMPTY;
-  private slab = new ArrayBuffer(0);
-  private slabOff = 0;
-  /** Side channel of the recursion: the hash behind REF_KNOWN. */
-  private known: Uint8Array = EMPTY_HASH;
-  /** Nodes created by the running update, not yet hashed; children as pending indexes or -1. */
-  private readonly pending: Uint8Array[] = [];
-  private readonly pendLeft: number[] = [];
-  private readonly pendRight: number[] = [];
-  /** 0 for a leaf, else 1 + the highest pending child (-1 when none). */
-  private readonly pendHeight: number[] = [];
+  /** Where in `path` the hash behind the last REF_KNOWN lies. */
+  private knownOff = 0;
 
   constructor(kv: KvStore, root?: Uint8Array, opts?: SmtOpts) {
     const prefix = opts?.prefix ?? SMT_DEFAULT_PREFIX;
@@ -98,8 +92,7 @@ export class SparseMerkleTree {
       throw new RollupError("SMT_INVALID_ARGUMENT", `smt: prefix must be a byte, got ${prefix}`);
     }
     this.kv = kv;
-    this.prefix = prefix;
-    this.readKey[0] = prefix;
+    this.nodeKey[0] = prefix;
     this.cache = opts?.cache ?? new SmtNodeCache(PRIVATE_CACHE_BITS);
     this.rootHash = root === undefined ? SMT_EMPTY_ROOT.slice() : checkHash(root, "root").slice();
   }
@@ -124,35 +117,17 @@ export class SparseMerkleTree {
    */
   update(changes: readonly SmtChange[]): Uint8Array {
     if (changes.length === 0) return this.root;
-    // Dedupe (last wins) and sort by key. Latin1 strings compare in byte order, and V8 sorts
-    // them much faster than a byte-compare callback.
-    const last = new Map<string, number>();
-    for (let i = 0; i < changes.length; i++) {
-      const c = changes[i]!;
-      checkHash(c.key, "key");
-      if (c.valueHash !== null) checkHash(c.valueHash, "valueHash");
-      last.set(kvKey(c.key), i);
-    }
-    const order = Array.from(last.keys()).sort();
-    const keys: Uint8Array[] = new Array(order.length);
-    const vals: (Uint8Array | null)[] = new Array(order.length);
-    for (let i = 0; i < order.length; i++) {
-      const c = changes[last.get(order[i]!)!]!;
-      keys[i] = c.key;
-      vals[i] = c.valueHash;
-    }
-    let next: Uint8Array;
-    try {
-      const ref = this.updateNode(this.rootHash, 0, keys, vals, 0, keys.length);
-      next =
-        ref >= 0 ? this.hashPending(ref) : ref === REF_EMPTY ? SMT_EMPTY_ROOT.slice() : this.known.slice();
-    } finally {
-      this.pending.length = 0;
-      this.pendLeft.length = 0;
-      this.pendRight.length = 0;
-      this.pendHeight.length = 0;
-      this.known = EMPTY_HASH;
-    }
+    const { keys, vals } = sortChanges(changes);
+    pending.reset();
+    const path = this.path;
+    path.set(this.rootHash, ROOT_AT);
+    const ref = this.updateNode(ROOT_AT, 0, keys, vals, 0, keys.length);
+    const next =
+      ref >= 0
+        ? this.writePending(ref)
+        : ref === REF_EMPTY
+          ? SMT_EMPTY_ROOT.slice()
+          : path.slice(this.knownOff, this.knownOff + 32);
     this.rootHash = next;
     return next.slice();
   }
@@ -160,12 +135,14 @@ export class SparseMerkleTree {
   /** The value hash stored under `key` at the current root (or at `root`), or undefined. */
   get(key: Uint8Array, root?: Uint8Array): Uint8Array | undefined {
     checkHash(key, "key");
-    let h = root === undefined ? this.rootHash : checkHash(root, "root");
+    const cur = this.path;
+    cur.set(root === undefined ? this.rootHash : checkHash(root, "root"), ROOT_AT);
+    const mem = this.cache.mem;
     for (let d = 0; ; d++) {
-      if (isEmptyHash(h)) return undefined;
-      const rec = this.load(h);
-      if (rec[P] === SMT_LEAF_TAG) return sameKey(rec, key) ? rec.slice(B, B + 32) : undefined;
-      h = keyBit(key, d) === 0 ? rec.subarray(A, A + 32) : rec.subarray(B, B + 32);
+      if (isZero32(cur, ROOT_AT)) return undefined;
+      const o = this.load(cur, ROOT_AT);
+      if (mem[o] === SMT_LEAF_TAG) return equal32(mem, o + A, key) ? mem.slice(o + B, o + B + 32) : undefined;
+      copy32(mem, keyBit(key, d) === 0 ? o + A : o + B, cur, ROOT_AT);
     }
   }
 
@@ -176,124 +153,129 @@ export class SparseMerkleTree {
   prove(key: Uint8Array, root?: Uint8Array): SmtProof {
     checkHash(key, "key");
     const siblings: Uint8Array[] = [];
-    let h = root === undefined ? this.rootHash : checkHash(root, "root");
+    const cur = this.path;
+    cur.set(root === undefined ? this.rootHash : checkHash(root, "root"), ROOT_AT);
+    const mem = this.cache.mem;
     for (let d = 0; ; d++) {
-      if (isEmptyHash(h)) return { siblings };
-      const rec = this.load(h);
-      if (rec[P] === SMT_LEAF_TAG) {
-        if (sameKey(rec, key)) return { siblings };
-        return { siblings, leaf: { key: rec.slice(A, A + 32), valueHash: rec.slice(B, B + 32) } };
+      if (isZero32(cur, ROOT_AT)) return { siblings };
+      const o = this.load(cur, ROOT_AT);
+      if (mem[o] === SMT_LEAF_TAG) {
+        if (equal32(mem, o + A, key)) return { siblings };
+        return {
+          siblings,
+          leaf: { key: mem.slice(o + A, o + A + 32), valueHash: mem.slice(o + B, o + B + 32) },
+        };
       }
-      if (keyBit(key, d) === 0) {
-        siblings.push(rec.slice(B, B + 32));
-        h = rec.subarray(A, A + 32);
-      } else {
-        siblings.push(rec.slice(A, A + 32));
-        h = rec.subarray(B, B + 32);
-      }
+      const bit = keyBit(key, d);
+      const sibling = bit === 0 ? o + B : o + A;
+      siblings.push(mem.slice(sibling, sibling + 32));
+      copy32(mem, bit === 0 ? o + A : o + B, cur, ROOT_AT);
     }
   }
 
   // --- update: phase 1, the new tree's shape ---------------------------------------------------
-  // keys[lo..hi) are sorted, distinct, and share their first `d` bits (the path to node `h`).
-  // Each function returns a ref: a pending (new, not yet hashed) node's index, REF_EMPTY, or
-  // REF_KNOWN with the hash of an existing node in `this.known`; and its kind in `this.kind`.
-  // Hashing waits for phase 2, so that nodes can be hashed many at a time.
+  // keys[lo..hi) are sorted, distinct, and share their first `d` bits (the path to the node whose
+  // hash is at path[hOff]). Each function returns a ref: a pending (new, not yet hashed) node's
+  // index, REF_EMPTY, or REF_KNOWN with the hash of an existing node at path[this.knownOff]; and
+  // its kind in `this.kind`. Hashing waits for phase 2, so that nodes can be hashed many at a time.
 
   private updateNode(
-    h: Uint8Array,
+    hOff: number,
     d: number,
     keys: Uint8Array[],
     vals: (Uint8Array | null)[],
     lo: number,
     hi: number,
   ): number {
-    if (isEmptyHash(h)) return this.build(d, keys, vals, lo, hi);
-    const rec = this.load(h);
-    if (rec[P] === SMT_LEAF_TAG) return this.updateLeaf(h, rec, d, keys, vals, lo, hi);
+    const path = this.path;
+    if (isZero32(path, hOff)) return this.build(d, keys, vals, lo, hi);
+    const f = FRAME0 + d * FRAME_BYTES;
+    copyPreimage(this.cache.words, this.load(path, hOff), this.pathWords, f);
+    if (path[f] === SMT_LEAF_TAG) return this.updateLeaf(hOff, f, d, keys, vals, lo, hi);
     const m = splitAt(keys, d, lo, hi);
     let lRef: number;
-    let lKnown: Uint8Array;
     let lk: number;
     if (m > lo) {
-      lRef = this.updateNode(rec.subarray(A, A + 32), d + 1, keys, vals, lo, m);
-      lKnown = this.known;
+      lRef = this.updateNode(f + A, d + 1, keys, vals, lo, m);
       lk = this.kind;
+      if (lRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + A);
     } else {
-      lKnown = rec.subarray(A, A + 32);
-      lRef = isEmptyHash(lKnown) ? REF_EMPTY : REF_KNOWN;
+      lRef = isZero32(path, f + A) ? REF_EMPTY : REF_KNOWN;
       lk = lRef === REF_EMPTY ? EMPTY : UNKNOWN;
     }
     let rRef: number;
-    let rKnown: Uint8Array;
     let rk: number;
     if (hi > m) {
-      rRef = this.updateNode(rec.subarray(B, B + 32), d + 1, keys, vals, m, hi);
-      rKnown = this.known;
+      rRef = this.updateNode(f + B, d + 1, keys, vals, m, hi);
       rk = this.kind;
+      if (rRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + B);
     } else {
-      rKnown = rec.subarray(B, B + 32);
-      rRef = isEmptyHash(rKnown) ? REF_EMPTY : REF_KNOWN;
+      rRef = isZero32(path, f + B) ? REF_EMPTY : REF_KNOWN;
       rk = rRef === REF_EMPTY ? EMPTY : UNKNOWN;
     }
-    return this.join(lRef, lKnown, lk, rRef, rKnown, rk);
+    return this.join(lRef, lk, rRef, rk, f);
   }
 
-  /** Changes landing on an existing leaf: the subtree becomes (changes ∪ that leaf). */
+  /**
+   * Changes landing on an existing leaf, whose hash is at path[hOff] and preimage in frame `f`:
+   * the subtree becomes (changes ∪ that leaf).
+   */
   private updateLeaf(
-    h: Uint8Array,
-    rec: Uint8Array,
+    hOff: number,
+    f: number,
     d: number,
     keys: Uint8Array[],
     vals: (Uint8Array | null)[],
     lo: number,
     hi: number,
   ): number {
+    const path = this.path;
     if (hi - lo === 1) {
       // The common case in a block: one change below this leaf.
       const key = keys[lo]!;
       const val = vals[lo]!;
-      if (sameKey(rec, key)) {
+      if (equal32(path, f + A, key)) {
         if (val === null) return this.empty();
         this.kind = LEAF;
-        return sameValue(rec, val) ? this.knownRef(h) : this.newLeaf(key, val);
+        return equal32(path, f + B, val) ? this.knownRef(hOff) : pending.leaf(key, val);
       }
       if (val === null) {
         this.kind = LEAF;
-        return this.knownRef(h);
+        return this.knownRef(hOff);
       }
       // An insert next to a lone leaf: the two leaves split at their first differing bit `p`,
       // under a chain of one-child internal nodes from depth p-1 up to d.
-      const fresh = this.newLeaf(key, val);
-      const p = commonPrefixBits(rec.subarray(A, A + 32), key);
+      const fresh = pending.leaf(key, val);
+      const p = commonPrefixBits(path.subarray(f + A, f + A + 32), key);
       let node =
         keyBit(key, p) === 0
-          ? this.newInternal(fresh, EMPTY_HASH, REF_KNOWN, h)
-          : this.newInternal(REF_KNOWN, h, fresh, EMPTY_HASH);
+          ? pending.internal(fresh, REF_KNOWN, this.pathWords, 0, hOff)
+          : pending.internal(REF_KNOWN, fresh, this.pathWords, hOff, 0);
       for (let i = p - 1; i >= d; i--) {
         node =
           keyBit(key, i) === 0
-            ? this.newInternal(node, EMPTY_HASH, REF_EMPTY, EMPTY_HASH)
-            : this.newInternal(REF_EMPTY, EMPTY_HASH, node, EMPTY_HASH);
+            ? pending.internal(node, REF_EMPTY, this.pathWords, 0, 0)
+            : pending.internal(REF_EMPTY, node, this.pathWords, 0, 0);
       }
       this.kind = INTERNAL;
       return node;
     }
     // General case: merge the leaf into the sorted slice (unless a change overrides it) and
     // rebuild the subtree. Re-creates the old leaf's node (one extra hash); rare in practice.
-    const leafKey = rec.subarray(A, A + 32);
+    const leafKey = path.slice(f + A, f + A + 32);
+    const leafVal = path.slice(f + B, f + B + 32);
     const mk: Uint8Array[] = [];
     const mv: (Uint8Array | null)[] = [];
     let placed = false;
     for (let i = lo; i < hi; i++) {
       const k = keys[i]!;
       if (!placed) {
-        const c = compareKey(rec, k);
+        const c = compare32(leafKey, k);
         if (c <= 0) {
           placed = true;
           if (c < 0) {
             mk.push(leafKey);
-            mv.push(rec.subarray(B, B + 32));
+            mv.push(leafVal);
           }
         }
       }
@@ -302,52 +284,46 @@ export class SparseMerkleTree {
     }
     if (!placed) {
       mk.push(leafKey);
-      mv.push(rec.subarray(B, B + 32));
+      mv.push(leafVal);
     }
     return this.build(d, mk, mv, 0, mk.length);
   }
 
-  /** A subtree from scratch out of the non-null entries of keys[lo..hi). */
+  /** A subtree from scratch out of the non-null entries of keys[lo..hi). Never yields REF_KNOWN. */
   private build(d: number, keys: Uint8Array[], vals: (Uint8Array | null)[], lo: number, hi: number): number {
     if (hi - lo <= 1) {
       const v = hi === lo ? null : vals[lo]!;
       if (v === null) return this.empty();
       this.kind = LEAF;
-      return this.newLeaf(keys[lo]!, v);
+      return pending.leaf(keys[lo]!, v);
     }
     const m = splitAt(keys, d, lo, hi);
     const lRef = this.build(d + 1, keys, vals, lo, m);
     const lk = this.kind;
     const rRef = this.build(d + 1, keys, vals, m, hi);
-    return this.join(lRef, EMPTY_HASH, lk, rRef, EMPTY_HASH, this.kind);
+    // No known children, so no frame to read them from.
+    return this.join(lRef, lk, rRef, this.kind, -1);
   }
 
-  /** The node over two children, applying the compact rule (a lone leaf moves up). */
-  private join(
-    lRef: number,
-    lKnown: Uint8Array,
-    lk: number,
-    rRef: number,
-    rKnown: Uint8Array,
-    rk: number,
-  ): number {
+  /**
+   * The node over two children, applying the compact rule (a lone leaf moves up). REF_KNOWN
+   * children's hashes are in frame `f`, at f+A and f+B.
+   */
+  private join(lRef: number, lk: number, rRef: number, rk: number, f: number): number {
     if (lRef === REF_EMPTY) {
       if (rRef === REF_EMPTY) return this.empty();
-      if (rk === LEAF || (rk === UNKNOWN && this.load(rKnown)[P] === SMT_LEAF_TAG)) {
+      if (rk === LEAF || (rk === UNKNOWN && this.isLeaf(f + B))) {
         this.kind = LEAF;
-        this.known = rKnown;
+        this.knownOff = f + B;
         return rRef;
       }
-    } else if (
-      rRef === REF_EMPTY &&
-      (lk === LEAF || (lk === UNKNOWN && this.load(lKnown)[P] === SMT_LEAF_TAG))
-    ) {
+    } else if (rRef === REF_EMPTY && (lk === LEAF || (lk === UNKNOWN && this.isLeaf(f + A)))) {
       this.kind = LEAF;
-      this.known = lKnown;
+      this.knownOff = f + A;
       return lRef;
     }
     this.kind = INTERNAL;
-    return this.newInternal(lRef, lKnown, rRef, rKnown);
+    return pending.internal(lRef, rRef, this.pathWords, f + A, f + B);
   }
 
   private empty(): number {
@@ -355,125 +331,88 @@ export class SparseMerkleTree {
     return REF_EMPTY;
   }
 
-  private knownRef(h: Uint8Array): number {
-    this.known = h;
+  private knownRef(hOff: number): number {
+    this.knownOff = hOff;
     return REF_KNOWN;
   }
 
-  private newLeaf(key: Uint8Array, valueHash: Uint8Array): number {
-    const rec = this.alloc();
-    rec[P] = SMT_LEAF_TAG;
-    rec.set(key, A);
-    rec.set(valueHash, B);
-    this.pending.push(rec);
-    this.pendLeft.push(-1);
-    this.pendRight.push(-1);
-    this.pendHeight.push(0);
-    return this.pending.length - 1;
-  }
-
-  /** A new internal node; a pending child's hash is filled in phase 2, a known one now. */
-  private newInternal(lRef: number, lKnown: Uint8Array, rRef: number, rKnown: Uint8Array): number {
-    const rec = this.alloc();
-    rec[P] = SMT_INTERNAL_TAG;
-    // Slab memory starts zeroed, so an empty child needs no write.
-    if (lRef === REF_KNOWN) rec.set(lKnown, A);
-    if (rRef === REF_KNOWN) rec.set(rKnown, B);
-    const lh = lRef >= 0 ? this.pendHeight[lRef]! : -1;
-    const rh = rRef >= 0 ? this.pendHeight[rRef]! : -1;
-    this.pending.push(rec);
-    this.pendLeft.push(lRef >= 0 ? lRef : -1);
-    this.pendRight.push(rRef >= 0 ? rRef : -1);
-    this.pendHeight.push(Math.max(lh, rh) + 1);
-    return this.pending.length - 1;
+  /** Whether the existing node whose hash is at path[hOff] is a leaf. */
+  private isLeaf(hOff: number): boolean {
+    return this.cache.mem[this.load(this.path, hOff)] === SMT_LEAF_TAG;
   }
 
   // --- update: phase 2, hashing and writing ---------------------------------------------------
 
   /**
-   * Hashes the pending nodes in order of height (a node's pending children are all lower), many
-   * per kernel call, then writes and caches them. Returns the hash of pending node `rootRef`.
+   * Hashes the pending nodes, then writes and caches them. The KvStore keeps the values it is
+   * given, so they are views of one fresh copy of the records (one buffer per update; copying
+   * only the preimages out measured slower). Returns the hash of pending node `rootRef`.
    */
-  private hashPending(rootRef: number): Uint8Array {
-    const n = this.pending.length;
-    // Counting sort of the pending nodes by height.
-    let maxH = 0;
-    for (let i = 0; i < n; i++) if (this.pendHeight[i]! > maxH) maxH = this.pendHeight[i]!;
-    const start = new Int32Array(maxH + 2);
-    for (let i = 0; i < n; i++) start[this.pendHeight[i]! + 1]!++;
-    for (let h = 1; h <= maxH + 1; h++) start[h]! += start[h - 1]!;
-    const order = new Int32Array(n);
-    const fill = start.slice(0, maxH + 1);
-    for (let i = 0; i < n; i++) order[fill[this.pendHeight[i]!]!++] = i;
-
-    const k = sha256Slots;
-    const mem = k.mem;
-    const pending = this.pending;
-    for (let h = 0; h <= maxH; h++) {
-      const end = start[h + 1]!;
-      for (let from = start[h]!; from < end; from += MAX_SLOTS) {
-        const count = Math.min(MAX_SLOTS, end - from);
-        // Byte loops rather than set(subarray(...)): no view allocated per node.
-        for (let j = 0; j < count; j++) {
-          const id = order[from + j]!;
-          const rec = pending[id]!;
-          const l = this.pendLeft[id]!;
-          const r = this.pendRight[id]!;
-          if (l >= 0) copy32(pending[l]!, 1, rec, A);
-          if (r >= 0) copy32(pending[r]!, 1, rec, B);
-          const off = slotOffset(j);
-          mem[off] = rec[P]!;
-          copy32(rec, A, mem, off + 1);
-          copy32(rec, B, mem, off + 33);
-        }
-        k.hash(count);
-        for (let j = 0; j < count; j++) copy32(mem, slotOffset(j), pending[order[from + j]!]!, 1);
-      }
+  private writePending(rootRef: number): Uint8Array {
+    pending.hashAll();
+    const out = words(pending.recs.u8.slice(0, pending.count * PENDING_REC_BYTES));
+    const buf = out.u8.buffer;
+    const key = this.nodeKey;
+    for (let r = 0; r < out.u8.length; r += PENDING_REC_BYTES) {
+      copy32(out.u8, r + REC_HASH, key, 1);
+      this.kv.put(key, new Uint8Array(buf, r + REC_PRE, SMT_NODE_BYTES));
+      this.cache.putWords(out, r + REC_HASH, r + REC_PRE);
     }
-    const prefix = this.prefix;
-    for (let i = 0; i < n; i++) {
-      const rec = pending[i]!;
-      rec[0] = prefix;
-      this.kv.put(rec.subarray(0, P), rec.subarray(P));
-      this.cache.set(rec);
-    }
-    return this.pending[rootRef]!.slice(1, P);
+    const root = rootRef * PENDING_REC_BYTES + REC_HASH;
+    return out.u8.slice(root, root + 32);
   }
 
-  private alloc(): Uint8Array {
-    if (this.slabOff === this.slab.byteLength) {
-      this.slab = new ArrayBuffer(SLAB_BYTES);
-      this.slabOff = 0;
-    }
-    const rec = new Uint8Array(this.slab, this.slabOff, REC_BYTES);
-    this.slabOff += REC_BYTES;
-    return rec;
-  }
-
-  /** The record of a non-empty node: from the cache, else from the KvStore (then cached). */
-  private load(h: Uint8Array): Uint8Array {
-    const hit = this.cache.get(h);
-    if (hit !== undefined) return hit;
-    this.readKey.set(h, 1);
-    const value = this.kv.get(this.readKey);
+  /**
+   * The preimage of the non-empty node whose hash is at h[off]: its offset in the cache's memory,
+   * valid until the next load. From the cache, else from the KvStore (then cached).
+   */
+  private load(h: Uint8Array, off: number): number {
+    const hit = this.cache.find(h, off);
+    if (hit >= 0) return hit;
+    copy32(h, off, this.nodeKey, 1);
+    const value = this.kv.get(this.nodeKey);
     if (value === undefined) {
-      throw new RollupError("SMT_MISSING_NODE", `smt: node ${bytesToHex(h)} is not stored`, {
-        hash: bytesToHex(h),
-      });
+      const hex = bytesToHex(h.subarray(off, off + 32));
+      throw new RollupError("SMT_MISSING_NODE", `smt: node ${hex} is not stored`, { hash: hex });
     }
     if (value.length !== SMT_NODE_BYTES || value[0]! > SMT_INTERNAL_TAG) {
-      throw new RollupError("SMT_CORRUPT_NODE", `smt: node ${bytesToHex(h)} has a malformed preimage`, {
-        hash: bytesToHex(h),
+      const hex = bytesToHex(h.subarray(off, off + 32));
+      throw new RollupError("SMT_CORRUPT_NODE", `smt: node ${hex} has a malformed preimage`, {
+        hash: hex,
         length: value.length,
       });
     }
-    const rec = this.alloc();
-    rec[0] = this.prefix;
-    rec.set(h, 1);
-    rec.set(value, P);
-    this.cache.set(rec);
-    return rec;
+    return this.cache.put(h, off, value, 0);
   }
+}
+
+/**
+ * The changes' keys and value hashes, sorted by key, keeping the last change of each key. Sorts
+ * indexes on the keys' first 4 bytes as a number, comparing whole keys only on ties (rare, keys
+ * are hashes): a numeric comparison, with no string built per key.
+ */
+function sortChanges(changes: readonly SmtChange[]): { keys: Uint8Array[]; vals: (Uint8Array | null)[] } {
+  const n = changes.length;
+  const head = new Uint32Array(n);
+  const order: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = changes[i]!;
+    const k = checkHash(c.key, "key");
+    if (c.valueHash !== null) checkHash(c.valueHash, "valueHash");
+    head[i] = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0;
+    order[i] = i;
+  }
+  // Ties of equal keys keep input order, so the last of a run is the last change.
+  order.sort((a, b) => head[a]! - head[b]! || compare32(changes[a]!.key, changes[b]!.key) || a - b);
+  const keys: Uint8Array[] = [];
+  const vals: (Uint8Array | null)[] = [];
+  for (let j = 0; j < n; j++) {
+    const c = changes[order[j]!]!;
+    if (j + 1 < n && compare32(changes[order[j + 1]!]!.key, c.key) === 0) continue;
+    keys.push(c.key);
+    vals.push(c.valueHash);
+  }
+  return { keys, vals };
 }
 
 function checkHash(b: Uint8Array, what: string): Uint8Array {
@@ -498,13 +437,13 @@ function splitAt(keys: Uint8Array[], d: number, lo: number, hi: number): number 
   return lo;
 }
 
-function sameKey(rec: Uint8Array, key: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (rec[A + i] !== key[i]) return false;
+function isZero32(b: Uint8Array, off: number): boolean {
+  for (let i = 0; i < 32; i++) if (b[off + i] !== 0) return false;
   return true;
 }
 
-function sameValue(rec: Uint8Array, valueHash: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (rec[B + i] !== valueHash[i]) return false;
+function equal32(b: Uint8Array, off: number, x: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (b[off + i] !== x[i]) return false;
   return true;
 }
 
@@ -512,10 +451,10 @@ function copy32(src: Uint8Array, from: number, dst: Uint8Array, to: number): voi
   for (let i = 0; i < 32; i++) dst[to + i] = src[from + i]!;
 }
 
-/** Byte order of a leaf record's key against `key`. */
-function compareKey(rec: Uint8Array, key: Uint8Array): number {
+/** Byte order of two keys. */
+function compare32(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < 32; i++) {
-    const x = rec[A + i]! - key[i]!;
+    const x = a[i]! - b[i]!;
     if (x !== 0) return x;
   }
   return 0;

@@ -1,8 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { NodeRecord } from "../types.ts";
-import { creditsForPass, epochOf, multiplierBps, newNodeRecord, nodeViewAt, settleNode, streakAt } from "./liveness.ts";
+import {
+  creditsForPass,
+  epochOf,
+  multiplierBps,
+  newNodeRecord,
+  nodeViewAt,
+  settleNode,
+  streakAt,
+} from "./liveness.ts";
 
-const P = { epochMs: 30_000n, minLiveWork: 100n, stepBps: 1000n, capBps: 20_000n, flopsPerCredit: 1_000_000_000n };
+const P = {
+  epochMs: 30_000n,
+  minLiveWork: 100n,
+  stepBps: 1000n,
+  capBps: 20_000n,
+  flopsPerCredit: 1_000_000_000n,
+};
 
 /** Runs a node through epochs with `work[e]` passed in each and returns the multiplier per epoch. */
 function multipliersFor(work: bigint[], failedIn: Set<number> = new Set()): bigint[] {
@@ -19,7 +33,13 @@ function multipliersFor(work: bigint[], failedIn: Set<number> = new Set()): bigi
 
 describe("liveness", () => {
   it("default: the worked example of PROTOCOL §4 (live 0,1,2, missed 3)", () => {
-    expect(multipliersFor([100n, 100n, 100n, 0n, 100n])).toEqual([10_000n, 11_000n, 12_000n, 13_000n, 10_000n]);
+    expect(multipliersFor([100n, 100n, 100n, 0n, 100n])).toEqual([
+      10_000n,
+      11_000n,
+      12_000n,
+      13_000n,
+      10_000n,
+    ]);
   });
 
   it("behavior: work just below minLiveWork is not live; exactly minLiveWork is", () => {
@@ -27,7 +47,12 @@ describe("liveness", () => {
   });
 
   it("behavior: a FAILED in an epoch makes it not live whatever the work", () => {
-    expect(multipliersFor([100n, 500n, 100n, 100n], new Set([1]))).toEqual([10_000n, 11_000n, 10_000n, 11_000n]);
+    expect(multipliersFor([100n, 500n, 100n, 100n], new Set([1]))).toEqual([
+      10_000n,
+      11_000n,
+      10_000n,
+      11_000n,
+    ]);
   });
 
   it("behavior: the multiplier stops at the cap", () => {
@@ -59,7 +84,9 @@ describe("liveness", () => {
   });
 
   it("default: credits are one floor division of work·mult·1e18 / (10000·flopsPerCredit)", () => {
-    expect(creditsForPass(2n * 16n ** 3n * 2n, 11_000n, P)).toBe((16384n * 11_000n * 10n ** 18n) / (10_000n * 10n ** 9n));
+    expect(creditsForPass(2n * 16n ** 3n * 2n, 11_000n, P)).toBe(
+      (16384n * 11_000n * 10n ** 18n) / (10_000n * 10n ** 9n),
+    );
     // rounding down, never up
     expect(creditsForPass(1n, 10_000n, { flopsPerCredit: 3n })).toBe(333_333_333_333_333_333n);
   });

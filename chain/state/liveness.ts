@@ -18,7 +18,11 @@ export function epochOf(params: Pick<ChainParams, "epochMs">, timeMs: bigint): b
  * Moves the node's accounting to epoch `e`, settling the epoch it was in. Returns the node
  * itself (mutated) for chaining. A no-op when the node is already in `e`.
  */
-export function settleNode(node: NodeRecord, e: bigint, params: Pick<ChainParams, "minLiveWork">): NodeRecord {
+export function settleNode(
+  node: NodeRecord,
+  e: bigint,
+  params: Pick<ChainParams, "minLiveWork">,
+): NodeRecord {
   if (e <= node.currentEpoch) return node;
   const prev = node.currentEpoch;
   if (node.epochWork >= params.minLiveWork && !node.epochFailed) {
@@ -42,7 +46,11 @@ export function multiplierBps(streak: number, params: Pick<ChainParams, "stepBps
 }
 
 /** Credits for one pass: work·multiplierBps·10^18 / (10000·flopsPerCredit), rounded down once. */
-export function creditsForPass(work: bigint, multBps: bigint, params: Pick<ChainParams, "flopsPerCredit">): bigint {
+export function creditsForPass(
+  work: bigint,
+  multBps: bigint,
+  params: Pick<ChainParams, "flopsPerCredit">,
+): bigint {
   return (work * multBps * 10n ** 18n) / (10_000n * params.flopsPerCredit);
 }
 

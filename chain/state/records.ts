@@ -41,7 +41,9 @@ export function compareDeadline(a: DeadlineEntry, b: DeadlineEntry): number {
 export function encodeIds(ids: readonly bigint[]): Uint8Array {
   const out = new Uint8Array(ids.length * 8);
   const dv = new DataView(out.buffer);
-  ids.forEach((id, i) => dv.setBigUint64(i * 8, id));
+  ids.forEach((id, i) => {
+    dv.setBigUint64(i * 8, id);
+  });
   return out;
 }
 

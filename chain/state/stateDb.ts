@@ -21,7 +21,7 @@ import {
   encodeNodeRecord,
   encodeWithdrawal,
 } from "../wire/index.ts";
-import { flatKey, KV_PREFIX, NS, type Namespace, smtKey } from "./keys.ts";
+import { flatKey, KV_PREFIX, type Namespace, NS, smtKey } from "./keys.ts";
 import {
   type DeadlineEntry,
   decodeBucket,

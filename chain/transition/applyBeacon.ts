@@ -1,5 +1,5 @@
 import { roundTimeMs, verifyBeaconRound } from "../beacon/index.ts";
-import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import { CHALLENGE_STATUS } from "../types.ts";
 import { pushDeadline } from "./challengeQueue.ts";
 import type { ExecCtx } from "./context.ts";
@@ -18,10 +18,12 @@ export function applyBeacon(ctx: ExecCtx, round: bigint, signature: Uint8Array):
   if (time > env.timestamp) return err(TX_ERROR.BEACON_ROUND_IN_FUTURE, `round ${round} at ${time}`);
   const awaiting = state.getAwaited(round);
   if (awaiting.length === 0) return err(TX_ERROR.BEACON_ROUND_UNWANTED, `round ${round}`);
-  if (!verifyBeaconRound(params.beacon, round, signature)) return err(TX_ERROR.BAD_BEACON_SIGNATURE, `round ${round}`);
+  if (!verifyBeaconRound(params.beacon, round, signature))
+    return err(TX_ERROR.BAD_BEACON_SIGNATURE, `round ${round}`);
   state.setRound(round, signature);
   state.setAwaited(round, []);
-  const start = time > env.timestamp ? time : env.timestamp;
+  // The window opens at max(time(r), inclusion time); time(r) ≤ t was checked above.
+  const start = env.timestamp;
   for (const id of awaiting) {
     const c = state.getChallenge(id);
     if (!c) continue;

@@ -22,12 +22,17 @@ export class BlockError extends RollupError {
 /** Time rules of PROTOCOL §2 for a block at `timestamp` (ms) with its L1 origin. */
 export function checkBlockTime(params: ChainParams, parent: ParentRef, block: Block): void {
   const h = block.header;
-  if (h.number !== parent.number + 1n) throw new BlockError("BAD_NUMBER", `expected ${parent.number + 1n}, got ${h.number}`);
+  if (h.number !== parent.number + 1n)
+    throw new BlockError("BAD_NUMBER", `expected ${parent.number + 1n}, got ${h.number}`);
   if (!equalBytes(h.parentHash, parent.hash)) throw new BlockError("BAD_PARENT", "parent hash mismatch");
-  if (h.timestamp <= parent.timestamp) throw new BlockError("BAD_TIMESTAMP", "timestamp must increase strictly");
+  if (h.timestamp <= parent.timestamp)
+    throw new BlockError("BAD_TIMESTAMP", "timestamp must increase strictly");
   const origin = h.l1Origin.timestamp * 1000n;
   if (h.timestamp < origin || h.timestamp > origin + params.maxSequencerDriftMs) {
-    throw new BlockError("BAD_L1_ORIGIN", `timestamp ${h.timestamp} outside [${origin}, ${origin + params.maxSequencerDriftMs}]`);
+    throw new BlockError(
+      "BAD_L1_ORIGIN",
+      `timestamp ${h.timestamp} outside [${origin}, ${origin + params.maxSequencerDriftMs}]`,
+    );
   }
 }
 
@@ -47,10 +52,14 @@ export function applyBlock(
   let bytes = 0;
   for (const tx of block.txs) bytes += tx.raw.length;
   if (bytes > params.maxBlockBytes) throw new BlockError("BLOCK_TOO_LARGE", `${bytes} bytes of txs`);
-  const ex = new BlockExecutor(params, state, { number: block.header.number, timestamp: block.header.timestamp });
+  const ex = new BlockExecutor(params, state, {
+    number: block.header.number,
+    timestamp: block.header.timestamp,
+  });
   block.systemTxs.forEach((stx, i) => {
     const r = ex.trySystemTx(stx);
-    if (!r.ok) throw new BlockError("BAD_SYSTEM_TX", `system tx ${i} (${stx.kind}): ${r.error}`, { index: i });
+    if (!r.ok)
+      throw new BlockError("BAD_SYSTEM_TX", `system tx ${i} (${stx.kind}): ${r.error}`, { index: i });
   });
   block.txs.forEach((tx, i) => {
     const vtx: VerifiedTx = { tx, from: senders[i]! };
@@ -61,9 +70,11 @@ export function applyBlock(
   const h = block.header;
   for (const f of ["stateRoot", "withdrawalsRoot", "txRoot", "receiptsRoot"] as const) {
     if (!equalBytes(got[f], h[f])) {
-      throw new BlockError("ROOT_MISMATCH", `${f}: header ${bytesToHex(h[f])}, executed ${bytesToHex(got[f])}`);
+      throw new BlockError(
+        "ROOT_MISMATCH",
+        `${f}: header ${bytesToHex(h[f])}, executed ${bytesToHex(got[f])}`,
+      );
     }
   }
   return ex.receipts;
 }
-

@@ -1,7 +1,7 @@
 import { firstRoundAfter, roundTimeMs } from "../beacon/index.ts";
-import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import { findTier } from "../params.ts";
-import { CHALLENGE_STATUS, type Address, type Challenge, type NodeRecord } from "../types.ts";
+import { type Address, CHALLENGE_STATUS, type Challenge, type NodeRecord } from "../types.ts";
 import { addAwaited, pushDeadline } from "./challengeQueue.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";

@@ -1,10 +1,10 @@
 import { firstRoundAfter, roundTimeMs } from "../beacon/index.ts";
-import { TX_ERROR, type Result, err, ok } from "../errors.ts";
-import { CHALLENGE_STATUS, type Address, type Challenge } from "../types.ts";
+import { equalBytes } from "../bytes.ts";
+import { err, ok, type Result, TX_ERROR } from "../errors.ts";
+import { type Address, CHALLENGE_STATUS, type Challenge } from "../types.ts";
 import { addAwaited, pushDeadline } from "./challengeQueue.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
-import { equalBytes } from "../bytes.ts";
 
 /** Shared checks of commit and reveal: the challenge exists and belongs to the sender. */
 export function loadOwnChallenge(ctx: ExecCtx, from: Address, id: bigint): Result<Challenge> {
@@ -26,7 +26,8 @@ export function checkCommit(ctx: ExecCtx, from: Address, id: bigint, root: Uint8
   if (c.status !== CHALLENGE_STATUS.ACTIVE) return err(TX_ERROR.CHALLENGE_NOT_ACTIVE, `status ${c.status}`);
   // Deadlines < t were processed at block start; this guards the invariant explicitly (and
   // serves mempool pre-checks, which run without processing deadlines).
-  if (ctx.env.timestamp > c.deadline) return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
+  if (ctx.env.timestamp > c.deadline)
+    return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
   return ok(c);
 }
 
@@ -34,7 +35,12 @@ export function checkCommit(ctx: ExecCtx, from: Address, id: bigint, root: Uint8
  * commit: binds the result root → COMMITTED. The sample round r2 is the first round with
  * time > tc + maxBatchDelay, so the commit is final on L1 before its samples can be known.
  */
-export function applyCommit(ctx: ExecCtx, from: Address, id: bigint, root: Uint8Array): Result<ActionOutcome> {
+export function applyCommit(
+  ctx: ExecCtx,
+  from: Address,
+  id: bigint,
+  root: Uint8Array,
+): Result<ActionOutcome> {
   const checked = checkCommit(ctx, from, id, root);
   if (!checked.ok) return checked;
   const c = checked.value;

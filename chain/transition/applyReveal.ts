@@ -1,9 +1,9 @@
 import { beaconRandomness, roundTimeMs } from "../beacon/index.ts";
-import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import { findTier, tierWork } from "../params.ts";
 import { challengeSeed, openingsDigest, verifyOpenings } from "../proof/index.ts";
 import { creditsForPass, epochOf, multiplierBps, streakAt } from "../state/liveness.ts";
-import { CHALLENGE_STATUS, type Address, type Challenge } from "../types.ts";
+import { type Address, CHALLENGE_STATUS, type Challenge } from "../types.ts";
 import { loadOwnChallenge } from "./applyCommit.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
@@ -18,7 +18,8 @@ export function checkReveal(ctx: ExecCtx, from: Address, id: bigint): Result<Cha
     return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
   }
   if (c.status !== CHALLENGE_STATUS.SAMPLED) return err(TX_ERROR.CHALLENGE_NOT_SAMPLED, `status ${c.status}`);
-  if (ctx.env.timestamp > c.deadline) return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
+  if (ctx.env.timestamp > c.deadline)
+    return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
   return ok(c);
 }
 

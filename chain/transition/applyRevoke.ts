@@ -1,4 +1,4 @@
-import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import { CHALLENGE_STATUS } from "../types.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";

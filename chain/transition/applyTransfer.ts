@@ -1,5 +1,5 @@
 import { equalBytes } from "../bytes.ts";
-import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import type { Address } from "../types.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
@@ -9,12 +9,18 @@ export function checkSpend(ctx: ExecCtx, from: Address, to: Address, amount: big
   if (amount <= 0n) return err(TX_ERROR.BAD_AMOUNT);
   if (to.length !== 20) return err(TX_ERROR.BAD_RECIPIENT);
   const acc = ctx.state.getAccount(from);
-  if (acc.credits < amount) return err(TX_ERROR.INSUFFICIENT_CREDITS, `balance ${acc.credits}, amount ${amount}`);
+  if (acc.credits < amount)
+    return err(TX_ERROR.INSUFFICIENT_CREDITS, `balance ${acc.credits}, amount ${amount}`);
   return ok(null);
 }
 
 /** transfer: moves credits between L2 accounts (a self-transfer is a no-op that succeeds). */
-export function applyTransfer(ctx: ExecCtx, from: Address, to: Address, amount: bigint): Result<ActionOutcome> {
+export function applyTransfer(
+  ctx: ExecCtx,
+  from: Address,
+  to: Address,
+  amount: bigint,
+): Result<ActionOutcome> {
   const check = checkSpend(ctx, from, to, amount);
   if (!check.ok) return check;
   if (equalBytes(from, to)) return ok({});

@@ -1,4 +1,4 @@
-import { INVALID_TX_CODES, TX_ERROR, type Result, type TxErrorCode, err, ok } from "../errors.ts";
+import { err, INVALID_TX_CODES, ok, type Result, TX_ERROR, type TxErrorCode } from "../errors.ts";
 import type { Receipt, SystemTx, VerifiedTx } from "../types.ts";
 import { applyBeacon } from "./applyBeacon.ts";
 import { applyChallenge } from "./applyChallenge.ts";
@@ -25,10 +25,13 @@ export function applyTx(ctx: ExecCtx, vtx: VerifiedTx): Result<Receipt> {
   }
   if (tx.raw.length > ctx.params.maxTxBytes) return err(TX_ERROR.TX_TOO_LARGE);
   const acc = ctx.state.getAccount(from);
-  if (body.nonce < acc.nonce) return err(TX_ERROR.NONCE_TOO_LOW, `next nonce ${acc.nonce}, got ${body.nonce}`);
-  if (body.nonce > acc.nonce) return err(TX_ERROR.NONCE_TOO_HIGH, `next nonce ${acc.nonce}, got ${body.nonce}`);
+  if (body.nonce < acc.nonce)
+    return err(TX_ERROR.NONCE_TOO_LOW, `next nonce ${acc.nonce}, got ${body.nonce}`);
+  if (body.nonce > acc.nonce)
+    return err(TX_ERROR.NONCE_TOO_HIGH, `next nonce ${acc.nonce}, got ${body.nonce}`);
   const a = body.action;
-  if (a.kind === "reveal" && ctx.reveals >= ctx.params.maxRevealsPerBlock) return err(TX_ERROR.BLOCK_REVEAL_LIMIT);
+  if (a.kind === "reveal" && ctx.reveals >= ctx.params.maxRevealsPerBlock)
+    return err(TX_ERROR.BLOCK_REVEAL_LIMIT);
 
   acc.nonce += 1n;
   ctx.state.setAccount(from, acc);

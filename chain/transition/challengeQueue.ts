@@ -7,8 +7,9 @@
  * skipped as stale (its deadline no longer equals the challenge's), so no removal is needed.
  * @module
  */
-import type { StateDb } from "../state/stateDb.ts";
+
 import { compareDeadline } from "../state/records.ts";
+import type { StateDb } from "../state/stateDb.ts";
 
 export function pushDeadline(state: StateDb, deadline: bigint, id: bigint): void {
   const sec = deadline / 1000n;

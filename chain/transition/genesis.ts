@@ -3,9 +3,10 @@
  * deadline cursor just before the genesis second, and the supply of any pre-funded accounts.
  * @module
  */
-import type { BlockHeader, Address } from "../types.ts";
+
 import { ZERO_HASH } from "../bytes.ts";
 import type { StateDb } from "../state/stateDb.ts";
+import type { Address, BlockHeader } from "../types.ts";
 
 export interface GenesisOpts {
   /** ms */
@@ -21,7 +22,12 @@ export function initGenesis(state: StateDb, opts: GenesisOpts): BlockHeader {
     state.setAccount(a.address, { nonce: 0n, credits: a.credits });
     supply += a.credits;
   }
-  state.setMeta({ nextChallengeId: 1n, withdrawalCount: 0n, deadlineCursorSec: opts.timestamp / 1000n - 1n, supply });
+  state.setMeta({
+    nextChallengeId: 1n,
+    withdrawalCount: 0n,
+    deadlineCursorSec: opts.timestamp / 1000n - 1n,
+    supply,
+  });
   const roots = state.commit();
   return {
     number: 0n,

@@ -1,4 +1,4 @@
-import { TX_ERROR, type Result, err, ok } from "../errors.ts";
+import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import type { VerifiedTx } from "../types.ts";
 import { checkChallenge } from "./applyChallenge.ts";
 import { checkCommit } from "./applyCommit.ts";

@@ -1,5 +1,5 @@
-import type { Address, NodeRecord } from "../types.ts";
 import { epochOf, settleNode } from "../state/liveness.ts";
+import type { Address, NodeRecord } from "../types.ts";
 import type { ExecCtx } from "./context.ts";
 
 /** Loads a node and settles its epoch accounting to the block's epoch (lazy, PROTOCOL §4). */

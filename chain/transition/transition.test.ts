@@ -136,7 +136,10 @@ describe("state transition: challenge lifecycle", () => {
     const commit = alice.sign({ kind: "commit", challengeId: id, root: proved.root });
     expect(send(chain, commit).status).toBe("success");
     // The sample round is > maxBatchDelay away: a reveal now is too early.
-    const reveal = send(chain, alice.sign({ kind: "reveal", challengeId: id, tiles: new Uint8Array(256), proof: new Uint8Array(0) }));
+    const reveal = send(
+      chain,
+      alice.sign({ kind: "reveal", challengeId: id, tiles: new Uint8Array(256), proof: new Uint8Array(0) }),
+    );
     expect(reveal).toMatchObject({ status: "failed", error: "CHALLENGE_NOT_SAMPLED" });
     expect(challenge(chain, id).status).toBe("COMMITTED");
     // The same bytes again: refused as a replay (nonce), never included.
@@ -167,7 +170,9 @@ describe("state transition: challenge lifecycle", () => {
     const active = waitFor(chain, id, "ACTIVE");
     const proved = await proveFor(chain, active);
     chain.time = active.deadline;
-    expect(send(chain, alice.sign({ kind: "commit", challengeId: id, root: proved.root })).status).toBe("success");
+    expect(send(chain, alice.sign({ kind: "commit", challengeId: id, root: proved.root })).status).toBe(
+      "success",
+    );
   });
 
   it("error: walking away after the samples are known counts as FAILED", async () => {
@@ -178,7 +183,10 @@ describe("state transition: challenge lifecycle", () => {
     send(chain, alice.sign({ kind: "commit", challengeId: id, root: proved.root }));
     const sampled = waitFor(chain, id, "SAMPLED");
     chain.time = sampled.deadline + 1n;
-    const r = send(chain, alice.sign({ kind: "reveal", challengeId: id, tiles: new Uint8Array(256), proof: new Uint8Array(0) }));
+    const r = send(
+      chain,
+      alice.sign({ kind: "reveal", challengeId: id, tiles: new Uint8Array(256), proof: new Uint8Array(0) }),
+    );
     expect(r).toMatchObject({ status: "failed", error: "DEADLINE_PASSED" });
     expect(challenge(chain, id)).toMatchObject({ status: "EXPIRED", expiredFrom: "SAMPLED" });
     expect(chain.core.readState().getNode(alice.address)).toMatchObject({ failed: 1, expired: 0 });
@@ -194,31 +202,59 @@ describe("state transition: challenge lifecycle", () => {
     chain.block([]);
     expect(challenge(chain, id)).toMatchObject({ status: "CANCELLED", expiredFrom: "REQUESTED" });
     const state = chain.core.readState();
-    expect(state.getNode(alice.address)).toMatchObject({ cancelled: 1, failed: 0, expired: 0, openChallenges: 0, epochFailed: false });
+    expect(state.getNode(alice.address)).toMatchObject({
+      cancelled: 1,
+      failed: 0,
+      expired: 0,
+      openChallenges: 0,
+      epochFailed: false,
+    });
     expect(state.getAwaited(c.r1)).toEqual([]);
     // The round arriving late is no longer wanted.
-    const late = chain.block([], { systemTxs: [{ kind: "beacon", round: c.r1, signature: chain.beacon.sign(c.r1) }] });
+    const late = chain.block([], {
+      systemTxs: [{ kind: "beacon", round: c.r1, signature: chain.beacon.sign(c.r1) }],
+    });
     expect(late.rejected).toMatchObject([{ system: true, error: "BEACON_ROUND_UNWANTED" }]);
   });
 
   it("error: challenge errors: not registered, unknown tier, too many open, foreign and unknown challenges", () => {
     const { chain, alice, bob } = newChain();
-    expect(send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id }))).toMatchObject({ error: "NOT_REGISTERED" });
+    expect(send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id }))).toMatchObject({
+      error: "NOT_REGISTERED",
+    });
     send(chain, alice.sign({ kind: "register" }));
     expect(send(chain, alice.sign({ kind: "register" }))).toMatchObject({ error: "ALREADY_REGISTERED" });
-    expect(send(chain, alice.sign({ kind: "challenge", tier: 9999 }))).toMatchObject({ error: "UNKNOWN_TIER" });
+    expect(send(chain, alice.sign({ kind: "challenge", tier: 9999 }))).toMatchObject({
+      error: "UNKNOWN_TIER",
+    });
     const ids: bigint[] = [];
     for (let i = 0; i < chain.params.maxOpenChallenges; i++) {
       ids.push(send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!);
     }
-    expect(send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id }))).toMatchObject({ error: "TOO_MANY_OPEN_CHALLENGES" });
+    expect(send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id }))).toMatchObject({
+      error: "TOO_MANY_OPEN_CHALLENGES",
+    });
     send(chain, bob.sign({ kind: "register" }));
     const root = new Uint8Array(32);
-    expect(send(chain, bob.sign({ kind: "commit", challengeId: ids[0]!, root }))).toMatchObject({ error: "NOT_CHALLENGE_OWNER" });
-    expect(send(chain, bob.sign({ kind: "reveal", challengeId: ids[0]!, tiles: new Uint8Array(0), proof: new Uint8Array(0) }))).toMatchObject({
+    expect(send(chain, bob.sign({ kind: "commit", challengeId: ids[0]!, root }))).toMatchObject({
       error: "NOT_CHALLENGE_OWNER",
     });
-    expect(send(chain, bob.sign({ kind: "commit", challengeId: 777n, root }))).toMatchObject({ error: "UNKNOWN_CHALLENGE" });
+    expect(
+      send(
+        chain,
+        bob.sign({
+          kind: "reveal",
+          challengeId: ids[0]!,
+          tiles: new Uint8Array(0),
+          proof: new Uint8Array(0),
+        }),
+      ),
+    ).toMatchObject({
+      error: "NOT_CHALLENGE_OWNER",
+    });
+    expect(send(chain, bob.sign({ kind: "commit", challengeId: 777n, root }))).toMatchObject({
+      error: "UNKNOWN_CHALLENGE",
+    });
   });
 });
 
@@ -226,7 +262,9 @@ describe("state transition: nonces, chain id, transfers, withdrawals", () => {
   it("error: wrong chain id, nonce gaps and replays are never included", () => {
     const { chain, alice } = newChain();
     const other = new TestAccount(alice.privateKey, chain.params.l2ChainId + 1n);
-    const built = chain.block([other.sign({ kind: "register" }), alice.sign({ kind: "register" }, 5n)], { allowRejected: true });
+    const built = chain.block([other.sign({ kind: "register" }), alice.sign({ kind: "register" }, 5n)], {
+      allowRejected: true,
+    });
     expect(built.rejected.map((r) => r.error)).toEqual(["WRONG_CHAIN_ID", "NONCE_TOO_HIGH"]);
     expect(built.block.txs).toHaveLength(0);
     expect(chain.core.readState().getAccount(alice.address).nonce).toBe(0n);
@@ -234,9 +272,15 @@ describe("state transition: nonces, chain id, transfers, withdrawals", () => {
 
   it("error: transfer and withdraw errors; failed txs consume the nonce", () => {
     const { chain, alice, bob } = newChain();
-    expect(send(chain, alice.sign({ kind: "transfer", to: bob.address, amount: 1n }))).toMatchObject({ error: "INSUFFICIENT_CREDITS" });
-    expect(send(chain, alice.sign({ kind: "transfer", to: bob.address, amount: 0n }))).toMatchObject({ error: "BAD_AMOUNT" });
-    expect(send(chain, alice.sign({ kind: "withdraw", to: bob.address, amount: 5n }))).toMatchObject({ error: "INSUFFICIENT_CREDITS" });
+    expect(send(chain, alice.sign({ kind: "transfer", to: bob.address, amount: 1n }))).toMatchObject({
+      error: "INSUFFICIENT_CREDITS",
+    });
+    expect(send(chain, alice.sign({ kind: "transfer", to: bob.address, amount: 0n }))).toMatchObject({
+      error: "BAD_AMOUNT",
+    });
+    expect(send(chain, alice.sign({ kind: "withdraw", to: bob.address, amount: 5n }))).toMatchObject({
+      error: "INSUFFICIENT_CREDITS",
+    });
     expect(chain.core.readState().getAccount(alice.address).nonce).toBe(3n);
   });
 
@@ -246,7 +290,9 @@ describe("state transition: nonces, chain id, transfers, withdrawals", () => {
     });
     const alice = TestAccount.fromSeed(1, chainFunded.params.l2ChainId);
     const bob = TestAccount.fromSeed(2, chainFunded.params.l2ChainId);
-    expect(send(chainFunded, alice.sign({ kind: "transfer", to: bob.address, amount: 300n })).status).toBe("success");
+    expect(send(chainFunded, alice.sign({ kind: "transfer", to: bob.address, amount: 300n })).status).toBe(
+      "success",
+    );
     const before = chainFunded.core.head.header.withdrawalsRoot;
     const w = send(chainFunded, bob.sign({ kind: "withdraw", to: alice.address, amount: 100n }));
     expect(w).toMatchObject({ status: "success", credits: 100n });
@@ -267,10 +313,14 @@ describe("state transition: beacon system txs", () => {
     const c = challenge(chain, id);
     chain.withheld.add(c.r1);
     const sig = chain.beacon.sign(c.r1);
-    const future = chain.block([], { systemTxs: [{ kind: "beacon", round: c.r1 + 100n, signature: chain.beacon.sign(c.r1 + 100n) }] });
+    const future = chain.block([], {
+      systemTxs: [{ kind: "beacon", round: c.r1 + 100n, signature: chain.beacon.sign(c.r1 + 100n) }],
+    });
     expect(future.rejected[0]).toMatchObject({ error: "BEACON_ROUND_IN_FUTURE" });
     chain.time = (chain.params.beacon.genesisTime + c.r1) * 1000n;
-    const forged = chain.block([], { systemTxs: [{ kind: "beacon", round: c.r1, signature: chain.beacon.sign(c.r1 + 1n) }] });
+    const forged = chain.block([], {
+      systemTxs: [{ kind: "beacon", round: c.r1, signature: chain.beacon.sign(c.r1 + 1n) }],
+    });
     expect(forged.rejected[0]).toMatchObject({ error: "BAD_BEACON_SIGNATURE" });
     const good = chain.block([], { systemTxs: [{ kind: "beacon", round: c.r1, signature: sig }] });
     expect(good.rejected).toEqual([]);

@@ -32,7 +32,10 @@ export interface DevProver {
 }
 
 /** Writes (or finds) the dev keystores for provers 0..n-1 under `datadir/keys`. */
-export async function ensureDevKeys(datadir: string, n: number): Promise<{ passwordFile: string; keystores: string[] }> {
+export async function ensureDevKeys(
+  datadir: string,
+  n: number,
+): Promise<{ passwordFile: string; keystores: string[] }> {
   const dir = join(datadir, "keys");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const passwordFile = join(dir, "password.txt");
@@ -44,7 +47,11 @@ export async function ensureDevKeys(datadir: string, n: number): Promise<{ passw
     const address = bytesToHex(addressFromPrivateKey(key)).toLowerCase();
     const found = existing.find((e) => e.address.toLowerCase() === address);
     // Dev keys are public: a cheap scrypt is fine here and nowhere else.
-    keystores.push(found ? found.file : (await writeKeystore(key, DEV_PASSWORD, { dir, scryptN: 1024, warn: () => {} })).file);
+    keystores.push(
+      found
+        ? found.file
+        : (await writeKeystore(key, DEV_PASSWORD, { dir, scryptN: 1024, warn: () => {} })).file,
+    );
   }
   return { passwordFile, keystores };
 }
@@ -75,10 +82,19 @@ export function registerDevnetCommand(program: Command): void {
     .description("run a local devnet: node + local beacon + N provers with dev keys (what `npm start` runs)");
   const readConfig = declareOptions(cmd, {
     provers: opt.int({ default: 3, min: 0, max: 64, description: "prover processes to start" }),
-    datadir: opt.path({ description: "data directory (default: a fresh temp dir; an existing one is resumed)" }),
+    datadir: opt.path({
+      description: "data directory (default: a fresh temp dir; an existing one is resumed)",
+    }),
     "epoch-seconds": opt.positiveInt({ default: 30, description: "epoch length of a new devnet" }),
-    tier: opt.string({ default: TIER_DEVNET.name, description: "tier the provers work at (devnet, small, tiny)" }),
-    engine: opt.oneOf({ choices: ["wasm", "js"] as const, default: "wasm", description: "provers' work engine" }),
+    tier: opt.string({
+      default: TIER_DEVNET.name,
+      description: "tier the provers work at (devnet, small, tiny)",
+    }),
+    engine: opt.oneOf({
+      choices: ["wasm", "js"] as const,
+      default: "wasm",
+      description: "provers' work engine",
+    }),
     "status-interval": opt.positiveInt({ default: 10, description: "seconds between status lines" }),
     ...NODE_OPTIONS,
     "block-time-ms": opt.positiveInt({ default: 500, description: "block time in milliseconds" }),

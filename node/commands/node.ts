@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { genesisFromJson, type GenesisDoc } from "../../chain/genesisDoc.ts";
 import { equalBytes } from "../../chain/bytes.ts";
+import { type GenesisDoc, genesisFromJson } from "../../chain/genesisDoc.ts";
 import { QUICKNET } from "../../chain/params.ts";
 import { createDrandRelayClient, QUICKNET_RELAY_URLS } from "../../sequencer/beaconRelay.ts";
 import type { BeaconSource } from "../../sequencer/ports.ts";
@@ -20,7 +20,11 @@ import { createShutdown, SHUTDOWN_OPTIONS } from "../shutdown.ts";
 export const NODE_OPTIONS = {
   "rpc.addr": opt.host({ default: "127.0.0.1", description: "JSON-RPC listen address" }),
   "rpc.port": opt.port({ default: 8545, description: "JSON-RPC listen port" }),
-  "rpc.rate-limit": opt.int({ default: 200, min: 0, description: "JSON-RPC calls per second per IP (0: no limit)" }),
+  "rpc.rate-limit": opt.int({
+    default: 200,
+    min: 0,
+    description: "JSON-RPC calls per second per IP (0: no limit)",
+  }),
   "block-time-ms": opt.positiveInt({ default: 1000, description: "block time in milliseconds" }),
   ...METRICS_OPTIONS,
   ...LOG_OPTIONS,
@@ -66,7 +70,9 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
         port: i.cfg["rpc.port"],
         limits: { rateLimit: rate === 0 ? false : { perSecond: rate, burst: rate * 2 } },
       },
-      ...(i.cfg["metrics.enabled"] ? { metrics: { addr: i.cfg["metrics.addr"], port: i.cfg["metrics.port"] } } : {}),
+      ...(i.cfg["metrics.enabled"]
+        ? { metrics: { addr: i.cfg["metrics.addr"], port: i.cfg["metrics.port"] } }
+        : {}),
       blockTimeMs: i.cfg["block-time-ms"],
     },
     { logger: i.log, beacon: (g) => beaconFor(g, i.beaconUrls, now), now },
@@ -74,11 +80,16 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
 }
 
 export function registerNodeCommand(program: Command): void {
-  const cmd = program.command("node").description("run the sequencer node on a datadir (JSON-RPC, block production)");
+  const cmd = program
+    .command("node")
+    .description("run the sequencer node on a datadir (JSON-RPC, block production)");
   const readConfig = declareOptions(cmd, {
     datadir: opt.path({ default: "~/.flops/node", description: "data directory (created if missing)" }),
     genesis: opt.path({ description: "genesis JSON for a new datadir" }),
-    dev: opt.bool({ default: false, description: "initialise a new datadir with the devnet genesis (local beacon)" }),
+    dev: opt.bool({
+      default: false,
+      description: "initialise a new datadir with the devnet genesis (local beacon)",
+    }),
     "epoch-seconds": opt.positiveInt({ default: 30, description: "epoch length of a --dev genesis" }),
     "beacon.urls": opt.string({
       default: QUICKNET_RELAY_URLS.join(","),

@@ -24,9 +24,21 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
 };
 
 /** Packages chain/ may use: pure computation only (node:module only to load the native secp256k1 addon). */
-const CHAIN_PACKAGES = [/^@noble\//, /^protobufjs(\/|$)/, /^secp256k1(\/|$)/, /^node:crypto$/, /^node:module$/];
+const CHAIN_PACKAGES = [
+  /^@noble\//,
+  /^protobufjs(\/|$)/,
+  /^secp256k1(\/|$)/,
+  /^node:crypto$/,
+  /^node:module$/,
+];
 /** Calls that bring a clock or randomness into the core. */
-const CHAIN_FORBIDDEN_CALLS = [/\bDate\.now\(/, /\bnew Date\(/, /\bMath\.random\(/, /\brandomBytes\(/, /\bperformance\.now\(/];
+const CHAIN_FORBIDDEN_CALLS = [
+  /\bDate\.now\(/,
+  /\bnew Date\(/,
+  /\bMath\.random\(/,
+  /\brandomBytes\(/,
+  /\bperformance\.now\(/,
+];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -40,7 +52,8 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(text: string): string[] {
   const specs: string[] = [];
-  const re = /(?:^|\n)\s*(?:import|export)\s[^"'`;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s*["']([^"']+)["']/g;
+  const re =
+    /(?:^|\n)\s*(?:import|export)\s[^"'`;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s*["']([^"']+)["']/g;
   for (let m = re.exec(text); m; m = re.exec(text)) specs.push((m[1] ?? m[2] ?? m[3])!);
   return specs;
 }
@@ -77,7 +90,8 @@ function violations(): string[] {
       }
     }
     if (from === "chain") {
-      for (const re of CHAIN_FORBIDDEN_CALLS) if (re.test(text)) problems.push(`${rel}: chain/ uses ${re.source}`);
+      for (const re of CHAIN_FORBIDDEN_CALLS)
+        if (re.test(text)) problems.push(`${rel}: chain/ uses ${re.source}`);
     }
   }
   return problems;
@@ -89,9 +103,8 @@ describe("architecture", () => {
   });
 
   it("behavior: the checker catches a forbidden import", () => {
-    expect(importsOf('import { Level } from "level";\nimport type { X } from "../sequencer/mempool.ts";')).toEqual([
-      "level",
-      "../sequencer/mempool.ts",
-    ]);
+    expect(
+      importsOf('import { Level } from "level";\nimport type { X } from "../sequencer/mempool.ts";'),
+    ).toEqual(["level", "../sequencer/mempool.ts"]);
   });
 });

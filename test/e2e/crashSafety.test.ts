@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import type { SignedTx } from "../../chain/types.ts";
+import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
 import { rpc, rpcResult, waitFor } from "../helpers/rpc.ts";
-import { spawnFlops, type Spawned } from "../helpers/nodeProcess.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "flops-crash-"));
@@ -51,7 +51,8 @@ interface Eth {
 
 async function blocks(url: string, from: bigint, to: bigint): Promise<Eth[]> {
   const out: Eth[] = [];
-  for (let n = from; n <= to; n++) out.push(await rpcResult<Eth>(url, "eth_getBlockByNumber", [`0x${n.toString(16)}`, false]));
+  for (let n = from; n <= to; n++)
+    out.push(await rpcResult<Eth>(url, "eth_getBlockByNumber", [`0x${n.toString(16)}`, false]));
   return out;
 }
 
@@ -60,7 +61,10 @@ describe("e2e: crash safety", () => {
     let { proc, url } = await startNodeProcess();
     const chainId = BigInt(await rpcResult<string>(url, "eth_chainId"));
     const accounts = Array.from({ length: 400 }, (_, i) => TestAccount.fromSeed(5000 + i, chainId));
-    const txs: SignedTx[] = accounts.flatMap((a) => [a.sign({ kind: "register" }), a.sign({ kind: "challenge", tier: TIER_TINY.id })]);
+    const txs: SignedTx[] = accounts.flatMap((a) => [
+      a.sign({ kind: "register" }),
+      a.sign({ kind: "challenge", tier: TIER_TINY.id }),
+    ]);
 
     const accepted = new Set<string>();
     let next = 0;
@@ -89,7 +93,8 @@ describe("e2e: crash safety", () => {
     // Every accepted tx gets a receipt (the journal re-admits those not yet in a block).
     await waitFor(
       async () => {
-        for (const h of accepted) if (!(await rpcResult(url, "flops_getTransactionReceipt", [h]))) return false;
+        for (const h of accepted)
+          if (!(await rpcResult(url, "flops_getTransactionReceipt", [h]))) return false;
         return true;
       },
       60_000,

@@ -6,8 +6,8 @@
 import { rmSync } from "node:fs";
 import { createPublicClient, http } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
-import { rpcResult, waitFor } from "../helpers/rpc.ts";
 import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
+import { rpcResult, waitFor } from "../helpers/rpc.ts";
 
 let devnet: Spawned | undefined;
 let datadir: string | undefined;
@@ -45,9 +45,11 @@ describe("e2e: devnet", () => {
     ]);
     const url = (await devnet.waitForOutput(/JSON-RPC\s+(http:\/\/\S+)/, 30_000))[1]!;
     datadir = (await devnet.waitForOutput(/datadir\s+(\S+)/, 5_000))[1]!;
-    const provers = [...(await devnet.waitForOutput(/prover-1 (0x[0-9a-f]{40})/, 30_000)).input!.matchAll(/prover-\d (0x[0-9a-f]{40})/g)].map(
-      (m) => m[1]!,
-    );
+    const provers = [
+      ...(await devnet.waitForOutput(/prover-1 (0x[0-9a-f]{40})/, 30_000)).input!.matchAll(
+        /prover-\d (0x[0-9a-f]{40})/g,
+      ),
+    ].map((m) => m[1]!);
     expect(new Set(provers).size).toBe(2);
 
     const best = await waitFor(

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
 import type { Tier } from "../../chain/params.ts";
 import type { SignedTx } from "../../chain/types.ts";
-import type { FlopsNode } from "../../node/createNode.ts";
 import { startNode } from "../../node/commands/node.ts";
+import type { FlopsNode } from "../../node/createNode.ts";
 import { devGenesis } from "../../node/devnet.ts";
 import { silentLogger } from "../../node/logger.ts";
 import { rpc, rpcRaw, rpcResult, waitFor } from "../helpers/rpc.ts";
@@ -26,7 +26,9 @@ async function send(tx: SignedTx) {
   return rpc(url, "flops_sendRawTransaction", [bytesToHex(tx.raw)]);
 }
 
-async function included(tx: SignedTx): Promise<{ status: string; challengeId: string | null; error: string | null }> {
+async function included(
+  tx: SignedTx,
+): Promise<{ status: string; challengeId: string | null; error: string | null }> {
   const hash = bytesToHex(tx.hash);
   return waitFor(() => rpcResult(url, "flops_getTransactionReceipt", [hash]), 15_000, `receipt of ${hash}`);
 }
@@ -65,17 +67,31 @@ describe("e2e: bad input over JSON-RPC", () => {
   it("error: protocol-level errors each get their JSON-RPC code", async () => {
     expect((await rpcRaw(url, "{not json")).json).toMatchObject({ error: { code: -32700 } });
     await stillServing();
-    expect((await rpcRaw(url, JSON.stringify({ jsonrpc: "1.0", id: 1, method: "eth_blockNumber" }))).json).toMatchObject({
+    expect(
+      (await rpcRaw(url, JSON.stringify({ jsonrpc: "1.0", id: 1, method: "eth_blockNumber" }))).json,
+    ).toMatchObject({
       error: { code: -32600 },
     });
     expect((await rpcRaw(url, "[]")).json).toMatchObject({ error: { code: -32600 } });
-    const big = JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "eth_blockNumber" })));
-    expect((await rpcRaw(url, big)).json).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/100/) } });
+    const big = JSON.stringify(
+      Array.from({ length: 101 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "eth_blockNumber" })),
+    );
+    expect((await rpcRaw(url, big)).json).toMatchObject({
+      error: { code: -32600, message: expect.stringMatching(/100/) },
+    });
     expect(await rpc(url, "flops_getAccount", [42])).toMatchObject({ error: { code: -32602 } });
     expect(await rpc(url, "flops_getChallenge", ["zz"])).toMatchObject({ error: { code: -32602 } });
     expect(await rpc(url, "no_suchMethod")).toMatchObject({ error: { code: -32601 } });
     expect(await rpc(url, "eth_sendRawTransaction", ["0x00"])).toMatchObject({ error: { code: -32004 } });
-    const huge = await rpcRaw(url, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "flops_sendRawTransaction", params: [`0x${"ab".repeat(1_100_000)}`] }));
+    const huge = await rpcRaw(
+      url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "flops_sendRawTransaction",
+        params: [`0x${"ab".repeat(1_100_000)}`],
+      }),
+    );
     expect(huge.status).toBe(413);
     await stillServing();
   });
@@ -86,7 +102,9 @@ describe("e2e: bad input over JSON-RPC", () => {
     const bob = TestAccount.fromSeed(102, chainId);
 
     // Garbage bytes
-    expect(await rpc(url, "flops_sendRawTransaction", ["0xdeadbeef"])).toMatchObject({ error: { code: -32000, data: { code: "MALFORMED" } } });
+    expect(await rpc(url, "flops_sendRawTransaction", ["0xdeadbeef"])).toMatchObject({
+      error: { code: -32000, data: { code: "MALFORMED" } },
+    });
 
     // A bad signature: v = 2
     const reg = alice.sign({ kind: "register" });
@@ -100,27 +118,44 @@ describe("e2e: bad input over JSON-RPC", () => {
 
     // A wrong chain id
     const other = new TestAccount(alice.privateKey, chainId + 1n);
-    expect(await send(other.sign({ kind: "register" }, 0n))).toMatchObject({ error: { data: { code: "WRONG_CHAIN_ID" } } });
+    expect(await send(other.sign({ kind: "register" }, 0n))).toMatchObject({
+      error: { data: { code: "WRONG_CHAIN_ID" } },
+    });
 
     // Register, then replay it (same bytes) and reuse its nonce
     expect((await send(reg)).result).toBe(bytesToHex(reg.hash));
     expect((await included(reg)).status).toBe("success");
     expect(await send(reg)).toMatchObject({ error: { data: { code: "ALREADY_KNOWN" } } });
-    expect(await send(alice.sign({ kind: "challenge", tier: FAST.id }, 0n))).toMatchObject({ error: { data: { code: "NONCE_TOO_LOW" } } });
+    expect(await send(alice.sign({ kind: "challenge", tier: FAST.id }, 0n))).toMatchObject({
+      error: { data: { code: "NONCE_TOO_LOW" } },
+    });
 
     // A challenge whose commit comes after the deadline
     const ch = alice.sign({ kind: "challenge", tier: FAST.id });
     await send(ch);
     const id = (await included(ch)).challengeId!;
-    await waitFor(async () => (await rpcResult<{ status: string }>(url, "flops_getChallenge", [id])).status === "EXPIRED", 15_000, "expiry");
-    const late = await send(alice.sign({ kind: "commit", challengeId: BigInt(id), root: new Uint8Array(32) }));
+    await waitFor(
+      async () => (await rpcResult<{ status: string }>(url, "flops_getChallenge", [id])).status === "EXPIRED",
+      15_000,
+      "expiry",
+    );
+    const late = await send(
+      alice.sign({ kind: "commit", challengeId: BigInt(id), root: new Uint8Array(32) }),
+    );
     expect(late).toMatchObject({ error: { code: -32003, data: { code: "DEADLINE_PASSED" } } });
 
     // Bob reveals for alice's challenge
     const bobReg = bob.sign({ kind: "register" });
     await send(bobReg);
     await included(bobReg);
-    const foreign = await send(bob.sign({ kind: "reveal", challengeId: BigInt(id), tiles: new Uint8Array(256), proof: new Uint8Array(0) }));
+    const foreign = await send(
+      bob.sign({
+        kind: "reveal",
+        challengeId: BigInt(id),
+        tiles: new Uint8Array(256),
+        proof: new Uint8Array(0),
+      }),
+    );
     expect(foreign).toMatchObject({ error: { code: -32003, data: { code: "NOT_CHALLENGE_OWNER" } } });
     await stillServing();
   });

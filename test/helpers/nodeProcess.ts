@@ -35,7 +35,10 @@ export function spawnFlops(args: string[], env: Record<string, string> = {}): Sp
     exited,
     waitForOutput(re, timeoutMs) {
       return new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${re} in output:\n${out.slice(-2000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => rej(new Error(`timed out waiting for ${re} in output:\n${out.slice(-2000)}`)),
+          timeoutMs,
+        );
         const check = () => {
           const m = out.match(re);
           if (m) {

@@ -6,8 +6,16 @@ export interface RpcResponse {
   error?: { code: number; message: string; data?: { code?: string; message?: string } };
 }
 
-export async function rpcRaw(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+export async function rpcRaw(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   const text = await res.text();
   let json: unknown;
   try {
@@ -24,13 +32,22 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
 }
 
 /** The result, or throws with the JSON-RPC error. */
-export async function rpcResult<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
+export async function rpcResult<T = unknown>(
+  url: string,
+  method: string,
+  params: unknown[] = [],
+): Promise<T> {
   const r = await rpc(url, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.code} ${r.error.message} ${JSON.stringify(r.error.data ?? {})}`);
+  if (r.error)
+    throw new Error(`${method}: ${r.error.code} ${r.error.message} ${JSON.stringify(r.error.data ?? {})}`);
   return r.result as T;
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

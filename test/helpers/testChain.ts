@@ -3,7 +3,12 @@
  * the next block from signed txs (senders recovered), includes the beacon rounds pending
  * challenges await, persists the ops into the MemoryKv and advances the head.
  */
-import { createLocalBeacon, deriveBeaconSecretKey, latestRoundAt, type LocalBeacon } from "../../chain/beacon/index.ts";
+import {
+  createLocalBeacon,
+  deriveBeaconSecretKey,
+  type LocalBeacon,
+  latestRoundAt,
+} from "../../chain/beacon/index.ts";
 import { type BuiltBlock, ChainCore } from "../../chain/chainCore.ts";
 import { MemoryKv } from "../../chain/kv.ts";
 import { type ChainParams, defaultParams, TIER_SMALL, TIER_TINY, type Tier } from "../../chain/params.ts";
@@ -54,7 +59,8 @@ export class TestChain {
     const out: SystemTx[] = [];
     for (let r = this.roundCursor + 1n; r <= latest; r++) {
       if (this.withheld.has(r)) continue;
-      if (state.getAwaited(r).length > 0) out.push({ kind: "beacon", round: r, signature: this.beacon.sign(r) });
+      if (state.getAwaited(r).length > 0)
+        out.push({ kind: "beacon", round: r, signature: this.beacon.sign(r) });
     }
     this.roundCursor = latest;
     return out;
@@ -64,7 +70,10 @@ export class TestChain {
    * Builds, persists and advances one block at `this.time` (then moves time on by `stepMs`).
    * Throws if any given tx was left out, unless `allowRejected`.
    */
-  block(txs: SignedTx[] = [], opts: { stepMs?: bigint; allowRejected?: boolean; systemTxs?: SystemTx[] } = {}): BuiltBlock {
+  block(
+    txs: SignedTx[] = [],
+    opts: { stepMs?: bigint; allowRejected?: boolean; systemTxs?: SystemTx[] } = {},
+  ): BuiltBlock {
     const t = this.time;
     const vtxs: VerifiedTx[] = txs.map((tx) => {
       const from = recoverSender(tx);

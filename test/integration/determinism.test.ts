@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ChainCore } from "../../chain/chainCore.ts";
 import { bytesToHex } from "../../chain/bytes.ts";
+import { ChainCore } from "../../chain/chainCore.ts";
 import { MemoryKv } from "../../chain/kv.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import { recoverSender } from "../../chain/tx/index.ts";
@@ -18,7 +18,12 @@ type Op =
   | { kind: "challenge"; from: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant("transfer" as const), from: fc.nat(N_ACCOUNTS - 1), to: fc.nat(N_ACCOUNTS - 1), amount: fc.nat(400) }),
+  fc.record({
+    kind: fc.constant("transfer" as const),
+    from: fc.nat(N_ACCOUNTS - 1),
+    to: fc.nat(N_ACCOUNTS - 1),
+    amount: fc.nat(400),
+  }),
   fc.record({ kind: fc.constant("withdraw" as const), from: fc.nat(N_ACCOUNTS - 1), amount: fc.nat(300) }),
   fc.record({ kind: fc.constant("register" as const), from: fc.nat(N_ACCOUNTS - 1) }),
   fc.record({ kind: fc.constant("challenge" as const), from: fc.nat(N_ACCOUNTS - 1) }),
@@ -39,7 +44,7 @@ function runScenario(blocks: Op[][]): { chain: TestChain; built: Block[]; accoun
           return a.sign({ kind: "withdraw", to: a.address, amount: BigInt(op.amount) });
         case "register":
           return a.sign({ kind: "register" });
-        case "challenge":
+        default:
           return a.sign({ kind: "challenge", tier: TIER_TINY.id });
       }
     });
@@ -98,7 +103,10 @@ describe("determinism and conservation", () => {
 
   it("error: a block whose state root was altered is refused on replay", () => {
     const { chain, built } = runScenario([[{ kind: "register", from: 0 }]]);
-    const tampered: Block = { ...built[0]!, header: { ...built[0]!.header, stateRoot: new Uint8Array(32).fill(7) } };
+    const tampered: Block = {
+      ...built[0]!,
+      header: { ...built[0]!.header, stateRoot: new Uint8Array(32).fill(7) },
+    };
     expect(() => replay([tampered], chain)).toThrow(/ROOT_MISMATCH|stateRoot/);
   });
 });
