@@ -91,15 +91,23 @@ describe("e2e: crash safety", () => {
 
     ({ proc, url } = await startNodeProcess());
     // Every accepted tx gets a receipt (the journal re-admits those not yet in a block).
-    await waitFor(
-      async () => {
-        for (const h of accepted)
-          if (!(await rpcResult(url, "flops_getTransactionReceipt", [h]))) return false;
-        return true;
-      },
-      60_000,
-      "receipts for every accepted tx",
-    );
+    const missing = new Set(accepted);
+    try {
+      await waitFor(
+        async () => {
+          for (const h of [...missing]) {
+            if (await rpcResult(url, "flops_getTransactionReceipt", [h])) missing.delete(h);
+          }
+          return missing.size === 0;
+        },
+        120_000,
+        "receipts for every accepted tx",
+      );
+    } catch (e) {
+      const sample = [...missing].slice(0, 3);
+      const lookups = await Promise.all(sample.map((h) => rpcResult(url, "flops_getTransaction", [h])));
+      throw new Error(`${(e as Error).message}: ${missing.size} missing, e.g. ${JSON.stringify(lookups)}`);
+    }
     const head = BigInt(await rpcResult<string>(url, "eth_blockNumber"));
     const after = await blocks(url, 1n, head);
     expect(after.slice(0, before.length).map((b) => b.stateRoot)).toEqual(before.map((b) => b.stateRoot));
@@ -110,5 +118,5 @@ describe("e2e: crash safety", () => {
     expect([...seen.values()].every((c) => c === 1)).toBe(true);
     proc.child.kill("SIGTERM");
     expect((await proc.exited).code).toBe(0);
-  }, 180_000);
+  }, 240_000);
 });
