@@ -90,6 +90,16 @@ describe("e2e: crash safety", () => {
     await load;
 
     ({ proc, url } = await startNodeProcess());
+    // A client resends what was never acknowledged (e.g. a register cut off by the kill while
+    // the same account's challenge, one nonce later, was accepted). Resends are either accepted
+    // or refused as already known/used; they never make a tx appear twice.
+    for (const tx of txs) {
+      const hash = bytesToHex(tx.hash);
+      if (accepted.has(hash)) continue;
+      const r = await rpc(url, "flops_sendRawTransaction", [bytesToHex(tx.raw)]);
+      if (r.result) accepted.add(hash);
+      else expect(["ALREADY_KNOWN", "NONCE_TOO_LOW"]).toContain(r.error?.data?.code);
+    }
     // Every accepted tx gets a receipt (the journal re-admits those not yet in a block).
     const missing = new Set(accepted);
     try {
