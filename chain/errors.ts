@@ -87,6 +87,8 @@ export const TX_ERROR = {
   BEACON_ROUND_UNWANTED: "BEACON_ROUND_UNWANTED",
   /** deposit already applied (same deposit id). */
   DEPOSIT_KNOWN: "DEPOSIT_KNOWN",
+  /** revoke of a challenge that is not a PASSED record. */
+  NOT_REVOCABLE: "NOT_REVOCABLE",
 } as const;
 export type TxErrorCode = (typeof TX_ERROR)[keyof typeof TX_ERROR];
 
@@ -127,6 +129,7 @@ export const TX_ERROR_MESSAGE: Record<TxErrorCode, string> = {
   BEACON_ROUND_KNOWN: "beacon round already included",
   BEACON_ROUND_UNWANTED: "no pending challenge awaits this beacon round",
   DEPOSIT_KNOWN: "deposit already applied",
+  NOT_REVOCABLE: "only a PASSED challenge can be revoked",
 };
 
 /** Expected failures in hot paths are values, not exceptions. */

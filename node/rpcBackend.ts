@@ -3,14 +3,14 @@
  * tx index), the chain core (head), the sequencer (head state, mempool, admission).
  * @module
  */
-import type { BlockTag, NodeView, RpcBackend, StoredBlock, SyncStatus, TxLookup } from "../api/ports.ts";
+import type { BlockTag, NodeView, RpcBackend, SyncStatus, TxLookup } from "../api/ports.ts";
 import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
 import type { ChainCore } from "../chain/chainCore.ts";
 import { nodeViewAt } from "../chain/state/liveness.ts";
 import type { Address, Hash32 } from "../chain/types.ts";
 import { systemTxHash } from "../chain/wire/index.ts";
 import type { Sequencer } from "../sequencer/sequencer.ts";
-import type { ChainStore, StoredBlockData } from "../store/chainStore.ts";
+import type { ChainStore } from "../store/chainStore.ts";
 
 export interface RpcBackendModules {
   store: ChainStore;
@@ -22,8 +22,6 @@ export interface RpcBackendModules {
 export function createRpcBackend(m: RpcBackendModules): RpcBackend {
   const { store, core, sequencer } = m;
   const params = core.params;
-
-  const stored = (b: StoredBlockData | undefined): StoredBlock | undefined => b;
 
   const blockRef = (n: bigint) => {
     const b = store.getBlock(n)!;
@@ -50,13 +48,13 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
     headNumber: () => core.head.header.number,
     getBlockByNumber(n: bigint | BlockTag) {
       // Nothing is derived from L1 yet (no bridge): safe and finalized stay at genesis.
-      if (n === "latest" || n === "pending") return stored(store.getBlock(core.head.header.number));
-      if (n === "earliest" || n === "safe" || n === "finalized") return stored(store.getBlock(0n));
-      return stored(store.getBlock(n));
+      if (n === "latest" || n === "pending") return store.getBlock(core.head.header.number);
+      if (n === "earliest" || n === "safe" || n === "finalized") return store.getBlock(0n);
+      return store.getBlock(n);
     },
     getBlockByHash(hash: Hash32) {
       const n = store.getBlockNumber(hash);
-      return n === undefined ? undefined : stored(store.getBlock(n));
+      return n === undefined ? undefined : store.getBlock(n);
     },
     getTransaction(hash: Hash32): TxLookup | undefined {
       const pending = sequencer.mempool.get(hash);
@@ -107,10 +105,7 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
       return { unsafeL2: blockRef(core.head.header.number), safeL2: blockRef(0n), finalizedL2: blockRef(0n) };
     },
     params: () => params,
-    async submitTransaction(raw: Uint8Array) {
-      const r = await sequencer.submit(raw);
-      return r;
-    },
+    submitTransaction: (raw: Uint8Array) => sequencer.submit(raw),
     onNewHead(listener) {
       return sequencer.onBlock((b) => listener(b));
     },

@@ -12,7 +12,7 @@ import { touchNode } from "./touchNode.ts";
 export function applyRevoke(ctx: ExecCtx, challengeId: bigint): Result<ActionOutcome> {
   const c = ctx.state.getChallenge(challengeId);
   if (!c) return err(TX_ERROR.UNKNOWN_CHALLENGE, `challenge ${challengeId}`);
-  if (c.status !== CHALLENGE_STATUS.PASSED) return err(TX_ERROR.CHALLENGE_NOT_SAMPLED, `status ${c.status}`);
+  if (c.status !== CHALLENGE_STATUS.PASSED) return err(TX_ERROR.NOT_REVOCABLE, `status ${c.status}`);
   const node = touchNode(ctx, c.node);
   if (!node) throw new Error(`state: challenge ${challengeId} belongs to an unregistered node`);
   const acc = ctx.state.getAccount(c.node);

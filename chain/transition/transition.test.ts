@@ -350,3 +350,40 @@ describe("state transition: liveness across epochs", () => {
     expect(mults).toEqual([10_000n, 11_000n, 12_000n, 10_000n]);
   });
 });
+
+describe("state transition: deposit and revoke system txs", () => {
+  it("default: a deposit credits once; a replayed deposit id is refused", () => {
+    const { chain, alice } = newChain();
+    const dep = {
+      kind: "deposit" as const,
+      depositId: 7n,
+      to: alice.address,
+      amount: 500n,
+      l1BlockNumber: 3n,
+    };
+    expect(chain.block([], { systemTxs: [dep] }).rejected).toEqual([]);
+    expect(chain.core.readState().getAccount(alice.address).credits).toBe(500n);
+    expect(chain.core.readState().getMeta().supply).toBe(500n);
+    expect(chain.block([], { systemTxs: [dep] }).rejected).toMatchObject([
+      { system: true, error: "DEPOSIT_KNOWN" },
+    ]);
+    expect(chain.core.readState().getAccount(alice.address).credits).toBe(500n);
+  });
+
+  it("default: a revoke burns a PASSED record's credits (up to the balance) and resets the streak", async () => {
+    const { chain, alice, bob } = newChain();
+    send(chain, alice.sign({ kind: "register" }));
+    const { id, receipt } = await honestPass(chain, alice);
+    // Alice moves part of her credits away first: the burn is capped at her balance.
+    const half = receipt.credits! / 2n;
+    send(chain, alice.sign({ kind: "transfer", to: bob.address, amount: half }));
+    const revoke = { kind: "revoke" as const, challengeId: id, l1BlockNumber: 9n };
+    expect(chain.block([], { systemTxs: [revoke] }).rejected).toEqual([]);
+    const state = chain.core.readState();
+    expect(state.getAccount(alice.address).credits).toBe(0n);
+    expect(state.getMeta().supply).toBe(half);
+    expect(state.getNode(alice.address)).toMatchObject({ passed: 0, failed: 1, streak: 0 });
+    expect(challenge(chain, id).status).toBe("FAILED");
+    expect(chain.block([], { systemTxs: [revoke] }).rejected).toMatchObject([{ error: "NOT_REVOCABLE" }]);
+  });
+});

@@ -48,7 +48,7 @@ beforeAll(async () => {
       "rpc.port": 0,
       "rpc.rate-limit": 0,
       "block-time-ms": 100,
-      "metrics.enabled": false,
+      "metrics.enabled": true,
       "metrics.addr": "127.0.0.1",
       "metrics.port": 0,
     },
@@ -158,5 +158,15 @@ describe("e2e: bad input over JSON-RPC", () => {
     );
     expect(foreign).toMatchObject({ error: { code: -32003, data: { code: "NOT_CHALLENGE_OWNER" } } });
     await stillServing();
+  });
+
+  it("default: metrics and health probes are served on their own port and on the RPC port", async () => {
+    expect(node.metricsUrl).toBeDefined();
+    const metrics = await (await fetch(`${node.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/flops_sequencer_block_build_seconds_count [1-9]/);
+    expect(metrics).toMatch(/flops_chain_head_number [1-9]/);
+    expect((await fetch(`${node.metricsUrl}/readyz`)).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
   });
 });
