@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
@@ -7,6 +10,7 @@ import { TIER_TINY } from "../../chain/params.ts";
 import { recoverSender } from "../../chain/tx/index.ts";
 import type { Block } from "../../chain/types.ts";
 import { decodeBlock, encodeBlock } from "../../chain/wire/index.ts";
+import { LevelKv } from "../../store/levelKv.ts";
 import { TestAccount, TestChain } from "../helpers/testChain.ts";
 
 const N_ACCOUNTS = 4;
@@ -108,5 +112,47 @@ describe("determinism and conservation", () => {
       header: { ...built[0]!.header, stateRoot: new Uint8Array(32).fill(7) },
     };
     expect(() => replay([tampered], chain)).toThrow(/ROOT_MISMATCH|stateRoot/);
+  });
+
+  it("behavior: applying over LevelDB, closing and reopening halfway gives the same roots", async () => {
+    const ops: Op[][] = Array.from({ length: 10 }, (_, b) => [
+      { kind: "register", from: b % N_ACCOUNTS },
+      { kind: "transfer", from: (b + 1) % N_ACCOUNTS, to: b % N_ACCOUNTS, amount: 10 + b },
+      { kind: "challenge", from: b % N_ACCOUNTS },
+      { kind: "withdraw", from: (b + 2) % N_ACCOUNTS, amount: 5 },
+    ]);
+    const { chain, built } = runScenario(ops);
+    const dir = mkdtempSync(join(tmpdir(), "flops-determinism-"));
+    try {
+      let kv = new LevelKv(dir);
+      await kv.open();
+      const accounts = Array.from({ length: N_ACCOUNTS }, (_, i) => TestAccount.fromSeed(i, 0xf10b5n));
+      const genesis = ChainCore.genesis(kv, {
+        timestamp: 1_700_000_000_000n,
+        alloc: accounts.map((a) => ({ address: a.address, credits: 500n })),
+      });
+      await kv.write(genesis.ops);
+      let core = new ChainCore(chain.params, kv, genesis.head);
+      const roots: string[] = [];
+      for (const [i, b] of built.entries()) {
+        if (i === 5) {
+          // Restart: a fresh process would reopen the store and resume from the stored head.
+          const head = core.head;
+          await kv.close();
+          kv = new LevelKv(dir);
+          await kv.open();
+          core = new ChainCore(chain.params, kv, head);
+        }
+        const senders = b.txs.map((tx) => (recoverSender(tx) as { ok: true; value: Uint8Array }).value);
+        const { ops: blockOps, hash } = core.check(b, senders);
+        await kv.write(blockOps);
+        core.advance({ header: b.header, hash });
+        roots.push(bytesToHex(b.header.stateRoot));
+      }
+      await kv.close();
+      expect(roots).toEqual(built.map((b) => bytesToHex(b.header.stateRoot)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
