@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBeaconCommand } from "./commands/beacon.ts";
 import { registerDevnetCommand } from "./commands/devnet.ts";
+import { registerGenesisCommand } from "./commands/genesis.ts";
 import { registerKeysCommand } from "./commands/keys.ts";
 import { registerNodeCommand } from "./commands/node.ts";
 import { registerProverCommand } from "./commands/prover.ts";
@@ -23,6 +24,7 @@ export function buildCli(): Command {
   registerStatusCommand(program);
   registerNodeCommand(program);
   registerDevnetCommand(program);
+  registerGenesisCommand(program);
   return program;
 }
 
