@@ -46,6 +46,8 @@ export const TX_ERROR = {
   NONCE_TOO_HIGH: "NONCE_TOO_HIGH",
   /** Raw tx over maxTxBytes. */
   TX_TOO_LARGE: "TX_TOO_LARGE",
+  /** The block already holds maxRevealsPerBlock reveals (the reveal waits for the next block). */
+  BLOCK_REVEAL_LIMIT: "BLOCK_REVEAL_LIMIT",
   // --- failed: included, failed receipt, nonce consumed ---
   /** register from an address that is already a node. */
   ALREADY_REGISTERED: "ALREADY_REGISTERED",
@@ -69,8 +71,6 @@ export const TX_ERROR = {
   CHALLENGE_NOT_SAMPLED: "CHALLENGE_NOT_SAMPLED",
   /** reveal whose openings do not check: the challenge becomes FAILED. */
   BAD_OPENING: "BAD_OPENING",
-  /** the block already holds maxRevealsPerBlock reveals. */
-  BLOCK_REVEAL_LIMIT: "BLOCK_REVEAL_LIMIT",
   /** transfer/withdraw of more credits than the balance. */
   INSUFFICIENT_CREDITS: "INSUFFICIENT_CREDITS",
   /** transfer/withdraw of zero, or to a malformed address. */
@@ -91,16 +91,6 @@ export const TX_ERROR = {
   NOT_REVOCABLE: "NOT_REVOCABLE",
 } as const;
 export type TxErrorCode = (typeof TX_ERROR)[keyof typeof TX_ERROR];
-
-/** Codes that make a transaction unincludable (as opposed to a failed receipt). */
-export const INVALID_TX_CODES: ReadonlySet<TxErrorCode> = new Set<TxErrorCode>([
-  TX_ERROR.MALFORMED,
-  TX_ERROR.BAD_SIGNATURE,
-  TX_ERROR.WRONG_CHAIN_ID,
-  TX_ERROR.NONCE_TOO_LOW,
-  TX_ERROR.NONCE_TOO_HIGH,
-  TX_ERROR.TX_TOO_LARGE,
-]);
 
 export const TX_ERROR_MESSAGE: Record<TxErrorCode, string> = {
   MALFORMED: "transaction bytes are malformed or not canonical",

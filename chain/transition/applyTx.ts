@@ -1,4 +1,4 @@
-import { err, INVALID_TX_CODES, ok, type Result, TX_ERROR, type TxErrorCode } from "../errors.ts";
+import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import type { Receipt, SystemTx, VerifiedTx } from "../types.ts";
 import { applyBeacon } from "./applyBeacon.ts";
 import { applyChallenge } from "./applyChallenge.ts";
@@ -92,8 +92,4 @@ function toReceipt(txHash: Uint8Array, r: Result<ActionOutcome>, challengeId: bi
   if (id !== undefined) receipt.challengeId = id;
   if (r.value.credits !== undefined) receipt.credits = r.value.credits;
   return receipt;
-}
-
-export function isInvalidCode(code: TxErrorCode): boolean {
-  return INVALID_TX_CODES.has(code) || code === TX_ERROR.BLOCK_REVEAL_LIMIT;
 }
