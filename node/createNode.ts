@@ -167,7 +167,17 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
     await api.register(healthPlugin, {
       isReady: () => (stopping ? { ready: false, reason: "shutting down" } : true),
     });
-    await api.listen({ host: opts.rpc.addr, port: opts.rpc.port });
+    try {
+      await api.listen({ host: opts.rpc.addr, port: opts.rpc.port });
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EADDRINUSE") throw e;
+      throw new RollupError(
+        "PORT_IN_USE",
+        `JSON-RPC port ${opts.rpc.addr}:${opts.rpc.port} is already in use (choose another with --rpc.port)`,
+        {},
+        { cause: e },
+      );
+    }
     closers.unshift(() => api.close());
     const addr = api.server.address();
     const port = typeof addr === "object" && addr ? addr.port : opts.rpc.port;
