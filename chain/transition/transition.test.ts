@@ -44,15 +44,18 @@ async function proveFor(chain: TestChain, c: Challenge) {
   return proveChallenge(TIER_TINY, seed, engine);
 }
 
-/** register → challenge → commit → reveal, all honest; returns the reveal receipt. */
-async function honestPass(chain: TestChain, acct: TestAccount): Promise<{ id: bigint; receipt: Receipt }> {
-  const r = send(chain, acct.sign({ kind: "challenge", tier: TIER_TINY.id }));
-  const id = r.challengeId!;
-  const active = waitFor(chain, id, "ACTIVE");
-  const proved = await proveFor(chain, active);
+/** challenge → commit (honest), up to SAMPLED; returns the challenge and the honest reveal. */
+async function upToSampled(chain: TestChain, acct: TestAccount) {
+  const id = send(chain, acct.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
+  const proved = await proveFor(chain, waitFor(chain, id, "ACTIVE"));
   send(chain, acct.sign({ kind: "commit", challengeId: id, root: proved.root }));
   const sampled = waitFor(chain, id, "SAMPLED");
-  const { tiles, proof } = buildReveal(proved, beaconRandomness(sampled.r2Signature!));
+  return { id, sampled, ...buildReveal(proved, beaconRandomness(sampled.r2Signature!)) };
+}
+
+/** register → challenge → commit → reveal, all honest; returns the reveal receipt. */
+async function honestPass(chain: TestChain, acct: TestAccount): Promise<{ id: bigint; receipt: Receipt }> {
+  const { id, tiles, proof } = await upToSampled(chain, acct);
   const receipt = send(chain, acct.sign({ kind: "reveal", challengeId: id, tiles, proof }));
   return { id, receipt };
 }
@@ -97,11 +100,7 @@ describe("state transition: challenge lifecycle", () => {
   it("error: a cheating reveal (one wrong entry) fails the challenge and the epoch", async () => {
     const { chain, alice } = newChain();
     send(chain, alice.sign({ kind: "register" }));
-    const id = send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
-    const proved = await proveFor(chain, waitFor(chain, id, "ACTIVE"));
-    send(chain, alice.sign({ kind: "commit", challengeId: id, root: proved.root }));
-    const sampled = waitFor(chain, id, "SAMPLED");
-    const { tiles, proof } = buildReveal(proved, beaconRandomness(sampled.r2Signature!));
+    const { id, tiles, proof } = await upToSampled(chain, alice);
     const bad = tiles.slice();
     bad[0] = (bad[0]! + 1) & 0xff;
     const r = send(chain, alice.sign({ kind: "reveal", challengeId: id, tiles: bad, proof }));
@@ -115,11 +114,7 @@ describe("state transition: challenge lifecycle", () => {
   it("error: a wrong Merkle path fails", async () => {
     const { chain, alice } = newChain();
     send(chain, alice.sign({ kind: "register" }));
-    const id = send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
-    const proved = await proveFor(chain, waitFor(chain, id, "ACTIVE"));
-    send(chain, alice.sign({ kind: "commit", challengeId: id, root: proved.root }));
-    const sampled = waitFor(chain, id, "SAMPLED");
-    const { tiles, proof } = buildReveal(proved, beaconRandomness(sampled.r2Signature!));
+    const { id, tiles, proof } = await upToSampled(chain, alice);
     const badProof = proof.slice();
     badProof[5] = (badProof[5]! ^ 1) & 0xff;
     const r = send(chain, alice.sign({ kind: "reveal", challengeId: id, tiles, proof: badProof }));
@@ -178,10 +173,7 @@ describe("state transition: challenge lifecycle", () => {
   it("error: walking away after the samples are known counts as FAILED", async () => {
     const { chain, alice } = newChain();
     send(chain, alice.sign({ kind: "register" }));
-    const id = send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
-    const proved = await proveFor(chain, waitFor(chain, id, "ACTIVE"));
-    send(chain, alice.sign({ kind: "commit", challengeId: id, root: proved.root }));
-    const sampled = waitFor(chain, id, "SAMPLED");
+    const { id, sampled } = await upToSampled(chain, alice);
     chain.time = sampled.deadline + 1n;
     const r = send(
       chain,
