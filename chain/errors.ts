@@ -3,6 +3,8 @@
  * - `RollupError`: the one base class (code + typed metadata + cause), used project-wide.
  * - `TX_ERROR`: why a transaction was rejected or failed. Every rejection has its own code, so RPC
  *   clients, receipts and tests can tell them apart.
+ * - `capMessage` / `showValue`: every message that may carry untrusted input is bounded in length,
+ *   and no untrusted value is ever formatted at its full size (SECURITY.md §3).
  * @module
  */
 
@@ -20,10 +22,63 @@ export class RollupError<M extends Record<string, unknown> = Record<string, unkn
   }
 }
 
-/** Thrown by codecs on malformed or non-canonical bytes. */
+// ---------------------------------------------------------------------------------------------
+// Bounded error text. Messages reach clients (admission results, JSON-RPC errors) and logs; an
+// attacker who controls what goes into one must not control its size, nor make building it slow.
+// ---------------------------------------------------------------------------------------------
+
+/** Longest error message sent to a client, in UTF-16 code units (SECURITY.md §12). */
+export const MAX_ERROR_MESSAGE_CHARS = 512;
+
+/** Longest rendering of one untrusted value inside a message: a uint256 in decimal is 78 digits. */
+export const MAX_SHOWN_VALUE_CHARS = 80;
+
+/** Bytes of a byte string shown (as hex) before the rest is elided. */
+const SHOWN_BYTES = 16;
+
+/** Below this magnitude a bigint is shown in full, in decimal: at most 78 digits, microseconds. */
+const DECIMAL_LIMIT = 1n << 256n;
+
+/**
+ * `text` if it has at most `max` chars; otherwise its start and "… (N chars)", at most `max` chars
+ * in all (just the start when `max` leaves no room for the tail). The cut never splits a surrogate
+ * pair, so the result stays well-formed UTF-16.
+ */
+export function capMessage(text: string, max: number = MAX_ERROR_MESSAGE_CHARS): string {
+  if (text.length <= max) return text;
+  let tail = `… (${text.length} chars)`;
+  if (tail.length > max) tail = "";
+  let keep = max - tail.length;
+  const last = text.charCodeAt(keep - 1);
+  if (last >= 0xd800 && last <= 0xdbff) keep--;
+  return text.slice(0, keep) + tail;
+}
+
+/**
+ * One untrusted value, for a message, in at most MAX_SHOWN_VALUE_CHARS chars. Bigints below 2^256
+ * in magnitude print in decimal; larger ones as their leading hex digits and bit length, because
+ * decimal conversion of a huge bigint costs time superlinear in its size (a 1-Mbit amount: ~190 ms).
+ */
+export function showValue(value: bigint | number | string | Uint8Array): string {
+  if (typeof value === "bigint") {
+    if (value < DECIMAL_LIMIT && value > -DECIMAL_LIMIT) return value.toString();
+    const sign = value < 0n ? "-" : "";
+    const hex = (value < 0n ? -value : value).toString(16); // linear time, unlike decimal
+    const bits = hex.length * 4 - Math.clz32(Number.parseInt(hex[0]!, 16)) + 28;
+    return `${sign}0x${hex.slice(0, 16)}… (${bits}-bit integer)`;
+  }
+  if (typeof value === "number") return String(value);
+  if (typeof value === "string") return capMessage(value, MAX_SHOWN_VALUE_CHARS);
+  let hex = "0x";
+  const n = Math.min(value.length, SHOWN_BYTES);
+  for (let i = 0; i < n; i++) hex += value[i]!.toString(16).padStart(2, "0");
+  return value.length > SHOWN_BYTES ? `${hex}… (${value.length} bytes)` : hex;
+}
+
+/** Thrown by codecs on malformed or non-canonical bytes. Its text is capped: it reaches clients. */
 export class DecodeError extends RollupError {
   constructor(message: string, meta?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super("DECODE_ERROR", message, meta, options);
+    super("DECODE_ERROR", capMessage(message), meta, options);
     this.name = "DecodeError";
   }
 }

@@ -4,9 +4,20 @@
  *
  * HTTP: JSON-RPC-level errors travel with 200 (clients read `error`); only transport limits
  * (body size, content type, rate) change the status, and their body is still a JSON-RPC error.
+ *
+ * Error text may echo client input (a param name, a backend's rejection detail), so every
+ * `error.message`, and every string directly in `error.data`, is capped at MAX_ERROR_MESSAGE_CHARS
+ * where the JSON is written (`errorResponseJson`, the one place error JSON is built).
  * @module
  */
-import { RollupError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode } from "../../chain/errors.ts";
+import {
+  capMessage,
+  MAX_ERROR_MESSAGE_CHARS,
+  RollupError,
+  TX_ERROR,
+  TX_ERROR_MESSAGE,
+  type TxErrorCode,
+} from "../../chain/errors.ts";
 import { MEMPOOL_ERROR, type MempoolErrorCode } from "../ports.ts";
 
 /** Numeric JSON-RPC codes. */
@@ -179,9 +190,35 @@ export function domainError(code: string, message: string): RpcError {
   return new RpcError(code, spec, text, { code, message: message === "" ? spec.message : message });
 }
 
-/** JSON of `{"jsonrpc":"2.0","id":…,"error":…}`. Errors are the cold path, so plain stringify. */
+/**
+ * JSON of `{"jsonrpc":"2.0","id":…,"error":…}`, its message and data strings capped. Errors are
+ * the cold path, so plain stringify.
+ */
 export function errorResponseJson(id: string | number | null, error: RpcErrorObject): string {
-  return `{"jsonrpc":"2.0","id":${idJson(id)},"error":${JSON.stringify(error)}}`;
+  return `{"jsonrpc":"2.0","id":${idJson(id)},"error":${JSON.stringify(cappedError(error))}}`;
+}
+
+/**
+ * The error with `message` and the strings of `data` (itself, or its own properties: the shapes
+ * this API builds) at most MAX_ERROR_MESSAGE_CHARS long. Returns `error` itself when nothing is long.
+ */
+export function cappedError(error: RpcErrorObject): RpcErrorObject {
+  const message = capMessage(error.message);
+  const data = cappedData(error.data);
+  if (message === error.message && data === error.data) return error;
+  return data === undefined ? { code: error.code, message } : { code: error.code, message, data };
+}
+
+function cappedData(data: unknown): unknown {
+  if (typeof data === "string") return capMessage(data);
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return data;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v !== "string" || v.length <= MAX_ERROR_MESSAGE_CHARS) continue;
+    out ??= { ...data };
+    out[k] = capMessage(v);
+  }
+  return out ?? data;
 }
 
 /** A request id as JSON (ids are already validated: string, number or null). */

@@ -1,5 +1,5 @@
 import { equalBytes } from "../bytes.ts";
-import { err, ok, type Result, TX_ERROR } from "../errors.ts";
+import { err, ok, type Result, showValue, TX_ERROR } from "../errors.ts";
 import type { Address } from "../types.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
@@ -10,7 +10,10 @@ export function checkSpend(ctx: ExecCtx, from: Address, to: Address, amount: big
   if (to.length !== 20) return err(TX_ERROR.BAD_RECIPIENT);
   const acc = ctx.state.getAccount(from);
   if (acc.credits < amount)
-    return err(TX_ERROR.INSUFFICIENT_CREDITS, `balance ${acc.credits}, amount ${amount}`);
+    return err(
+      TX_ERROR.INSUFFICIENT_CREDITS,
+      `balance ${showValue(acc.credits)}, amount ${showValue(amount)}`,
+    );
   return ok(null);
 }
 

@@ -6,7 +6,7 @@
  */
 import protobuf from "protobufjs";
 import { bytesToHex, EMPTY_BYTES, equalBytes } from "../bytes.ts";
-import { DecodeError, RollupError } from "../errors.ts";
+import { DecodeError, RollupError, showValue } from "../errors.ts";
 
 /** Sizes of the fixed-size bytes fields. */
 export const ADDRESS_BYTES = 20;
@@ -172,7 +172,7 @@ export function u64ToPbPresent(value: bigint, field: string): PbLong {
     throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
   if (value >= 0n && value <= SAFE_MAX) return Number(value);
   if (value < 0n || value >= U64_LIMIT)
-    throw new EncodeError(`${field}: u64 out of range: ${value}`, { field });
+    throw new EncodeError(`${field}: u64 out of range: ${showValue(value)}`, { field });
   return { low: Number(value & 0xffffffffn) | 0, high: Number(value >> 32n) | 0, unsigned: true };
 }
 
@@ -192,7 +192,7 @@ export function s64ToPb(value: bigint, field: string): PbLong | undefined {
     throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
   if (value >= SAFE_MIN && value <= SAFE_MAX) return Number(value);
   if (value < S64_MIN || value >= S64_LIMIT)
-    throw new EncodeError(`${field}: s64 out of range: ${value}`, { field });
+    throw new EncodeError(`${field}: s64 out of range: ${showValue(value)}`, { field });
   const bits = BigInt.asUintN(64, value);
   return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0, unsigned: false };
 }
@@ -215,20 +215,30 @@ export function u32ToPb(value: number, field: string): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Amounts: unsigned bigint as minimal big-endian bytes (zero = empty)
+// Amounts: uint256 as minimal big-endian bytes (zero = empty)
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * Amounts are uint256 (a consensus rule, PROTOCOL.md Appendix A): at most 32 bytes on the wire,
+ * as on L1. Unbounded amounts let one tx carry a ~1 Mbit integer that every node then converts,
+ * compares and formats.
+ */
+export const AMOUNT_MAX_BYTES = 32;
+const AMOUNT_LIMIT = 1n << 256n;
 
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
 
-/** Minimal big-endian bytes of an unsigned bigint; zero is the empty array. */
+/** Minimal big-endian bytes of a uint256; zero is the empty array. */
 export function amountToBytes(value: bigint, field: string): Uint8Array {
   if (typeof value !== "bigint")
     throw new EncodeError(`${field}: expected a bigint, got ${typeof value}`, { field });
   if (value <= 0n) {
     if (value === 0n) return EMPTY_BYTES;
-    throw new EncodeError(`${field}: negative amount: ${value}`, { field });
+    throw new EncodeError(`${field}: negative amount: ${showValue(value)}`, { field });
   }
+  if (value >= AMOUNT_LIMIT)
+    throw new EncodeError(`${field}: amount above uint256: ${showValue(value)}`, { field });
   // toString(16) is native and fast; parsing its digits by hand avoids bytes.ts' regex + slices.
   const hex = value.toString(16);
   const odd = hex.length & 1;
@@ -248,10 +258,20 @@ export function amountToPb(value: bigint, field: string): Uint8Array | undefined
 
 const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-/** Inverse of amountToBytes; a leading zero byte is non-canonical. */
+/**
+ * Inverse of amountToBytes. The size is checked first, before any work on the value; a leading
+ * zero byte is non-canonical.
+ */
 export function amountFromPb(b: PbBytes, field: string): bigint {
   const n = b.length;
   if (n === 0) return 0n;
+  if (n > AMOUNT_MAX_BYTES) {
+    throw new DecodeError(`${field}: amount of ${n} bytes, above uint256 (at most ${AMOUNT_MAX_BYTES})`, {
+      field,
+      size: AMOUNT_MAX_BYTES,
+      got: n,
+    });
+  }
   if (b[0] === 0) throw new DecodeError(`${field}: leading zero byte in amount (non-canonical)`, { field });
   if (n <= 6) {
     let v = 0;

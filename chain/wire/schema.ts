@@ -16,8 +16,8 @@ export const FLOPS_PROTO = `// Flops rollup wire format, version 1 (PROTOCOL.md 
 // - fields declared without "optional" are omitted when zero, empty or false (never written
 //   explicitly); "optional" fields are written iff the value is present, even when it is zero;
 // - exactly one member of every oneof is set; a message-typed member is written even when empty;
-// - u64 counters are uint64; amounts and work are unsigned integers as minimal big-endian bytes
-//   (no leading zero byte; zero is the empty string);
+// - u64 counters are uint64; amounts and work are uint256 as minimal big-endian bytes
+//   (at most 32 bytes, no leading zero byte; zero is the empty string);
 // - fixed-size bytes have exactly their size: address 20, hash/root 32, tx signature 65 (r‖s‖v),
 //   beacon signature 48; an optional fixed-size field is either absent or exactly that size;
 // - enums are never UNSPECIFIED where a value is required, and never a number the enum lacks.

@@ -1,6 +1,6 @@
 /**
  * fast-check arbitraries of every domain type the wire codecs handle, biased towards the edges of
- * each encoding (0, varint byte boundaries, 2^53, 2^64 − 1, amounts past 2^256).
+ * each encoding (0, varint byte boundaries, 2^53, 2^64 − 1, the uint256 bound of amounts).
  * TEST-ONLY: imports fast-check (a devDependency); never import this from production code.
  * @module
  */
@@ -56,7 +56,7 @@ export const arbU32: fc.Arbitrary<number> = fc.oneof(
   fc.integer({ min: 0, max: 0xffffffff }),
 );
 
-/** Amounts: unbounded unsigned integers (credits have 18 decimals; work sums pass 2^64). */
+/** Amounts: uint256 (credits have 18 decimals; work sums pass 2^64). */
 export const arbAmount: fc.Arbitrary<bigint> = fc.oneof(
   fc.constantFrom(
     0n,
@@ -67,11 +67,18 @@ export const arbAmount: fc.Arbitrary<bigint> = fc.oneof(
     1n << 48n,
     10n ** 18n,
     U64_MAX,
+    (1n << 248n) - 1n,
+    1n << 248n,
     (1n << 256n) - 1n,
-    1n << 256n,
   ),
   fc.bigInt({ min: 0n, max: 1n << 64n }),
-  fc.bigInt({ min: 0n, max: 1n << 300n }),
+  fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+);
+
+/** Amounts the wire refuses: 2^256 and above (33 bytes or more). */
+export const arbOversizedAmount: fc.Arbitrary<bigint> = fc.oneof(
+  fc.constantFrom(1n << 256n, (1n << 264n) - 1n),
+  fc.bigInt({ min: 1n << 256n, max: 1n << 1024n }),
 );
 
 export const arbBytes = (size: number): fc.Arbitrary<Uint8Array> =>

@@ -42,6 +42,7 @@ import {
   encodeTxBody,
   encodeWithdrawal,
 } from "../../chain/wire/index.ts";
+import { PB } from "../../chain/wire/schema.ts";
 
 /** n bytes (seed + 7·i) mod 256: distinct, deterministic, easy to spot in hex. */
 export function pattern(n: number, seed: number): Uint8Array {
@@ -51,6 +52,8 @@ export function pattern(n: number, seed: number): Uint8Array {
 }
 
 const U64_MAX = (1n << 64n) - 1n;
+/** The largest amount (PROTOCOL.md Appendix A: amounts are uint256, at most 32 bytes). */
+const UINT256_MAX = (1n << 256n) - 1n;
 const CHAIN_ID = 0xf10b5n;
 const ETHER = 10n ** 18n;
 
@@ -163,7 +166,16 @@ export const WIRE_CASES: readonly WireCase[] = [
     value: {
       chainId: U64_MAX,
       nonce: U64_MAX,
-      action: { kind: "transfer", to: new Uint8Array(20).fill(0xff), amount: (1n << 256n) - 1n },
+      action: { kind: "transfer", to: new Uint8Array(20).fill(0xff), amount: UINT256_MAX },
+    },
+  },
+  {
+    name: "txbody-withdraw-max-amount",
+    message: "TxBody",
+    value: {
+      chainId: CHAIN_ID,
+      nonce: 5n,
+      action: { kind: "withdraw", to: pattern(20, 0x14), amount: UINT256_MAX },
     },
   },
   { name: "tx-transfer", message: "Tx", value: { body: TRANSFER, signature: sig65(0x15) } },
@@ -174,6 +186,7 @@ export const WIRE_CASES: readonly WireCase[] = [
   },
   { name: "systemtx-beacon", message: "SystemTx", value: BEACON },
   { name: "systemtx-deposit", message: "SystemTx", value: DEPOSIT },
+  { name: "systemtx-deposit-max-amount", message: "SystemTx", value: { ...DEPOSIT, amount: UINT256_MAX } },
   {
     name: "systemtx-revoke",
     message: "SystemTx",
@@ -207,6 +220,7 @@ export const WIRE_CASES: readonly WireCase[] = [
   },
   { name: "account-empty", message: "Account", value: { nonce: 0n, credits: 0n } },
   { name: "account", message: "Account", value: { nonce: 7n, credits: 123_456_789n * ETHER + 1n } },
+  { name: "account-max-credits", message: "Account", value: { nonce: 7n, credits: UINT256_MAX } },
   {
     name: "node-fresh",
     message: "NodeRecord",
@@ -314,6 +328,84 @@ export const WIRE_CASES: readonly WireCase[] = [
   },
 ];
 
+/**
+ * Bytes every decoder must reject, with the exact DecodeError message. Built with raw protobufjs,
+ * since our encoders refuse to write them. Each is otherwise canonical, so the named rule is the
+ * only reason for the rejection.
+ */
+export interface InvalidWireCase {
+  name: string;
+  message: WireCase["message"];
+  bytes: Uint8Array;
+  error: string;
+}
+
+/** 2^256 as minimal big-endian bytes: 33 bytes, one past the uint256 bound. */
+const AMOUNT_2_256 = Uint8Array.of(1, ...new Uint8Array(32));
+const AMOUNT_33_BYTES_ERROR = (field: string) => `${field}: amount of 33 bytes, above uint256 (at most 32)`;
+
+/** A raw protobufjs encoding as a plain Uint8Array (protobufjs may hand back a Node Buffer). */
+function rawPb(type: keyof typeof PB, obj: object): Uint8Array {
+  return new Uint8Array(PB[type].encode(obj).finish());
+}
+
+const TRANSFER_2_256 = rawPb("TxBody", {
+  chainId: Number(CHAIN_ID),
+  nonce: 3,
+  transfer: { to: pattern(20, 0x22), amount: AMOUNT_2_256 },
+});
+
+export const INVALID_WIRE_CASES: readonly InvalidWireCase[] = [
+  {
+    name: "txbody-transfer-amount-33-bytes",
+    message: "TxBody",
+    bytes: TRANSFER_2_256,
+    error: AMOUNT_33_BYTES_ERROR("Transfer.amount"),
+  },
+  {
+    name: "txbody-withdraw-amount-33-bytes",
+    message: "TxBody",
+    bytes: rawPb("TxBody", {
+      chainId: Number(CHAIN_ID),
+      nonce: 4,
+      withdraw: { to: pattern(20, 0x14), amount: new Uint8Array(33).fill(0xff) },
+    }),
+    error: AMOUNT_33_BYTES_ERROR("Withdraw.amount"),
+  },
+  {
+    name: "tx-transfer-amount-33-bytes",
+    message: "Tx",
+    bytes: rawPb("Tx", { body: TRANSFER_2_256, signature: sig65(0x15) }),
+    error: AMOUNT_33_BYTES_ERROR("Transfer.amount"),
+  },
+  {
+    name: "systemtx-deposit-amount-33-bytes",
+    message: "SystemTx",
+    bytes: rawPb("SystemTx", {
+      deposit: { depositId: 0, to: pattern(20, 0x80), amount: AMOUNT_2_256, l1BlockNumber: 19_000_001 },
+    }),
+    error: AMOUNT_33_BYTES_ERROR("Deposit.amount"),
+  },
+  {
+    name: "account-credits-33-bytes",
+    message: "Account",
+    bytes: rawPb("Account", { nonce: 7, credits: AMOUNT_2_256 }),
+    error: AMOUNT_33_BYTES_ERROR("Account.credits"),
+  },
+  {
+    name: "withdrawal-amount-33-bytes",
+    message: "Withdrawal",
+    bytes: rawPb("Withdrawal", {
+      index: 0,
+      from: pattern(20, 0x25),
+      to: pattern(20, 0x26),
+      amount: AMOUNT_2_256,
+      l2BlockNumber: 1235,
+    }),
+    error: AMOUNT_33_BYTES_ERROR("Withdrawal.amount"),
+  },
+];
+
 /** Encodes a case with the codec of its message. */
 export function encodeCase(c: WireCase): Uint8Array {
   switch (c.message) {
@@ -343,7 +435,7 @@ export function encodeCase(c: WireCase): Uint8Array {
 }
 
 /** Decodes bytes with the codec of the case's message, in the case's value form. */
-export function decodeCase(c: WireCase, bytes: Uint8Array): unknown {
+export function decodeCase(c: Pick<WireCase, "message">, bytes: Uint8Array): unknown {
   switch (c.message) {
     case "TxBody":
       return decodeTxBody(bytes);
