@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TxErrorCode } from "./errors.ts";
+import type { Result, TxErrorCode } from "./errors.ts";
 import type { KvOp, KvReader } from "./kv.ts";
 import { OverlayKv } from "./kv.ts";
 import type { ChainParams } from "./params.ts";
@@ -14,6 +14,7 @@ import { SmtNodeCache } from "./smt/index.ts";
 import { EMPTY_ROOT, type SmtCaches, StateDb } from "./state/stateDb.ts";
 import { applyBlock } from "./transition/applyBlock.ts";
 import { BlockExecutor } from "./transition/blockExecutor.ts";
+import type { ExecCtx } from "./transition/context.ts";
 import { type GenesisOpts, initGenesis } from "./transition/genesis.ts";
 import type { Block, BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "./types.ts";
 import { blockHash } from "./wire/index.ts";
@@ -40,6 +41,13 @@ export interface BuildInput {
   txs: readonly VerifiedTx[];
   /** Stop adding signed txs once their raw bytes reach this many (default maxBlockBytes). */
   maxBytes?: number;
+  /**
+   * The builder's policy, asked before each signed tx on the exact state it would meet: a tx it
+   * refuses is left out (in `rejected`, with the code) untouched. The sequencer passes the
+   * mempool pre-check, so a tx that would certainly fail is never included. Not consensus:
+   * `check` accepts such a tx and fails it with the same code.
+   */
+  admit?: (ctx: ExecCtx, vtx: VerifiedTx) => Result<null>;
 }
 
 export class ChainCore {
@@ -92,6 +100,7 @@ export class ChainCore {
     const ex = new BlockExecutor(this.params, state, {
       number: parent.number + 1n,
       timestamp: input.timestamp,
+      parentTimestamp: parent.timestamp,
     });
     const rejected: BuiltBlock["rejected"] = [];
     input.systemTxs.forEach((stx, index) => {
@@ -102,6 +111,11 @@ export class ChainCore {
     let bytes = 0;
     input.txs.forEach((vtx, index) => {
       if (bytes + vtx.tx.raw.length > maxBytes) return;
+      const admitted = input.admit?.(ex.ctx, vtx);
+      if (admitted && !admitted.ok) {
+        rejected.push(withDetail({ index, system: false, error: admitted.error }, admitted.detail));
+        return;
+      }
       const r = ex.tryTx(vtx);
       if (r.ok) bytes += vtx.tx.raw.length;
       else rejected.push(withDetail({ index, system: false, error: r.error }, r.detail));

@@ -55,6 +55,7 @@ export function applyBlock(
   const ex = new BlockExecutor(params, state, {
     number: block.header.number,
     timestamp: block.header.timestamp,
+    parentTimestamp: parent.timestamp,
   });
   block.systemTxs.forEach((stx, i) => {
     const r = ex.trySystemTx(stx);

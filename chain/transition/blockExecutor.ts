@@ -11,7 +11,7 @@ import type { StateDb } from "../state/stateDb.ts";
 import type { BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "../types.ts";
 import { encodeReceipt, systemTxHash } from "../wire/index.ts";
 import { applySystemTx, applyTx } from "./applyTx.ts";
-import type { BlockEnv, ExecCtx } from "./context.ts";
+import type { ExecCtx, ExecutorEnv } from "./context.ts";
 import { processDeadlines } from "./processDeadlines.ts";
 
 export interface ParentRef {
@@ -26,10 +26,13 @@ export class BlockExecutor {
   readonly txs: VerifiedTx[] = [];
   readonly receipts: Receipt[] = [];
   private systemDone = false;
+  private readonly parentTimestamp: bigint;
 
-  constructor(params: ChainParams, state: StateDb, env: BlockEnv) {
+  constructor(params: ChainParams, state: StateDb, env: ExecutorEnv) {
     this.ctx = { params, state, env, reveals: 0 };
-    processDeadlines(this.ctx);
+    this.parentTimestamp = env.parentTimestamp;
+    // The parent's time decides whether this block closes a stall (deadlines extended, §3).
+    processDeadlines(this.ctx, env.parentTimestamp);
   }
 
   /** Applies and includes a system tx; `{ok:false}` means it was left out with no change. */
@@ -56,6 +59,9 @@ export class BlockExecutor {
 
   /** Commits the state and returns the header of the block as executed. */
   finish(parent: ParentRef, l1Origin: L1Origin): BlockHeader {
+    if (parent.timestamp !== this.parentTimestamp) {
+      throw new Error("BlockExecutor: finish() got another parent than the deadlines were processed for");
+    }
     const roots = this.ctx.state.commit();
     const txHashes = [...this.systemTxs.map((s) => systemTxHash(s)), ...this.txs.map((t) => t.tx.hash)];
     return {

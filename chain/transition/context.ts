@@ -14,6 +14,12 @@ export interface BlockEnv {
   timestamp: bigint;
 }
 
+/** The environment of a whole block's execution: the deadline pass also needs the parent's time. */
+export interface ExecutorEnv extends BlockEnv {
+  /** Parent block's time, ms. A gap above maxBlockGapMs is a stall (PROTOCOL §3). */
+  parentTimestamp: bigint;
+}
+
 export interface ExecCtx {
   params: ChainParams;
   state: StateDb;

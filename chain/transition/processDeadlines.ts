@@ -1,5 +1,7 @@
+import type { ChainParams } from "../params.ts";
+import type { DeadlineEntry } from "../state/records.ts";
 import { CHALLENGE_STATUS, type Challenge } from "../types.ts";
-import { removeAwaited } from "./challengeQueue.ts";
+import { AwaitedRemovals, pushDeadlines } from "./challengeQueue.ts";
 import type { ExecCtx } from "./context.ts";
 import { touchNode } from "./touchNode.ts";
 
@@ -8,11 +10,19 @@ import { touchNode } from "./touchNode.ts";
  * any transaction. Buckets of whole seconds before ⌊t/1000⌋ are processed and deleted; the
  * bucket of the current second is processed up to t and keeps the rest. A long halt costs one
  * KV read per idle second.
+ *
+ * Stalls (PROTOCOL §3): when t − tp > maxBlockGapMs (tp the parent's time), the chain was not
+ * live, so nobody could act: every deadline d with tp ≤ d < t is extended by the gap
+ * (d + t − tp ≥ t) and re-queued instead of expiring. The extended deadlines keep their
+ * (deadline, id) order, and a node is left the time it had when the stall began.
  */
-export function processDeadlines(ctx: ExecCtx): void {
+export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint): void {
   const { state, env } = ctx;
+  const gap = stallGap(ctx.params, parentTimestamp, env.timestamp);
   const meta = state.getMeta();
   const nowSec = env.timestamp / 1000n;
+  const removals = new AwaitedRemovals();
+  const extended: DeadlineEntry[] = [];
   for (let sec = meta.deadlineCursorSec + 1n; sec <= nowSec; sec++) {
     const bucket = state.getBucket(sec);
     if (bucket.length === 0) continue;
@@ -20,25 +30,56 @@ export function processDeadlines(ctx: ExecCtx): void {
     while (done < bucket.length && bucket[done]!.deadline < env.timestamp) {
       const e = bucket[done]!;
       const c = state.getChallenge(e.id);
-      if (c && c.deadline === e.deadline) expire(ctx, c);
+      if (c && c.deadline === e.deadline && isPending(c)) {
+        if (gap > 0n && e.deadline >= parentTimestamp) {
+          c.deadline += gap;
+          state.setChallenge(c);
+          extended.push({ deadline: c.deadline, id: c.id });
+        } else expire(ctx, c, removals);
+      }
       done++;
     }
     if (done > 0) state.setBucket(sec, bucket.slice(done));
   }
+  removals.apply(state);
+  // Re-queued after the pass: every extended deadline is ≥ t, in a bucket not yet processed.
+  pushDeadlines(state, extended);
   if (nowSec - 1n > meta.deadlineCursorSec) {
     meta.deadlineCursorSec = nowSec - 1n;
     state.setMeta(meta);
   }
 }
 
-/** The step a challenge waited for did not happen in time. */
-function expire(ctx: ExecCtx, c: Challenge): void {
+/**
+ * The stall a block at `t` closes, ms: t − tp when it exceeds maxBlockGapMs, else 0. A deadline
+ * d with tp ≤ d < t is then seen by that block as d + the gap (also what a pre-check that
+ * wants the deadline the next block will apply should use).
+ */
+export function stallGap(params: ChainParams, parentTimestamp: bigint, t: bigint): bigint {
+  const gap = t - parentTimestamp;
+  return gap > params.maxBlockGapMs ? gap : 0n;
+}
+
+function isPending(c: Challenge): boolean {
+  switch (c.status) {
+    case CHALLENGE_STATUS.REQUESTED:
+    case CHALLENGE_STATUS.ACTIVE:
+    case CHALLENGE_STATUS.COMMITTED:
+    case CHALLENGE_STATUS.SAMPLED:
+      return true;
+    default:
+      return false; // already final
+  }
+}
+
+/** The step a pending challenge waited for did not happen in time. */
+function expire(ctx: ExecCtx, c: Challenge, removals: AwaitedRemovals): void {
   const from = c.status;
   switch (from) {
     case CHALLENGE_STATUS.REQUESTED:
     case CHALLENGE_STATUS.COMMITTED: {
       // Waiting on the beacon is never the node's fault: cancel, no penalty, no credit.
-      removeAwaited(ctx.state, from === CHALLENGE_STATUS.REQUESTED ? c.r1 : c.r2!, c.id);
+      removals.add(from === CHALLENGE_STATUS.REQUESTED ? c.r1 : c.r2!, c.id);
       c.status = CHALLENGE_STATUS.CANCELLED;
       c.expiredFrom = from;
       const node = touchNode(ctx, c.node);

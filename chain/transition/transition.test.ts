@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { createJsEngine } from "../../prover/engine/index.ts";
 import { buildReveal, proveChallenge } from "../../prover/proveChallenge.ts";
-import { TestAccount, TestChain } from "../../test/helpers/testChain.ts";
+import { T0_SEC, TestAccount, TestChain } from "../../test/helpers/testChain.ts";
 import { beaconRandomness } from "../beacon/index.ts";
 import { equalBytes } from "../bytes.ts";
+import { type BuiltBlock, ChainCore } from "../chainCore.ts";
+import { MemoryKv } from "../kv.ts";
 import { TIER_TINY, tierWork } from "../params.ts";
 import { challengeSeed } from "../proof/index.ts";
 import { creditsForPass } from "../state/liveness.ts";
+import { recoverSender } from "../tx/index.ts";
 import type { Challenge, Receipt } from "../types.ts";
 
 const engine = createJsEngine();
@@ -58,6 +61,16 @@ async function honestPass(chain: TestChain, acct: TestAccount): Promise<{ id: bi
   const { id, tiles, proof } = await upToSampled(chain, acct);
   const receipt = send(chain, acct.sign({ kind: "reveal", challengeId: id, tiles, proof }));
   return { id, receipt };
+}
+
+/**
+ * Makes the next block come at `t` after one-second blocks, so no gap exceeds maxBlockGapMs: a
+ * deadline passes by normal block flow (one jump over it would be a stall, which extends it).
+ */
+function nextBlockAt(chain: TestChain, t: bigint): void {
+  if (chain.time > t) throw new Error(`next block already at ${chain.time}, after ${t}`);
+  chain.advanceTo(t - 1000n);
+  chain.time = t;
 }
 
 function newChain(): { chain: TestChain; alice: TestAccount; bob: TestAccount } {
@@ -150,7 +163,7 @@ describe("state transition: challenge lifecycle", () => {
     send(chain, alice.sign({ kind: "register" }));
     const id = send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
     const active = waitFor(chain, id, "ACTIVE");
-    chain.time = active.deadline + 1n;
+    nextBlockAt(chain, active.deadline + 1n);
     const r = send(chain, alice.sign({ kind: "commit", challengeId: id, root: new Uint8Array(32) }));
     expect(r).toMatchObject({ status: "failed", error: "DEADLINE_PASSED" });
     expect(challenge(chain, id)).toMatchObject({ status: "EXPIRED", expiredFrom: "ACTIVE" });
@@ -164,7 +177,7 @@ describe("state transition: challenge lifecycle", () => {
     const id = send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
     const active = waitFor(chain, id, "ACTIVE");
     const proved = await proveFor(chain, active);
-    chain.time = active.deadline;
+    nextBlockAt(chain, active.deadline);
     expect(send(chain, alice.sign({ kind: "commit", challengeId: id, root: proved.root })).status).toBe(
       "success",
     );
@@ -174,7 +187,7 @@ describe("state transition: challenge lifecycle", () => {
     const { chain, alice } = newChain();
     send(chain, alice.sign({ kind: "register" }));
     const { id, sampled } = await upToSampled(chain, alice);
-    chain.time = sampled.deadline + 1n;
+    nextBlockAt(chain, sampled.deadline + 1n);
     const r = send(
       chain,
       alice.sign({ kind: "reveal", challengeId: id, tiles: new Uint8Array(256), proof: new Uint8Array(0) }),
@@ -190,7 +203,7 @@ describe("state transition: challenge lifecycle", () => {
     const id = send(chain, alice.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
     const c = challenge(chain, id);
     chain.withheld.add(c.r1);
-    chain.time = c.deadline + 1n;
+    nextBlockAt(chain, c.deadline + 1n);
     chain.block([]);
     expect(challenge(chain, id)).toMatchObject({ status: "CANCELLED", expiredFrom: "REQUESTED" });
     const state = chain.core.readState();
@@ -377,5 +390,155 @@ describe("state transition: deposit and revoke system txs", () => {
     expect(state.getNode(alice.address)).toMatchObject({ passed: 0, failed: 1, streak: 0 });
     expect(challenge(chain, id).status).toBe("FAILED");
     expect(chain.block([], { systemTxs: [revoke] }).rejected).toMatchObject([{ error: "NOT_REVOCABLE" }]);
+  });
+});
+
+/**
+ * Replays every block of `chain` through the checking path (ChainCore.check → applyBlock) on a
+ * fresh genesis: it throws unless each block's roots are the ones execution produces, so building
+ * and applying agree. Returns the state roots it reached.
+ */
+function replayAll(chain: TestChain, blocks: BuiltBlock[]): Uint8Array[] {
+  const kv = new MemoryKv();
+  const { head, ops } = ChainCore.genesis(kv, { timestamp: T0_SEC * 1000n });
+  kv.apply(ops);
+  const core = new ChainCore(chain.params, kv, head);
+  return blocks.map((b) => {
+    const senders = b.block.txs.map((tx) => {
+      const r = recoverSender(tx);
+      if (!r.ok) throw new Error("bad sender");
+      return r.value;
+    });
+    const checked = core.check(b.block, senders);
+    kv.apply(checked.ops);
+    core.advance({ header: b.block.header, hash: checked.hash });
+    return b.block.header.stateRoot;
+  });
+}
+
+/** Records every block the chain builds (for replay). */
+function recordBlocks(chain: TestChain): BuiltBlock[] {
+  const out: BuiltBlock[] = [];
+  const block = chain.block.bind(chain);
+  chain.block = (...args) => {
+    const b = block(...args);
+    out.push(b);
+    return b;
+  };
+  return out;
+}
+
+describe("state transition: stalls never punish (PROTOCOL §3)", () => {
+  it("behavior: a stall over the reveal deadline extends it by the gap; the reveal in the next block passes", async () => {
+    const { chain, alice } = newChain();
+    const blocks = recordBlocks(chain);
+    send(chain, alice.sign({ kind: "register" }));
+    const { id, sampled, tiles, proof } = await upToSampled(chain, alice);
+    const tp = chain.core.head.header.timestamp;
+    const left = sampled.deadline - tp;
+    // The sequencer halts: its next block comes 20 s after the deadline.
+    chain.time = sampled.deadline + 20_000n;
+    const t = chain.time;
+    chain.block([]);
+    const c = challenge(chain, id);
+    expect(c.status).toBe("SAMPLED");
+    expect(c.deadline).toBe(sampled.deadline + (t - tp));
+    // The node is left exactly the time it had when the stall began.
+    expect(c.deadline - t).toBe(left);
+    const state = chain.core.readState();
+    expect(state.getBucket(sampled.deadline / 1000n).some((e) => e.id === id)).toBe(false);
+    expect(state.getBucket(c.deadline / 1000n)).toContainEqual({ deadline: c.deadline, id });
+    const r = send(chain, alice.sign({ kind: "reveal", challengeId: id, tiles, proof }));
+    expect(r).toMatchObject({ status: "success", challengeId: id });
+    expect(challenge(chain, id).status).toBe("PASSED");
+    expect(chain.core.readState().getNode(alice.address)).toMatchObject({ passed: 1, failed: 0 });
+    // Building and applying agree on every block, the stalled one included.
+    expect(replayAll(chain, blocks)).toEqual(blocks.map((b) => b.block.header.stateRoot));
+  });
+
+  it("behavior: a reveal in the very block that closes the stall passes", async () => {
+    const { chain, alice } = newChain();
+    send(chain, alice.sign({ kind: "register" }));
+    const { id, sampled, tiles, proof } = await upToSampled(chain, alice);
+    chain.time = sampled.deadline + 60_000n;
+    const r = send(chain, alice.sign({ kind: "reveal", challengeId: id, tiles, proof }));
+    expect(r).toMatchObject({ status: "success", challengeId: id });
+  });
+
+  it("behavior: a gap of exactly maxBlockGapMs is no stall: the reveal deadline expires (FAILED)", async () => {
+    const { chain, alice } = newChain();
+    send(chain, alice.sign({ kind: "register" }));
+    const { id, sampled, tiles, proof } = await upToSampled(chain, alice);
+    nextBlockAt(chain, sampled.deadline - 2000n);
+    chain.block([]);
+    const tp = chain.core.head.header.timestamp;
+    chain.time = tp + chain.params.maxBlockGapMs;
+    expect(chain.time > sampled.deadline).toBe(true);
+    const r = send(chain, alice.sign({ kind: "reveal", challengeId: id, tiles, proof }));
+    expect(r).toMatchObject({ status: "failed", error: "DEADLINE_PASSED" });
+    expect(challenge(chain, id)).toMatchObject({ status: "EXPIRED", expiredFrom: "SAMPLED" });
+    expect(chain.core.readState().getNode(alice.address)).toMatchObject({ failed: 1 });
+  });
+
+  it("behavior: commit windows and round timeouts are extended too; a deadline before the stall is not", async () => {
+    const chain = new TestChain();
+    const [alice, bob, carol] = [1, 2, 3].map((i) => TestAccount.fromSeed(i, chain.params.l2ChainId));
+    const blocks = recordBlocks(chain);
+    chain.block([alice!, bob!, carol!].map((a) => a.sign({ kind: "register" })));
+    // Carol: ACTIVE; her commit deadline passes by normal block flow before the stall.
+    const carolId = send(chain, carol!.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
+    const carolActive = waitFor(chain, carolId, "ACTIVE");
+    // Alice: ACTIVE (commit window). Bob: REQUESTED, his seed round withheld (round timeout).
+    const aliceId = send(chain, alice!.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
+    const active = waitFor(chain, aliceId, "ACTIVE");
+    const bobId = send(chain, bob!.sign({ kind: "challenge", tier: TIER_TINY.id })).challengeId!;
+    const requested = challenge(chain, bobId);
+    chain.withheld.add(requested.r1);
+    expect(carolActive.deadline < active.deadline).toBe(true);
+    nextBlockAt(chain, carolActive.deadline + 1n);
+    chain.block([]);
+    expect(challenge(chain, carolId)).toMatchObject({ status: "EXPIRED", expiredFrom: "ACTIVE" });
+    expect(challenge(chain, aliceId).status).toBe("ACTIVE");
+    const tp = chain.core.head.header.timestamp;
+    chain.time = requested.deadline + 5_000n; // past both deadlines
+    const t = chain.time;
+    chain.block([]);
+    const a = challenge(chain, aliceId);
+    const b = challenge(chain, bobId);
+    expect(a).toMatchObject({ status: "ACTIVE", deadline: active.deadline + (t - tp) });
+    expect(b).toMatchObject({ status: "REQUESTED", deadline: requested.deadline + (t - tp) });
+    // Extended entries keep their (deadline, id) order.
+    expect(a.deadline < b.deadline).toBe(active.deadline < requested.deadline);
+    expect(challenge(chain, carolId).status).toBe("EXPIRED");
+    // The late commit is on time; the seed round, released, still activates Bob's challenge.
+    const proved = await proveFor(chain, a);
+    const r = send(chain, alice!.sign({ kind: "commit", challengeId: aliceId, root: proved.root }));
+    expect(r.status).toBe("success");
+    chain.withheld.delete(requested.r1);
+    chain.block([], {
+      systemTxs: [{ kind: "beacon", round: requested.r1, signature: chain.beacon.sign(requested.r1) }],
+    });
+    expect(challenge(chain, bobId).status).toBe("ACTIVE");
+    expect(chain.core.readState().getNode(bob!.address)).toMatchObject({ cancelled: 0, failed: 0 });
+    expect(replayAll(chain, blocks)).toEqual(blocks.map((b) => b.block.header.stateRoot));
+  });
+
+  it("behavior: successive stalls each extend; normal blocks afterwards let the deadline expire", async () => {
+    const { chain, alice } = newChain();
+    send(chain, alice.sign({ kind: "register" }));
+    const { id, sampled } = await upToSampled(chain, alice);
+    let deadline = sampled.deadline;
+    for (let i = 0; i < 3; i++) {
+      const tp = chain.core.head.header.timestamp;
+      chain.time = deadline + 7_000n;
+      const t = chain.time;
+      chain.block([]);
+      const c = challenge(chain, id);
+      expect(c).toMatchObject({ status: "SAMPLED", deadline: deadline + (t - tp) });
+      deadline = c.deadline;
+    }
+    nextBlockAt(chain, deadline + 1n);
+    chain.block([]);
+    expect(challenge(chain, id)).toMatchObject({ status: "EXPIRED", expiredFrom: "SAMPLED" });
   });
 });

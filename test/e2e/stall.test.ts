@@ -1,0 +1,126 @@
+/**
+ * Stalls never punish (PROTOCOL §3): a real node process (`flops node --dev`) is frozen with
+ * SIGSTOP while a challenge is SAMPLED, for longer than the reveal window has left plus
+ * maxBlockGapMs, then resumed. The first block after the stall extends the reveal deadline by
+ * the gap, so the honest reveal sent after SIGCONT passes; before the rule, the challenge became
+ * EXPIRED from SAMPLED (a failure) in that block.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { beaconRandomness } from "../../chain/beacon/index.ts";
+import { bytesToHex } from "../../chain/bytes.ts";
+import { TIER_TINY } from "../../chain/params.ts";
+import { challengeSeed } from "../../chain/proof/index.ts";
+import type { Challenge, SignedTx } from "../../chain/types.ts";
+import { createJsEngine } from "../../prover/engine/index.ts";
+import { buildReveal, proveChallenge } from "../../prover/proveChallenge.ts";
+import { headFromSync, parseChallenge, parseParams, parseSyncStatus } from "../../prover/rpcJson.ts";
+import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
+import { rpcResult, waitFor } from "../helpers/rpc.ts";
+import { TestAccount } from "../helpers/testChain.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "flops-stall-"));
+let proc: Spawned | undefined;
+
+afterAll(() => {
+  if (proc && proc.child.exitCode === null) {
+    proc.child.kill("SIGCONT");
+    proc.child.kill("SIGKILL");
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("e2e: a frozen sequencer never punishes a node", () => {
+  it("behavior: SIGSTOP past the reveal deadline, SIGCONT: the reveal passes (not EXPIRED)", async () => {
+    proc = spawnFlops([
+      "node",
+      "--dev",
+      "--datadir",
+      dir,
+      "--rpc.port",
+      "0",
+      "--rpc.rate-limit",
+      "0",
+      "--block-time-ms",
+      "200",
+      "--log.level",
+      "warn",
+    ]);
+    const url = (await proc.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, 30_000))[1]!;
+    const params = parseParams(await rpcResult(url, "flops_getParams"));
+    const alice = TestAccount.fromSeed(77, params.l2ChainId);
+
+    const send = async (tx: SignedTx) => {
+      const hash = await rpcResult<string>(url, "flops_sendRawTransaction", [bytesToHex(tx.raw)]);
+      return waitFor(
+        () =>
+          rpcResult<{ status: string; challengeId: string | null }>(url, "flops_getTransactionReceipt", [
+            hash,
+          ]),
+        15_000,
+        `receipt of ${hash}`,
+      );
+    };
+    const getChallenge = async (id: string): Promise<Challenge> =>
+      parseChallenge(await rpcResult(url, "flops_getChallenge", [id]))!;
+    const inStatus = (id: string, status: Challenge["status"]) =>
+      waitFor(
+        async () => {
+          const c = await getChallenge(id);
+          return c.status === status ? c : undefined;
+        },
+        15_000,
+        `challenge ${id} ${status}`,
+      );
+    const head = async () => headFromSync(parseSyncStatus(await rpcResult(url, "flops_syncStatus")));
+
+    expect((await send(alice.sign({ kind: "register" }))).status).toBe("success");
+    const id = (await send(alice.sign({ kind: "challenge", tier: TIER_TINY.id }))).challengeId!;
+    const active = await inStatus(id, "ACTIVE");
+    const seed = challengeSeed(
+      params.l2ChainId,
+      active.id,
+      alice.address,
+      beaconRandomness(active.r1Signature!),
+    );
+    const proved = await proveChallenge(TIER_TINY, seed, createJsEngine());
+    expect(
+      (await send(alice.sign({ kind: "commit", challengeId: active.id, root: proved.root }))).status,
+    ).toBe("success");
+    const sampled = await inStatus(id, "SAMPLED");
+    const { tiles, proof } = buildReveal(proved, beaconRandomness(sampled.r2Signature!));
+
+    // Freeze the node for longer than the reveal window has left plus maxBlockGapMs: the next
+    // block comes after the deadline, and its gap to the parent is a stall.
+    const before = await head();
+    const left = sampled.deadline - BigInt(Date.now());
+    const freezeMs = Number((left > 0n ? left : 0n) + params.maxBlockGapMs) + 1_500;
+    proc.child.kill("SIGSTOP");
+    try {
+      await new Promise((r) => setTimeout(r, freezeMs));
+    } finally {
+      proc.child.kill("SIGCONT");
+    }
+    const resumedAt = BigInt(Date.now());
+    expect(resumedAt > sampled.deadline).toBe(true);
+    // The first block after the stall has processed the deadline: extended, not expired.
+    await waitFor(async () => (await head()).number > before.number, 15_000, "a block after the stall");
+    const extended = await getChallenge(id);
+    expect(extended.status).toBe("SAMPLED");
+    expect(extended.deadline > resumedAt).toBe(true);
+    expect(extended.deadline - sampled.deadline >= BigInt(freezeMs) - 1_000n).toBe(true);
+
+    const receipt = await send(alice.sign({ kind: "reveal", challengeId: active.id, tiles, proof }));
+    expect(receipt).toMatchObject({ status: "success", challengeId: id });
+    expect((await getChallenge(id)).status).toBe("PASSED");
+    const node = await rpcResult<{ passed: number; failed: number }>(url, "flops_getNode", [
+      bytesToHex(alice.address),
+    ]);
+    expect(node).toMatchObject({ passed: 1, failed: 0 });
+
+    proc.child.kill("SIGTERM");
+    expect((await proc.exited).code).toBe(0);
+  }, 60_000);
+});
