@@ -4,7 +4,9 @@
  * strings, bytes 0x-hex, keys in a fixed order, so the same document always has the same hash.
  * @module
  */
-import { bytesToHex, hexToBytes } from "./bytes.ts";
+import { BEACON_PUBLIC_KEY_BYTES } from "./beacon/verifyBeaconRound.ts";
+import { bytesToHex } from "./bytes.ts";
+import { GENESIS_VERSION, GenesisError, GenesisJsonObject, validateGenesis } from "./genesisValidate.ts";
 import { keccak256, utf8 } from "./hash.ts";
 import type { BeaconConfig, ChainParams, Tier } from "./params.ts";
 import type { Address } from "./types.ts";
@@ -19,7 +21,7 @@ export interface GenesisDoc {
 export function genesisToJson(g: GenesisDoc): string {
   const p = g.params;
   const doc = {
-    version: 0,
+    version: GENESIS_VERSION,
     params: {
       l2ChainId: p.l2ChainId.toString(),
       beacon: {
@@ -40,6 +42,7 @@ export function genesisToJson(g: GenesisDoc): string {
       maxBatchDelayMs: p.maxBatchDelayMs.toString(),
       maxSequencerDriftMs: p.maxSequencerDriftMs.toString(),
       roundTimeoutMs: p.roundTimeoutMs.toString(),
+      maxBlockGapMs: p.maxBlockGapMs.toString(),
       epochMs: p.epochMs.toString(),
       minLiveWork: p.minLiveWork.toString(),
       stepBps: p.stepBps.toString(),
@@ -56,49 +59,70 @@ export function genesisToJson(g: GenesisDoc): string {
   return JSON.stringify(doc, null, 2);
 }
 
+/**
+ * Reads a genesis document and validates every field (genesisValidate.ts): exact JSON types,
+ * canonical decimal strings, no unknown keys, then the rules. Throws a GenesisError naming the
+ * field, e.g. `genesis: params.epochMs must be in [1, 31622400000] ms, got 0`.
+ */
 export function genesisFromJson(text: string): GenesisDoc {
-  const d = JSON.parse(text);
-  const p = d.params;
-  if (d.version !== 0) throw new Error(`genesis: unsupported version ${d.version}`);
+  const d = GenesisJsonObject.parse(text);
+  const version = d.int("version");
+  if (version !== GENESIS_VERSION)
+    throw new GenesisError("version", `must be ${GENESIS_VERSION}, got ${version}`);
+  const p = d.object("params");
+  const b = p.object("beacon");
   const beacon: BeaconConfig = {
-    publicKey: hexToBytes(p.beacon.publicKey),
-    genesisTime: BigInt(p.beacon.genesisTime),
-    periodSeconds: BigInt(p.beacon.periodSeconds),
-    scheme: p.beacon.scheme,
+    publicKey: b.hex("publicKey", BEACON_PUBLIC_KEY_BYTES),
+    genesisTime: b.decimal("genesisTime"),
+    periodSeconds: b.decimal("periodSeconds"),
+    // Checked against the one known scheme by validateGenesis below.
+    scheme: b.string("scheme") as BeaconConfig["scheme"],
   };
-  const tiers: Tier[] = p.tiers.map((t: Record<string, string | number>) => ({
-    id: Number(t.id),
-    name: String(t.name),
-    n: Number(t.n),
-    m: Number(t.m),
-    k: Number(t.k),
-    commitWindowMs: BigInt(t.commitWindowMs!),
-    revealWindowMs: BigInt(t.revealWindowMs!),
-  }));
-  return {
-    params: {
-      l2ChainId: BigInt(p.l2ChainId),
-      beacon,
-      tiers,
-      maxBatchDelayMs: BigInt(p.maxBatchDelayMs),
-      maxSequencerDriftMs: BigInt(p.maxSequencerDriftMs),
-      roundTimeoutMs: BigInt(p.roundTimeoutMs),
-      epochMs: BigInt(p.epochMs),
-      minLiveWork: BigInt(p.minLiveWork),
-      stepBps: BigInt(p.stepBps),
-      capBps: BigInt(p.capBps),
-      flopsPerCredit: BigInt(p.flopsPerCredit),
-      maxBlockBytes: Number(p.maxBlockBytes),
-      maxTxBytes: Number(p.maxTxBytes),
-      maxRevealsPerBlock: Number(p.maxRevealsPerBlock),
-      maxOpenChallenges: Number(p.maxOpenChallenges),
-    },
-    timestamp: BigInt(d.timestamp),
-    alloc: (d.alloc as Array<{ address: string; credits: string }>).map((a) => ({
-      address: hexToBytes(a.address),
-      credits: BigInt(a.credits),
-    })),
+  b.end();
+  const tiers: Tier[] = p.objects("tiers").map((t) => {
+    const tier: Tier = {
+      id: t.int("id"),
+      name: t.string("name"),
+      n: t.int("n"),
+      m: t.int("m"),
+      k: t.int("k"),
+      commitWindowMs: t.decimal("commitWindowMs"),
+      revealWindowMs: t.decimal("revealWindowMs"),
+    };
+    t.end();
+    return tier;
+  });
+  const params: ChainParams = {
+    l2ChainId: p.decimal("l2ChainId"),
+    beacon,
+    tiers,
+    maxBatchDelayMs: p.decimal("maxBatchDelayMs"),
+    maxSequencerDriftMs: p.decimal("maxSequencerDriftMs"),
+    roundTimeoutMs: p.decimal("roundTimeoutMs"),
+    maxBlockGapMs: p.decimal("maxBlockGapMs"),
+    epochMs: p.decimal("epochMs"),
+    minLiveWork: p.decimal("minLiveWork"),
+    stepBps: p.decimal("stepBps"),
+    capBps: p.decimal("capBps"),
+    flopsPerCredit: p.decimal("flopsPerCredit"),
+    maxBlockBytes: p.int("maxBlockBytes"),
+    maxTxBytes: p.int("maxTxBytes"),
+    maxRevealsPerBlock: p.int("maxRevealsPerBlock"),
+    maxOpenChallenges: p.int("maxOpenChallenges"),
   };
+  p.end();
+  const doc: GenesisDoc = {
+    params,
+    timestamp: d.decimal("timestamp"),
+    alloc: d.objects("alloc").map((a) => {
+      const entry = { address: a.hex("address", 20), credits: a.decimal("credits") };
+      a.end();
+      return entry;
+    }),
+  };
+  d.end();
+  validateGenesis(doc);
+  return doc;
 }
 
 /** keccak256 of the canonical JSON text. */

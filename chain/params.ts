@@ -44,6 +44,11 @@ export interface ChainParams {
   maxSequencerDriftMs: bigint;
   /** A challenge waiting longer than this for a beacon round becomes CANCELLED. */
   roundTimeoutMs: bigint;
+  /**
+   * A gap between consecutive blocks above this is a stall: deadlines inside it are extended by
+   * the gap, never expired (PROTOCOL §3). Several block times; the block time must stay below it.
+   */
+  maxBlockGapMs: bigint;
   epochMs: bigint;
   /** Work a node must pass in an epoch for it to be live. */
   minLiveWork: bigint;
@@ -66,6 +71,34 @@ export const QUICKNET: BeaconConfig = {
   scheme: "bls-unchained-g1-rfc9380",
 };
 
+/**
+ * Production tiers (PROTOCOL §3 "Tiers"): GPU-sized, k = 64 (a node faking 10% of the work is
+ * caught with probability 1 − 0.9^64 ≈ 99.9%). m = 4 pairs so a prover holds one pair at a time:
+ * 16k is 2·16384³·4 = 35.2 T int8 ops (A, B 256 MiB and C 1 GiB per pair), 32k is 281.5 T ops
+ * (1 GiB, 4 GiB per pair); both fit a 24 GiB card. Checking a reveal costs ~6 ms (16k) and ~13 ms
+ * (32k) on the 2-core dev machine, and an L1 re-check of one entry ~4.6 M / ~9.1 M gas.
+ */
+export const TIER_GPU_16K: Tier = {
+  id: 16,
+  name: "gpu-16k",
+  n: 16384,
+  m: 4,
+  k: 64,
+  commitWindowMs: 120_000n,
+  revealWindowMs: 60_000n,
+};
+export const TIER_GPU_32K: Tier = {
+  id: 32,
+  name: "gpu-32k",
+  n: 32768,
+  m: 4,
+  k: 64,
+  commitWindowMs: 300_000n,
+  revealWindowMs: 60_000n,
+};
+export const PRODUCTION_TIERS: readonly Tier[] = [TIER_GPU_16K, TIER_GPU_32K];
+
+/** The devnet tier: ~1.5 s on one CPU core (WASM SIMD). Dev genesis only: k = 32 is below production. */
 export const TIER_DEVNET: Tier = {
   id: 1,
   name: "devnet",
@@ -96,7 +129,10 @@ export const TIER_SMALL: Tier = {
   revealWindowMs: 10_000n,
 };
 
-/** Defaults of PROTOCOL.md; the beacon is filled in by whoever builds the genesis. */
+/**
+ * Defaults for devnets and tests: the devnet and test tiers, 30 s epochs, liveness for one tiny
+ * pass. Never a production genesis (see {@link productionParams}); devnets override the chain id.
+ */
 export function defaultParams(beacon: BeaconConfig, overrides: Partial<ChainParams> = {}): ChainParams {
   return {
     l2ChainId: 0xf10b5n,
@@ -105,6 +141,7 @@ export function defaultParams(beacon: BeaconConfig, overrides: Partial<ChainPara
     maxBatchDelayMs: 2_000n,
     maxSequencerDriftMs: 30_000n,
     roundTimeoutMs: 60_000n,
+    maxBlockGapMs: 5_000n,
     epochMs: 30_000n,
     minLiveWork: tierWork(TIER_TINY),
     stepBps: 1000n,
@@ -116,6 +153,26 @@ export function defaultParams(beacon: BeaconConfig, overrides: Partial<ChainPara
     maxOpenChallenges: 4,
     ...overrides,
   };
+}
+
+/**
+ * A production genesis's params (PROTOCOL §4, §5): only production tiers, 1 h epochs, live for
+ * about one real pass of the smallest tier, an explicit chain id, and at most 64 reveals a block
+ * (≤ ~0.85 s of checking at gpu-32k).
+ */
+export function productionParams(
+  beacon: BeaconConfig,
+  l2ChainId: bigint,
+  overrides: Partial<ChainParams> = {},
+): ChainParams {
+  return defaultParams(beacon, {
+    l2ChainId,
+    tiers: PRODUCTION_TIERS,
+    epochMs: 3_600_000n,
+    minLiveWork: tierWork(TIER_GPU_16K),
+    maxRevealsPerBlock: 64,
+    ...overrides,
+  });
 }
 
 export function findTier(params: ChainParams, id: number): Tier | undefined {

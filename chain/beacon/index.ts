@@ -4,7 +4,10 @@
  * @module
  */
 export {
+  assertBeaconSecretKey,
+  BEACON_KEY_ENTROPY_BYTES,
   BEACON_SECRET_KEY_BYTES,
+  beaconSecretKeyFromEntropy,
   createLocalBeacon,
   DEV_BEACON_SEED,
   deriveBeaconSecretKey,

@@ -18,8 +18,13 @@ import {
 } from "./verifyBeaconRound.ts";
 
 export const BEACON_SECRET_KEY_BYTES = 32;
-/** Default seed of the devnet beacon key (public, so anyone can run the same devnet beacon). */
+/**
+ * Default seed of `deriveBeaconSecretKey`: a PUBLIC key, so anyone can sign its rounds. Tests and
+ * benches only; every devnet gets a fresh random key (node/devBeaconKey.ts, SECURITY.md §8).
+ */
 export const DEV_BEACON_SEED = "flops/devnet-beacon/v0";
+/** Bytes of entropy `beaconSecretKeyFromEntropy` takes: 1.5× the 255-bit order, for negligible bias. */
+export const BEACON_KEY_ENTROPY_BYTES = 48;
 
 export interface LocalBeaconOpts {
   /** Seconds since the Unix epoch of round 1. */
@@ -42,7 +47,7 @@ const R = bls12_381.fields.Fr.ORDER;
  * on a bad key or period.
  */
 export function createLocalBeacon(secretKey: Uint8Array, opts: LocalBeaconOpts): LocalBeacon {
-  assertSecretKey(secretKey);
+  assertBeaconSecretKey(secretKey);
   if (opts.periodSeconds <= 0n)
     throw new RangeError(`beacon period must be positive, got ${opts.periodSeconds}`);
   if (opts.genesisTime < 0n)
@@ -81,10 +86,23 @@ export function createLocalBeacon(secretKey: Uint8Array, opts: LocalBeaconOpts):
 export function deriveBeaconSecretKey(seed: string = DEV_BEACON_SEED): Uint8Array {
   const s = utf8(seed);
   const okm = concatBytes(sha256Parts(s, Uint8Array.of(0)), sha256Parts(s, Uint8Array.of(1)).subarray(0, 16));
-  return mapHashToField(okm, R);
+  return beaconSecretKeyFromEntropy(okm);
 }
 
-function assertSecretKey(secretKey: Uint8Array): void {
+/**
+ * A beacon secret key from 48 uniformly random bytes (the caller draws them: this module has no
+ * randomness): sk = (OS2IP(entropy) mod (r − 1)) + 1, 32 bytes big-endian.
+ */
+export function beaconSecretKeyFromEntropy(entropy: Uint8Array): Uint8Array {
+  if (entropy.length !== BEACON_KEY_ENTROPY_BYTES)
+    throw new RangeError(
+      `beacon key entropy must be ${BEACON_KEY_ENTROPY_BYTES} bytes, got ${entropy.length}`,
+    );
+  return mapHashToField(entropy, R);
+}
+
+/** Throws a RangeError unless `secretKey` is 32 bytes holding a scalar in [1, r). */
+export function assertBeaconSecretKey(secretKey: Uint8Array): void {
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== BEACON_SECRET_KEY_BYTES) {
     throw new RangeError(`beacon secret key must be ${BEACON_SECRET_KEY_BYTES} bytes`);
   }

@@ -1,6 +1,7 @@
 /**
- * `flops devnet` (what `npm start` runs): a node with the local beacon, short epochs and N prover
- * processes with dev keys, on a fresh temp datadir by default (an existing --datadir is resumed).
+ * `flops devnet` (what `npm start` runs): a node with a local beacon (a fresh key per datadir),
+ * short epochs and N prover processes with dev keys, on a fresh temp datadir by default (an
+ * existing --datadir is resumed, with its beacon key and chain id).
  * Prints the URLs, then a status line per prover every few seconds; Ctrl-C stops everything.
  * @module
  */
@@ -10,10 +11,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { bytesToHex } from "../../chain/bytes.ts";
+import { genesisHash } from "../../chain/genesisDoc.ts";
 import { TIER_DEVNET } from "../../chain/params.ts";
 import { addressFromPrivateKey } from "../../chain/tx/index.ts";
 import { declareOptions, opt } from "../config.ts";
 import type { FlopsNode } from "../createNode.ts";
+import { loadOrCreateDevBeaconKey } from "../devBeaconKey.ts";
 import { devGenesis, devPrivateKey } from "../devnet.ts";
 import { listKeystores, writeKeystore } from "../keystore.ts";
 import { createLogger, loggerOptsFromConfig } from "../logger.ts";
@@ -109,7 +112,12 @@ export function registerDevnetCommand(program: Command): void {
 
     const node = await startNode({
       datadir,
-      genesis: devGenesis({ now: BigInt(Date.now()), epochSeconds: cfg["epoch-seconds"] }),
+      genesis: devGenesis({
+        now: BigInt(Date.now()),
+        epochSeconds: cfg["epoch-seconds"],
+        // A fresh beacon key per devnet datadir, kept there so a resumed devnet keeps it.
+        beaconKey: loadOrCreateDevBeaconKey(datadir).key,
+      }),
       genesisInitOnly: true,
       cfg,
       beaconUrls: [],
@@ -140,6 +148,9 @@ export function registerDevnetCommand(program: Command): void {
           passwordFile,
           "--datadir",
           p.datadir,
+          // The provers work for this devnet's genesis and no other (flops_getGenesis is checked).
+          "--genesis-hash",
+          bytesToHex(genesisHash(node.genesis)),
           "--tier",
           cfg.tier,
           "--engine",

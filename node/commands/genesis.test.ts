@@ -1,32 +1,95 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
-import { genesisFromJson, genesisHash } from "../../chain/genesisDoc.ts";
-import { spawnFlops } from "../../test/helpers/nodeProcess.ts";
+import { genesisFromJson, genesisHash, genesisToJson } from "../../chain/genesisDoc.ts";
+import {
+  productionParams,
+  QUICKNET,
+  TIER_DEVNET,
+  TIER_GPU_16K,
+  TIER_SMALL,
+  TIER_TINY,
+  tierWork,
+} from "../../chain/params.ts";
+import { type Spawned, spawnFlops } from "../../test/helpers/nodeProcess.ts";
 import { rpcResult } from "../../test/helpers/rpc.ts";
+import { DEV_CHAIN_ID_MAX, DEV_CHAIN_ID_MIN } from "../devnet.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "flops-genesis-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const WARNING = /WARNING: this genesis uses a LOCAL DEV BEACON/;
+
+/**
+ * Runs `flops <args>` to the end. Waits for "close", not "exit": output can still be in the pipes
+ * when the process has exited.
+ */
+function start(args: string[]): { proc: Spawned; done: Promise<{ code: number | null; output: string }> } {
+  const proc = spawnFlops(args);
+  return {
+    proc,
+    done: new Promise((res) => proc.child.on("close", (code) => res({ code, output: proc.output() }))),
+  };
+}
+const run = (args: string[]) => start(args).done;
+
 describe("flops genesis", () => {
-  it("default: writes a document whose printed hash is its genesis hash; a node starts from it", async () => {
+  it("default: a production genesis: only production tiers, 1 h epochs, the given chain id, no warning", async () => {
+    const gen = await run(["genesis", "--chain-id", "4242"]);
+    expect(gen.code).toBe(0);
+    const hash = gen.output.match(/genesis hash (0x[0-9a-f]{64})/)![1];
+    const doc = genesisFromJson(gen.output.slice(gen.output.indexOf("{"), gen.output.lastIndexOf("}") + 1));
+    expect(bytesToHex(genesisHash(doc))).toBe(hash);
+    expect(doc.params.l2ChainId).toBe(4242n);
+    expect(doc.params.beacon).toEqual(QUICKNET);
+    const testIds = [TIER_TINY.id, TIER_SMALL.id, TIER_DEVNET.id];
+    for (const t of doc.params.tiers) {
+      expect(testIds).not.toContain(t.id);
+      expect(t.k).toBeGreaterThanOrEqual(64);
+    }
+    expect(doc.params.epochMs).toBe(3_600_000n);
+    expect(doc.params.minLiveWork).toBe(tierWork(TIER_GPU_16K));
+    expect(gen.output).not.toMatch(WARNING);
+  }, 30_000);
+
+  it("error: a non-dev genesis needs an explicit --chain-id, never a devnet or a reserved one", async () => {
+    // Concurrent: each CLI start costs seconds on a busy 2-core machine.
+    const [none, devRange, mainnet] = await Promise.all([
+      run(["genesis"]),
+      run(["genesis", "--chain-id", String(DEV_CHAIN_ID_MIN + 5n)]),
+      run(["genesis", "--chain-id", "1"]),
+    ]);
+    expect(none.code).toBe(2);
+    expect(none.output).toMatch(/--chain-id is required/);
+    expect(devRange.code).toBe(2);
+    expect(devRange.output).toMatch(/is in the devnet range/);
+    expect(mainnet.code).toBe(1);
+    expect(mainnet.output).toMatch(/genesis: params\.l2ChainId must not be 1 \(Ethereum mainnet\)/);
+    expect(mainnet.output).not.toMatch(/"version"/);
+  }, 30_000);
+
+  it("dev beacon: warns loudly, writes a fresh key (0600) beside the document; a node runs it with --beacon.key", async () => {
     const file = join(dir, "genesis.json");
-    const gen = spawnFlops(["genesis", "--beacon", "dev", "--chain-id", "4242", "--out", file]);
-    const m = await gen.waitForOutput(/genesis hash (0x[0-9a-f]{64})/, 20_000);
-    expect((await gen.exited).code).toBe(0);
+    const gen = await run(["genesis", "--beacon", "dev", "--chain-id", "4242", "--out", file]);
+    expect(gen.code).toBe(0);
+    expect(gen.output).toMatch(WARNING);
+    expect(gen.output).toContain(`${file}.beacon.key`);
+    const m = gen.output.match(/genesis hash (0x[0-9a-f]{64})/)!;
     const doc = genesisFromJson(readFileSync(file, "utf8"));
     expect(bytesToHex(genesisHash(doc))).toBe(m[1]);
     expect(doc.params.l2ChainId).toBe(4242n);
+    expect(doc.params.beacon.publicKey).not.toEqual(QUICKNET.publicKey);
+    expect(statSync(`${file}.beacon.key`).mode & 0o777).toBe(0o600);
 
-    const again = spawnFlops(["genesis", "--out", file]);
-    expect((await again.exited).code).toBe(1);
-
+    const again = run(["genesis", "--chain-id", "4242", "--out", file]);
     const node = spawnFlops([
       "node",
       "--genesis",
       file,
+      "--beacon.key",
+      `${file}.beacon.key`,
       "--datadir",
       join(dir, "node"),
       "--rpc.port",
@@ -37,9 +100,58 @@ describe("flops genesis", () => {
     try {
       const url = (await node.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, 30_000))[1]!;
       expect(await rpcResult(url, "eth_chainId")).toBe("0x1092");
+      expect((await again).code).toBe(1); // never overwrites a genesis
     } finally {
       node.child.kill("SIGTERM");
       expect((await node.exited).code).toBe(0);
     }
   }, 60_000);
+
+  it("dev: two devnet genesis documents get their own chain ids (dev range) and beacon keys", async () => {
+    const files = [join(dir, "a.json"), join(dir, "b.json")];
+    const gens = await Promise.all(files.map((file) => run(["genesis", "--dev", "--out", file])));
+    const docs = files.map((file, i) => {
+      expect(gens[i]!.code).toBe(0);
+      expect(gens[i]!.output).toMatch(WARNING);
+      return {
+        doc: genesisFromJson(readFileSync(file, "utf8")),
+        key: readFileSync(`${file}.beacon.key`, "utf8"),
+      };
+    });
+    const [a, b] = docs as [(typeof docs)[0], (typeof docs)[0]];
+    for (const { doc } of docs) {
+      expect(doc.params.l2ChainId >= DEV_CHAIN_ID_MIN && doc.params.l2ChainId <= DEV_CHAIN_ID_MAX).toBe(true);
+      expect(doc.params.epochMs).toBe(30_000n);
+    }
+    expect(a.doc.params.l2ChainId).not.toBe(b.doc.params.l2ChainId);
+    expect(a.doc.params.beacon.publicKey).not.toEqual(b.doc.params.beacon.publicKey);
+    expect(a.key).not.toBe(b.key);
+  }, 30_000);
+
+  it("error: flops node --genesis refuses a bad document, naming the field, and exits non-zero", async () => {
+    const good = JSON.parse(
+      genesisToJson({ params: productionParams(QUICKNET, 4242n), timestamp: 1_700_000_000_000n, alloc: [] }),
+    );
+    good.params.tiers[1].n = 48;
+    const file = join(dir, "bad.json");
+    writeFileSync(file, JSON.stringify(good));
+    const node = start(["node", "--genesis", file, "--datadir", join(dir, "bad"), "--rpc.port", "0"]);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // Before validation existed the node started and kept running: give it 20 s to exit.
+      const exit = await Promise.race([
+        node.done,
+        new Promise<"running">((res) => {
+          timer = setTimeout(() => res("running"), 20_000);
+        }),
+      ]);
+      expect(exit).not.toBe("running");
+      const { code, output } = exit as Awaited<typeof node.done>;
+      expect(code).toBe(1);
+      expect(output).toContain("genesis: params.tiers[1].n must be a power of two in [8, 2^17), got 48");
+    } finally {
+      clearTimeout(timer);
+      if (node.proc.child.exitCode === null) node.proc.child.kill("SIGKILL");
+    }
+  }, 30_000);
 });
