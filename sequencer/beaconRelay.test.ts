@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalBeacon, deriveBeaconSecretKey } from "../chain/beacon/index.ts";
@@ -8,16 +9,21 @@ import { QUICKNET_VECTORS, quicknetVector } from "../test/helpers/drandQuicknet.
 import {
   BEACON_RELAY_ERROR,
   createDrandRelayClient,
+  MAX_RELAY_BODY_BYTES,
   parseRelayRound,
   QUICKNET_CHAIN_HASH,
+  relayBeaconSource,
 } from "./beaconRelay.ts";
 
-type Answer = (round: string) => { status: number; body?: unknown } | "hang";
+/** "hang": never answers; "huge": streams 64 MiB of body (counted in `streamed`). */
+type Answer = (round: string) => { status: number; body?: unknown } | "hang" | "huge";
 
 interface Relay {
   url: string;
   /** Request paths it received, in order. */
   hits: string[];
+  /** Bytes of "huge" bodies produced so far. */
+  streamed: () => number;
   close(): Promise<void>;
 }
 
@@ -26,6 +32,7 @@ async function startRelay(answer: Answer, chainHash = QUICKNET_CHAIN_HASH): Prom
   // forceCloseConnections: the hanging relay's open requests must not keep close() waiting.
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const hits: string[] = [];
+  let streamed = 0;
   const route = chainHash === "" ? "/public/:round" : "/:hash/public/:round";
   app.get<{ Params: { hash?: string; round: string } }>(route, async (req, reply) => {
     hits.push(req.url);
@@ -33,10 +40,22 @@ async function startRelay(answer: Answer, chainHash = QUICKNET_CHAIN_HASH): Prom
       return reply.code(404).send({ error: "unknown chain" });
     const a = answer(req.params.round);
     if (a === "hang") return new Promise(() => {});
+    if (a === "huge") {
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const body = Readable.from(
+        (function* () {
+          for (let i = 0; i < 1024; i++) {
+            streamed += chunk.length;
+            yield chunk;
+          }
+        })(),
+      );
+      return reply.code(200).header("content-type", "application/json").send(body);
+    }
     return reply.code(a.status).send(a.body ?? {});
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
-  return { url, hits, close: () => app.close() };
+  return { url, hits, streamed: () => streamed, close: () => app.close() };
 }
 
 const LATEST = QUICKNET_VECTORS[QUICKNET_VECTORS.length - 1]!;
@@ -61,7 +80,7 @@ describe("createDrandRelayClient against local fastify relays", () => {
     broken = await startRelay(() => ({ status: 500, body: { error: "boom" } }));
     tampering = await startRelay((round) => {
       const a = honest(round);
-      if (a === "hang" || a.status !== 200) return a;
+      if (typeof a === "string" || a.status !== 200) return a;
       const json = a.body as { signature: string };
       // Same length and well-formed hex, different last byte.
       const sig = `${json.signature.slice(0, 94)}${json.signature.endsWith("00") ? "01" : "00"}`;
@@ -71,7 +90,7 @@ describe("createDrandRelayClient against local fastify relays", () => {
     substituting = await startRelay(() => ({ status: 200, body: quicknetVector(2).json }));
     lyingRandomness = await startRelay((round) => {
       const a = honest(round);
-      if (a === "hang" || a.status !== 200) return a;
+      if (typeof a === "string" || a.status !== 200) return a;
       return { status: 200, body: { ...(a.body as object), randomness: "00".repeat(32) } };
     });
     hanging = await startRelay(() => "hang");
@@ -120,6 +139,77 @@ describe("createDrandRelayClient against local fastify relays", () => {
     const r = await client.getRound(2n);
     expect(r.round).toBe(2n);
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("hedges: a relay that hangs costs about hedgeDelayMs, not the request timeout", async () => {
+    // Relays tried strictly in turn would wait the whole 5 s timeout on the hanging one.
+    const client = createDrandRelayClient({
+      urls: [hanging.url, good.url],
+      config: QUICKNET,
+      timeoutMs: 5_000,
+      hedgeDelayMs: 200,
+    });
+    const started = performance.now();
+    const r = await client.getRound(3n);
+    const took = performance.now() - started;
+    expect(r.round).toBe(3n);
+    expect(took).toBeGreaterThanOrEqual(190);
+    expect(took).toBeLessThan(1_500);
+  });
+
+  it("does not hedge when the first relay answers within the hedge delay", async () => {
+    const client = createDrandRelayClient({
+      urls: [good.url, hanging.url],
+      config: QUICKNET,
+      hedgeDelayMs: 2_000,
+    });
+    const before = hanging.hits.length;
+    for (const v of QUICKNET_VECTORS) expect((await client.getRound(v.round)).round).toBe(v.round);
+    expect(hanging.hits.length).toBe(before);
+  });
+
+  it("asks the next relay at once when one fails fast, before the hedge delay", async () => {
+    const client = createDrandRelayClient({
+      urls: [broken.url, good.url],
+      config: QUICKNET,
+      hedgeDelayMs: 10_000,
+    });
+    const started = performance.now();
+    expect((await client.getRound(1n)).round).toBe(1n);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("aborts every request when the caller's signal aborts", async () => {
+    const client = createDrandRelayClient({
+      urls: [hanging.url, hanging.url],
+      config: QUICKNET,
+      timeoutMs: 10_000,
+      hedgeDelayMs: 50,
+    });
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(new Error("stop now")), 200);
+    await expect(client.getRound(3n, controller.signal)).rejects.toThrow("stop now");
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await expect(client.getRound(3n, controller.signal)).rejects.toThrow("stop now");
+  });
+
+  it(`stops reading a body past ${MAX_RELAY_BODY_BYTES} bytes`, async () => {
+    const huge = await startRelay(() => "huge");
+    try {
+      const client = createDrandRelayClient({ urls: [huge.url], config: QUICKNET });
+      const error = await client.getRound(3n).then(
+        () => undefined,
+        (e: unknown) => e as RollupError<{ failures: { reason: string }[] }>,
+      );
+      expect(error?.code).toBe(BEACON_RELAY_ERROR.FAILED);
+      expect(error?.meta.failures[0]?.reason).toMatch(/too large \(over 16384 bytes\)/);
+      // The relay offered 64 MiB; the client cancelled long before (socket buffers aside).
+      await new Promise((r) => setTimeout(r, 100));
+      expect(huge.streamed()).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await huge.close();
+    }
   });
 
   it("sticks to the relay that answered last", async () => {
@@ -198,6 +288,25 @@ describe("createDrandRelayClient against local fastify relays", () => {
     });
     expect((await client.getRound(1n)).round).toBe(1n);
     expect(seen).toEqual([`http://relay.invalid/${QUICKNET_CHAIN_HASH}/public/1`]);
+  });
+});
+
+describe("relayBeaconSource", () => {
+  it("gives signatures, undefined for a round not published yet, and throws on failure", async () => {
+    const good = await startRelay(honest);
+    const empty = await startRelay(() => ({ status: 404, body: { error: "not found" } }));
+    const broken = await startRelay(() => ({ status: 500, body: {} }));
+    try {
+      const config = QUICKNET;
+      const ok = relayBeaconSource(createDrandRelayClient({ urls: [good.url], config }));
+      expect(bytesToHex((await ok.getRound(3n))!)).toBe(bytesToHex(quicknetVector(3).signature));
+      const notYet = relayBeaconSource(createDrandRelayClient({ urls: [empty.url], config }));
+      expect(await notYet.getRound(3n)).toBeUndefined();
+      const failing = relayBeaconSource(createDrandRelayClient({ urls: [broken.url], config }));
+      await expect(failing.getRound(3n)).rejects.toMatchObject({ code: BEACON_RELAY_ERROR.FAILED });
+    } finally {
+      await Promise.all([good.close(), empty.close(), broken.close()]);
+    }
   });
 });
 

@@ -5,12 +5,19 @@
  * Relays are untrusted transport: every answer is checked against the chain's beacon config
  * (BLS signature, requested round, published randomness = sha256(signature)) before it is
  * returned, and a relay that fails, times out or lies is skipped for the next URL.
+ *
+ * Hedged: the relay that answered last is asked first; if it has not answered well within
+ * `hedgeDelayMs` (or failed sooner), the next one is asked too, and so on. The first verified
+ * answer wins and the other requests are aborted. One slow relay so costs about `hedgeDelayMs`,
+ * not a whole `timeoutMs` (relays tried strictly in turn cost 5 s each), at the price of a
+ * duplicate request only when the first relay is slower than the hedge delay.
  * @module
  */
 import { BEACON_SIGNATURE_BYTES, beaconRandomness, verifyBeaconRound } from "../chain/beacon/index.ts";
 import { bytesToHex, equalBytes, hexToBytes } from "../chain/bytes.ts";
 import { RollupError } from "../chain/errors.ts";
 import { type BeaconConfig, QUICKNET } from "../chain/params.ts";
+import type { BeaconSource } from "./ports.ts";
 
 /** drand chain hash of League of Entropy quicknet (the relays' path segment). */
 export const QUICKNET_CHAIN_HASH = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971";
@@ -23,8 +30,11 @@ export const QUICKNET_RELAY_URLS: readonly string[] = [
 ];
 
 export const DEFAULT_RELAY_TIMEOUT_MS = 5_000;
-// A round is ~250 bytes of JSON; anything far larger is not a drand answer.
-const MAX_BODY_CHARS = 16 * 1024;
+/** drand's CDN relays answer in well under this; a relay slower than it gets a hedge beside it. */
+export const DEFAULT_RELAY_HEDGE_MS = 1_000;
+// A round is ~250 bytes of JSON; anything far larger is not a drand answer. Counted while the
+// body streams in, so a hostile relay cannot make the node buffer more.
+export const MAX_RELAY_BODY_BYTES = 16 * 1024;
 
 export const BEACON_RELAY_ERROR = {
   /** Every relay failed (network, timeout, HTTP error, bad or unverifiable answer): retry later. */
@@ -45,6 +55,8 @@ export interface DrandRelayOpts {
   chainHash?: string;
   /** Per-request limit, including reading the body. */
   timeoutMs?: number;
+  /** How long to wait on one relay before asking the next one as well. */
+  hedgeDelayMs?: number;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -56,10 +68,13 @@ export interface RelayRound {
 }
 
 export interface DrandRelayClient {
-  /** The given round, verified; throws RollupError BEACON_ROUND_UNAVAILABLE / BEACON_RELAY_FAILED. */
-  getRound(round: bigint): Promise<RelayRound>;
+  /**
+   * The given round, verified; throws RollupError BEACON_ROUND_UNAVAILABLE / BEACON_RELAY_FAILED,
+   * or the signal's reason once `signal` aborts (every request is aborted with it).
+   */
+  getRound(round: bigint, signal?: AbortSignal): Promise<RelayRound>;
   /** The relays' latest round, verified. */
-  getLatest(): Promise<RelayRound>;
+  getLatest(signal?: AbortSignal): Promise<RelayRound>;
 }
 
 export interface RelayFailure {
@@ -73,6 +88,7 @@ export function createDrandRelayClient(opts: DrandRelayOpts): DrandRelayClient {
     throw new RangeError("createDrandRelayClient: at least one relay URL is required");
   const fetchFn = opts.fetch ?? globalThis.fetch;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS;
+  const hedgeDelayMs = opts.hedgeDelayMs ?? DEFAULT_RELAY_HEDGE_MS;
   const chainHash =
     opts.chainHash ?? (equalBytes(opts.config.publicKey, QUICKNET.publicKey) ? QUICKNET_CHAIN_HASH : "");
   const bases = opts.urls.map((u) => {
@@ -82,56 +98,144 @@ export function createDrandRelayClient(opts: DrandRelayOpts): DrandRelayClient {
   // Start at the relay that answered last: a dead first URL should cost one timeout, not one per call.
   let preferred = 0;
 
-  async function fetchVerified(path: string, expectedRound: bigint | undefined): Promise<RelayRound> {
-    const failures: RelayFailure[] = [];
-    for (let i = 0; i < bases.length; i++) {
-      const index = (preferred + i) % bases.length;
-      const url = `${bases[index]}/public/${path}`;
-      try {
-        const round = await fetchOne(url, expectedRound);
-        preferred = index;
-        return round;
-      } catch (e) {
-        const failure: RelayFailure = { url, reason: e instanceof Error ? e.message : String(e) };
-        if (e instanceof HttpStatusError) failure.status = e.status;
-        failures.push(failure);
-      }
-    }
-    const allNotFound = failures.every((f) => f.status === 404);
-    const what = expectedRound === undefined ? "the latest beacon round" : `beacon round ${expectedRound}`;
-    throw new RollupError(
-      allNotFound ? BEACON_RELAY_ERROR.UNAVAILABLE : BEACON_RELAY_ERROR.FAILED,
-      allNotFound
-        ? `${what} is not published yet (404 from every relay)`
-        : `no relay returned a verifiable ${what}: ${failures.map((f) => `${f.url}: ${f.reason}`).join("; ")}`,
-      { round: expectedRound?.toString() ?? "latest", failures },
-    );
+  function fetchVerified(
+    path: string,
+    expectedRound: bigint | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RelayRound> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      // Aborts the losers once one relay answered well, and everything if the caller aborts.
+      const all = new AbortController();
+      const failures: RelayFailure[] = [];
+      const first = preferred; // fixed for this call: another call may move `preferred` meanwhile
+      let started = 0;
+      let pending = 0;
+      let done = false;
+      let hedge: NodeJS.Timeout | undefined;
+      const finish = () => {
+        done = true;
+        clearTimeout(hedge);
+        all.abort(new Error("another relay answered"));
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = () => {
+        if (done) return;
+        finish();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const askNext = () => {
+        clearTimeout(hedge);
+        if (done || started >= bases.length) return;
+        const attempt = started++;
+        const index = (first + attempt) % bases.length;
+        const url = `${bases[index]}/public/${path}`;
+        pending++;
+        if (started < bases.length) hedge = setTimeout(askNext, hedgeDelayMs);
+        fetchOne(url, expectedRound, AbortSignal.any([all.signal, AbortSignal.timeout(timeoutMs)])).then(
+          (round) => {
+            if (done) return;
+            preferred = index;
+            finish();
+            resolve(round);
+          },
+          (e: unknown) => {
+            pending--;
+            if (done) return;
+            const failure: RelayFailure = { url, reason: e instanceof Error ? e.message : String(e) };
+            if (e instanceof HttpStatusError) failure.status = e.status;
+            failures[attempt] = failure;
+            // A relay that failed fast is not waited on: ask the next one now.
+            if (started < bases.length) askNext();
+            else if (pending === 0) {
+              finish();
+              reject(allFailed(failures, expectedRound));
+            }
+          },
+        );
+      };
+      askNext();
+    });
   }
 
-  async function fetchOne(url: string, expectedRound: bigint | undefined): Promise<RelayRound> {
-    const response = await fetchFn(url, {
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: "application/json" },
-    });
+  async function fetchOne(
+    url: string,
+    expectedRound: bigint | undefined,
+    signal: AbortSignal,
+  ): Promise<RelayRound> {
+    const response = await fetchFn(url, { signal, headers: { accept: "application/json" } });
     if (!response.ok) {
       // Drain so keep-alive sockets are released.
       await response.body?.cancel().catch(() => {});
       throw new HttpStatusError(response.status);
     }
-    const text = await response.text();
-    if (text.length > MAX_BODY_CHARS) throw new Error(`answer too large (${text.length} chars)`);
+    const text = await readCapped(response, MAX_RELAY_BODY_BYTES);
     return parseRelayRound(opts.config, text, expectedRound);
   }
 
   return {
-    getRound(round: bigint): Promise<RelayRound> {
+    getRound(round: bigint, signal?: AbortSignal): Promise<RelayRound> {
       if (round < 1n) return Promise.reject(new RangeError(`beacon round must be ≥ 1, got ${round}`));
-      return fetchVerified(round.toString(), round);
+      return fetchVerified(round.toString(), round, signal);
     },
-    getLatest(): Promise<RelayRound> {
-      return fetchVerified("latest", undefined);
+    getLatest(signal?: AbortSignal): Promise<RelayRound> {
+      return fetchVerified("latest", undefined, signal);
     },
   };
+}
+
+/**
+ * The relays as the sequencer's beacon source: a round every relay answers 404 for is "not
+ * published yet" (undefined, retried quietly); any other failure throws and is logged.
+ */
+export function relayBeaconSource(client: DrandRelayClient): BeaconSource {
+  return {
+    async getRound(round, signal) {
+      try {
+        return (await client.getRound(round, signal)).signature;
+      } catch (e) {
+        if (e instanceof RollupError && e.code === BEACON_RELAY_ERROR.UNAVAILABLE) return undefined;
+        throw e;
+      }
+    },
+  };
+}
+
+function allFailed(failures: readonly RelayFailure[], expectedRound: bigint | undefined): RollupError {
+  const allNotFound = failures.every((f) => f.status === 404);
+  const what = expectedRound === undefined ? "the latest beacon round" : `beacon round ${expectedRound}`;
+  return new RollupError(
+    allNotFound ? BEACON_RELAY_ERROR.UNAVAILABLE : BEACON_RELAY_ERROR.FAILED,
+    allNotFound
+      ? `${what} is not published yet (404 from every relay)`
+      : `no relay returned a verifiable ${what}: ${failures.map((f) => `${f.url}: ${f.reason}`).join("; ")}`,
+    { round: expectedRound?.toString() ?? "latest", failures: [...failures] },
+  );
+}
+
+/** The body as text, refusing (and cancelling) it once it passes `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw new Error(`answer too large (content-length above ${maxBytes} bytes)`);
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new Error(`answer too large (over ${maxBytes} bytes)`);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 class HttpStatusError extends Error {

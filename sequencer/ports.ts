@@ -23,10 +23,16 @@ export interface SequencerStore {
   isIncluded(hash: Hash32): boolean;
 }
 
-/** A randomness beacon: signatures of rounds whose time has come. */
+/**
+ * A randomness beacon: signatures of rounds whose time has come. Called only in the background
+ * (sequencer/beaconCache.ts), never while a block is built, so a slow source delays rounds, not blocks.
+ */
 export interface BeaconSource {
-  /** The 48-byte signature of `round`, or undefined if it is not available (yet). */
-  getRound(round: bigint): Promise<Uint8Array | undefined>;
+  /**
+   * The 48-byte signature of `round`, or undefined if it is not available (yet). `signal` aborts
+   * the request (a timeout or a stop); a source should stop its I/O and settle soon after.
+   */
+  getRound(round: bigint, signal?: AbortSignal): Promise<Uint8Array | undefined>;
 }
 
 /** Recovers senders off the main thread (sequencer/sigPool.ts). */
