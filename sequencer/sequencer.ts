@@ -5,12 +5,16 @@
  * @module
  */
 import { roundTimeMs } from "../chain/beacon/index.ts";
+import { bytesToHex } from "../chain/bytes.ts";
 import type { ChainCore } from "../chain/chainCore.ts";
-import { DecodeError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode } from "../chain/errors.ts";
+import { capMessage, DecodeError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode } from "../chain/errors.ts";
 import type { StateDb } from "../chain/state/stateDb.ts";
-import { precheckTx } from "../chain/transition/precheckTx.ts";
+import type { ExecCtx } from "../chain/transition/context.ts";
+import { precheckInBlock, precheckTx, stepDeadline } from "../chain/transition/precheckTx.ts";
+import { stallGap } from "../chain/transition/processDeadlines.ts";
 import type { Address, Hash32, SignedTx, SystemTx, VerifiedTx } from "../chain/types.ts";
 import { decodeSignedTx } from "../chain/wire/index.ts";
+import { BeaconCache, type BeaconCacheOpts, DEFAULT_BEACON_CACHE_OPTS } from "./beaconCache.ts";
 import { Mempool, type MempoolOpts, type MempoolReject } from "./mempool.ts";
 import type { BeaconSource, SenderRecovery, SequencedBlock, SequencerStore } from "./ports.ts";
 
@@ -19,6 +23,8 @@ export interface SequencerOpts {
   /** Signed txs per block at most. */
   maxTxsPerBlock: number;
   mempool: MempoolOpts;
+  /** Background beacon feed limits (defaults: DEFAULT_BEACON_CACHE_OPTS). */
+  beaconCache?: Partial<BeaconCacheOpts>;
 }
 
 export interface SequencerModules {
@@ -48,6 +54,8 @@ export class Sequencer {
   readonly mempool: Mempool;
   private headState: StateDb;
   private readonly awaitedRounds = new Set<bigint>();
+  /** Fetches the awaited rounds in the background; blocks take only what it already holds. */
+  private readonly beaconFeed: BeaconCache;
   private readonly listeners = new Set<(b: SequencedBlock) => void>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
@@ -67,7 +75,21 @@ export class Sequencer {
     private readonly m: SequencerModules,
   ) {
     this.headState = m.core.readState();
-    this.mempool = new Mempool(opts.mempool, { accountNonce: (a) => this.headState.getAccount(a).nonce });
+    this.mempool = new Mempool(opts.mempool, {
+      accountNonce: (a) => this.headState.getAccount(a).nonce,
+      now: m.now, // admission times and block timestamps must come from one clock
+      deadlineOf: (tx, from) => stepDeadline(this.headCtx(), { tx, from }),
+    });
+    this.beaconFeed = new BeaconCache(
+      { ...DEFAULT_BEACON_CACHE_OPTS, ...opts.beaconCache },
+      {
+        source: m.beacon,
+        config: m.core.params.beacon,
+        wanted: () => this.awaitedRounds,
+        now: m.now,
+        ...(m.log ? { log: m.log } : {}),
+      },
+    );
   }
 
   /** Restores the mempool from the journal and the beacon work list from state. */
@@ -77,7 +99,7 @@ export class Sequencer {
   ): Promise<{ restored: number; dropped: Hash32[] }> {
     for (const r of awaitedRounds) this.awaitedRounds.add(r);
     const dropped: Hash32[] = [];
-    let restored = 0;
+    const senders: Address[] = [];
     for (const raw of journal) {
       let tx: SignedTx;
       try {
@@ -86,11 +108,19 @@ export class Sequencer {
         continue; // cannot happen for bytes we journaled; never block startup on it
       }
       const from = await this.recover(tx);
-      if (!from || this.m.store.isIncluded(tx.hash) || !this.mempool.add(tx, from).ok) dropped.push(tx.hash);
-      else restored++;
+      const added = from && !this.m.store.isIncluded(tx.hash) ? this.mempool.add(tx, from) : undefined;
+      if (!added?.ok) {
+        dropped.push(tx.hash);
+        continue;
+      }
+      senders.push(from!);
+      if (added.replaced) dropped.push(added.replaced.tx.hash);
+      for (const p of added.evicted ?? []) dropped.push(p.tx.hash);
     }
-    if (dropped.length) await this.m.store.removePending(dropped);
-    return { restored, dropped };
+    // The limits and the pre-check apply to restored txs as to new ones.
+    dropped.push(...this.sweep(senders));
+    this.forget(dropped, "dropped on restore");
+    return { restored: this.mempool.size, dropped };
   }
 
   onBlock(listener: (b: SequencedBlock) => void): () => void {
@@ -134,27 +164,70 @@ export class Sequencer {
     while (this.commitBarrier) await this.commitBarrier;
     if (this.m.store.isIncluded(tx.hash))
       return { ok: false, code: "ALREADY_KNOWN", message: "transaction already included" };
-    const account = this.headState.getAccount(from);
-    if (tx.body.nonce === account.nonce) {
-      const ts = this.m.now();
-      const pre = precheckTx(
-        {
-          params,
-          state: this.headState,
-          env: { number: this.m.core.head.header.number + 1n, timestamp: ts },
-          reveals: 0,
-        },
-        { tx, from },
-      );
+    // Only the sender's next tx meets the head state it will run on; a later nonce is checked
+    // when it becomes next (sweep), and every tx again on the block's own state (build's admit).
+    if (tx.body.nonce === this.headState.getAccount(from).nonce) {
+      const pre = precheckTx(this.headCtx(), { tx, from });
       if (!pre.ok) return reject(pre.error, pre.detail);
     }
     const added = this.mempool.add(tx, from);
     this.m.metrics?.txAdmitted(added.ok);
     if (!added.ok) return added;
     await this.m.store.addPending(tx);
-    if (added.replaced) void this.m.store.removePending([added.replaced.tx.hash]);
+    this.forget(
+      [...(added.replaced ? [added.replaced] : []), ...(added.evicted ?? [])].map((p) => p.tx.hash),
+      "replaced or evicted",
+    );
     this.m.metrics?.mempoolSize(this.mempool.size);
     return { ok: true, hash: tx.hash };
+  }
+
+  /**
+   * The pre-check's context: the head state as the next block would meet it now. While a stall is
+   * in progress (now is more than maxBlockGapMs past the head), the next block extends every
+   * pending deadline by the gap (PROTOCOL §3, stalls), so none has passed yet: deadlines are
+   * judged at the head's own time, or a node would be refused a step that the block will accept.
+   */
+  private headCtx(): ExecCtx {
+    const params = this.m.core.params;
+    const head = this.m.core.head.header;
+    const now = this.m.now();
+    const timestamp = stallGap(params, head.timestamp, now) > 0n ? head.timestamp : now;
+    return { params, state: this.headState, env: { number: head.number + 1n, timestamp }, reveals: 0 };
+  }
+
+  /**
+   * After a new head (and on restore): the next tx of each of `senders` (whose nonce moved) now
+   * meets the state it will run on, so it meets the pre-check as at admission, and leaves the
+   * pool if it would certainly fail; queued txs past their TTL leave too. Returns what left.
+   */
+  private sweep(senders: readonly Address[]): Hash32[] {
+    const out: Hash32[] = [];
+    const ctx = this.headCtx();
+    const seen = new Set<string>();
+    for (const from of senders) {
+      const key = bytesToHex(from);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const p = this.mempool.head(from);
+      if (p && !precheckTx(ctx, { tx: p.tx, from }).ok) {
+        this.mempool.remove(p.tx.hash);
+        out.push(p.tx.hash);
+      }
+    }
+    for (const p of this.mempool.evictExpired()) out.push(p.tx.hash);
+    return out;
+  }
+
+  /**
+   * Drops txs from the pending journal in the background. A failure is logged, never thrown: the
+   * txs are out of the pool already, and a restart re-checks whatever the journal still holds.
+   */
+  private forget(hashes: readonly Hash32[], why: string): void {
+    if (hashes.length === 0) return;
+    this.m.store.removePending(hashes).catch((e: unknown) => {
+      this.m.log?.error({ err: e, txs: hashes.length, why }, "could not drop txs from the pending journal");
+    });
   }
 
   /** Sender recovery, micro-batched: txs arriving in the same tick go to the pool together. */
@@ -191,6 +264,7 @@ export class Sequencer {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.beaconFeed.start();
     const tick = () => {
       if (this.stopped) return;
       const started = Date.now();
@@ -213,44 +287,56 @@ export class Sequencer {
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.beaconFeed.stop();
     await this.producing;
   }
 
-  /** Rounds in the work list whose time has come, with their signatures. */
-  private async dueRounds(now: bigint): Promise<SystemTx[]> {
+  /**
+   * Rounds in the work list whose time has come by `timestamp` and that the beacon feed already
+   * holds. Synchronous: a round not fetched yet waits for a later block, never this one.
+   */
+  private dueRounds(timestamp: bigint): SystemTx[] {
     const out: SystemTx[] = [];
     const due = [...this.awaitedRounds]
-      .filter((r) => roundTimeMs(this.m.core.params.beacon, r) <= now)
+      .filter((r) => roundTimeMs(this.m.core.params.beacon, r) <= timestamp)
       .sort((a, b) => (a < b ? -1 : 1));
     for (const round of due) {
       if (this.headState.getAwaited(round).length === 0) {
         this.awaitedRounds.delete(round); // every waiter was cancelled
+        this.beaconFeed.forget(round);
         continue;
       }
-      try {
-        const signature = await this.m.beacon.getRound(round);
-        if (signature) out.push({ kind: "beacon", round, signature });
-      } catch (e) {
-        this.m.log?.warn({ round: String(round), err: e }, "beacon round unavailable; retrying next block");
-      }
+      const signature = this.beaconFeed.get(round);
+      if (signature) out.push({ kind: "beacon", round, signature });
     }
     return out;
   }
 
-  /** Builds, commits and announces one block. */
+  /**
+   * Builds, commits and announces one block. Nothing before the build awaits (no network, no
+   * disk): the timestamp is read here, after every wait of the previous block, and the rounds and
+   * txs are chosen against it in the same synchronous step, so a tx is never stamped with a time
+   * before its admission and a round is never included before its time (PROTOCOL §2).
+   */
   async produceBlock(): Promise<SequencedBlock> {
     const core = this.m.core;
     const parent = core.head.header;
     let now = this.m.now();
     if (now <= parent.timestamp) now = parent.timestamp + 1n;
-    const systemTxs = await this.dueRounds(now);
-    const pending = this.mempool.select(this.opts.maxTxsPerBlock, core.params.maxBlockBytes);
+    const systemTxs = this.dueRounds(now);
+    const pending = this.mempool.select(
+      this.opts.maxTxsPerBlock,
+      core.params.maxBlockBytes,
+      now,
+      core.params.maxRevealsPerBlock,
+    );
     const t0 = performance.now();
     const built = core.build({
       timestamp: now,
       l1Origin: { number: 0n, hash: new Uint8Array(32), timestamp: now / 1000n },
       systemTxs,
       txs: pending.map((p): VerifiedTx => ({ tx: p.tx, from: p.from })),
+      admit: precheckInBlock, // a tx that would certainly fail is left out, never included
     });
     const buildMs = performance.now() - t0;
     const senders = built.block.txs.map((tx) => this.mempool.get(tx.hash)!.from);
@@ -278,8 +364,8 @@ export class Sequencer {
         )
         .map((r) => pending[r.index]!.tx.hash);
       for (const h of hopeless) this.mempool.remove(h);
-      if (hopeless.length) void this.m.store.removePending(hopeless);
       this.mempool.prune(senders);
+      this.forget([...hopeless, ...this.sweep(senders)], "refused after admission");
       this.trackRounds(block, systemTxs);
     } finally {
       this.commitBarrier = undefined;
@@ -293,7 +379,11 @@ export class Sequencer {
 
   /** Keeps the beacon work list: rounds new challenges/commits await, minus rounds included. */
   private trackRounds(b: SequencedBlock, included: SystemTx[]): void {
-    for (const s of included) if (s.kind === "beacon") this.awaitedRounds.delete(s.round);
+    for (const s of included) {
+      if (s.kind !== "beacon") continue;
+      this.awaitedRounds.delete(s.round);
+      this.beaconFeed.forget(s.round);
+    }
     b.block.txs.forEach((tx, i) => {
       const kind = tx.body.action.kind;
       if (kind !== "challenge" && kind !== "commit") return;
@@ -303,10 +393,12 @@ export class Sequencer {
       if (!c) return;
       this.awaitedRounds.add(kind === "challenge" ? c.r1 : c.r2!);
     });
+    this.beaconFeed.poke();
   }
 }
 
+/** An admission refusal; its message goes to the client, so its length is capped. */
 function reject(code: TxErrorCode, detail?: string): { ok: false; code: TxErrorCode; message: string } {
   const base = TX_ERROR_MESSAGE[code];
-  return { ok: false, code, message: detail ? `${base}: ${detail}` : base };
+  return { ok: false, code, message: detail ? capMessage(`${base}: ${detail}`) : base };
 }

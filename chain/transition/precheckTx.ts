@@ -40,3 +40,27 @@ export function precheckTx(ctx: ExecCtx, vtx: VerifiedTx): Result<null> {
   }
   return r.ok ? ok(null) : r;
 }
+
+/**
+ * The pre-check as block building runs it (`ChainCore.build`'s `admit`), on the exact state the
+ * tx meets inside the block: deadlines processed, rounds and earlier txs applied. Only a tx at its
+ * sender's next nonce is checked; any other nonce is refused by the executor itself, and the
+ * pre-check would answer about the wrong state.
+ */
+export function precheckInBlock(ctx: ExecCtx, vtx: VerifiedTx): Result<null> {
+  if (vtx.tx.body.nonce !== ctx.state.getAccount(vtx.from).nonce) return ok(null);
+  return precheckTx(ctx, vtx);
+}
+
+/**
+ * The deadline a challenge step races: a commit of the sender's own ACTIVE challenge or a reveal
+ * of its SAMPLED one, not late at `ctx`'s time; undefined for any other tx. The mempool never
+ * crowds such txs out and serves them first, earliest deadline first.
+ */
+export function stepDeadline(ctx: ExecCtx, vtx: VerifiedTx): bigint | undefined {
+  const a = vtx.tx.body.action;
+  let r: Result<{ deadline: bigint }> | undefined;
+  if (a.kind === "commit") r = checkCommit(ctx, vtx.from, a.challengeId, a.root);
+  else if (a.kind === "reveal") r = checkReveal(ctx, vtx.from, a.challengeId);
+  return r?.ok ? r.value.deadline : undefined;
+}
