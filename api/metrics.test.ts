@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { buildMetricsApp, createMetrics, metricName, startMetricsServer } from "./metrics.ts";
 
@@ -100,6 +101,30 @@ describe("metrics server", () => {
       const res = await fetch(`${server.url}/metrics`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain("process_resident_memory_bytes");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("the metrics port cuts off slow clients like the RPC port", async () => {
+    const server = await startMetricsServer(
+      { addr: "127.0.0.1", port: 0 },
+      { metrics: createMetrics(), connections: { headersTimeoutMs: 300, maxConnectionsPerIp: 2 } },
+    );
+    try {
+      const slow = connect({ host: "127.0.0.1", port: server.port });
+      const started = Date.now();
+      const closed = new Promise<number>((resolve) => slow.on("close", () => resolve(Date.now() - started)));
+      slow.on("error", () => {});
+      slow.write("GET /metrics HTTP/1.1\r\nHost: x\r\n");
+      const drip = setInterval(() => slow.write("X-A: b\r\n"), 50);
+      const after = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 3000))]);
+      clearInterval(drip);
+      slow.destroy();
+      expect(after).toBeGreaterThan(0);
+      expect(after).toBeLessThan(1500);
+      const res = await fetch(`${server.url}/metrics`);
+      expect(res.status).toBe(200);
     } finally {
       await server.close();
     }

@@ -14,6 +14,12 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import {
+  type ConnectionLimits,
+  capConnections,
+  fastifyTimeoutOptions,
+  resolveConnectionLimits,
+} from "./connectionLimits.ts";
 import { healthPlugin, type ReadyCheck } from "./health.ts";
 
 export const METRIC_PREFIX = "flops";
@@ -109,15 +115,21 @@ export interface MetricsServerModules {
   /** Readiness for `/readyz`; see ./health.ts. */
   isReady?: ReadyCheck;
   logger?: FastifyBaseLogger;
+  /** Timeouts and connection caps, as for the RPC server (defaults: DEFAULT_CONNECTION_LIMITS). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 /** The metrics app without a listener (tests use `app.inject`). */
 export function buildMetricsApp(modules: MetricsServerModules): FastifyInstance {
+  const connections = resolveConnectionLimits(modules.connections);
   const app = Fastify({
     ...(modules.logger ? { loggerInstance: modules.logger } : {}),
     // Prometheus scrapes every few seconds: a log line per scrape is noise.
     logController: new LogController({ disableRequestLogging: true }),
+    // The same slow-client defences as the RPC port: it may be reachable by more than Prometheus.
+    ...fastifyTimeoutOptions(connections),
   });
+  capConnections(app.server, connections);
   const { registry } = modules.metrics;
   app.get("/metrics", async (_req, reply) => {
     reply.header("content-type", registry.contentType);

@@ -3,10 +3,12 @@
  * raw `ws` client for the subscription protocol, and the HTTP limits as a network client sees them.
  */
 import { createRequire } from "node:module";
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import pino from "pino";
 import { createPublicClient, http, webSocket } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hex, quantity } from "./jsonRpc/format.ts";
+import type { RpcLimits } from "./jsonRpc/plugin.ts";
 import { createApiServer } from "./server.ts";
 import { FakeBackend, fakeAddress, fakeSignedTx } from "./testBackend.ts";
 
@@ -20,7 +22,10 @@ interface WsClient {
   on(event: "message", fn: (data: Buffer) => void): void;
   on(event: "error", fn: (err: Error) => void): void;
 }
-const WebSocket = createRequire(import.meta.url)("ws") as new (url: string) => WsClient;
+const WebSocket = createRequire(import.meta.url)("ws") as new (
+  url: string,
+  opts?: { localAddress?: string; autoPong?: boolean },
+) => WsClient;
 
 let app: FastifyInstance;
 let backend: FakeBackend;
@@ -46,8 +51,8 @@ afterAll(async () => {
 });
 
 /** A connected ws client that queues incoming messages for `next()`. */
-async function connect(target = wsUrl) {
-  const socket = new WebSocket(target);
+async function connect(target = wsUrl, opts: { localAddress?: string; autoPong?: boolean } = {}) {
+  const socket = new WebSocket(target, opts);
   const queue: unknown[] = [];
   const waiters: ((v: unknown) => void)[] = [];
   socket.on("message", (data) => {
@@ -253,12 +258,12 @@ describe("WebSocket limits", () => {
       rpc: {
         backend: new FakeBackend(),
         clock: () => now,
-        limits: { maxBatch: 2, rateLimit: { perSecond: 1, burst: 2 }, maxSubscriptionsPerConnection: 1 },
+        limits: { maxBatch: 2, rateLimit: { perSecond: 1, burst: 3 }, maxSubscriptionsPerConnection: 1 },
       },
     });
     try {
       const base = await small.listen({ host: "127.0.0.1", port: 0 });
-      // The upgrade only checks the bucket; each message takes a token.
+      // The upgrade takes a token, and so does each message.
       const c = await connect(`${base.replace("http", "ws")}/ws`);
       c.send({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] });
       expect((await c.next()).result).toMatch(/^0x/);
@@ -280,6 +285,180 @@ describe("WebSocket limits", () => {
       c.close();
     } finally {
       await small.close();
+    }
+  });
+});
+
+/** A server of its own (closed after the test) and its HTTP and WebSocket URLs. */
+async function ownServer(
+  limits: Partial<RpcLimits>,
+  logger?: FastifyBaseLogger,
+): Promise<{ base: string; ws: string; close: () => Promise<void> }> {
+  const own = await createApiServer({
+    rpc: { backend: new FakeBackend(), limits },
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const base = await own.listen({ host: "127.0.0.1", port: 0 });
+  return { base, ws: `${base.replace("http", "ws")}/ws`, close: () => own.close() };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function closeCode(c: { socket: WsClient }): Promise<number> {
+  return new Promise((resolve) => c.socket.on("close", resolve));
+}
+
+describe("WebSocket caps and liveness", () => {
+  it("one IP cannot take every slot: past maxWsConnectionsPerIp it gets 1013, another IP still connects", async () => {
+    const s = await ownServer({ rateLimit: false, maxWsConnections: 10, maxWsConnectionsPerIp: 3 });
+    try {
+      const held = [await connect(s.ws), await connect(s.ws), await connect(s.ws)];
+      const over = await connect(s.ws);
+      expect(await Promise.race([closeCode(over), sleep(2000).then(() => "still open")])).toBe(1013);
+      const other = await connect(s.ws, { localAddress: "127.0.0.2" });
+      other.send({ jsonrpc: "2.0", id: 1, method: "eth_chainId" });
+      expect((await other.next()).result).toBe("0xf10b5");
+      // A slot frees when a connection of that IP closes.
+      const closed = closeCode(held[0]!);
+      held[0]!.close();
+      await closed;
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await connect(s.ws);
+      again.send({ jsonrpc: "2.0", id: 2, method: "eth_chainId" });
+      expect((await again.next()).result).toBe("0xf10b5");
+      for (const c of [...held.slice(1), other, again]) c.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a peer that stops answering pings is dropped; one that answers stays", async () => {
+    const s = await ownServer({ rateLimit: false, wsPingIntervalMs: 100 });
+    try {
+      const dead = await connect(s.ws, { autoPong: false });
+      const live = await connect(s.ws);
+      const code = await Promise.race([closeCode(dead), sleep(2000).then(() => "still open")]);
+      expect(code).toBe(1006); // terminated, no close frame
+      live.send({ jsonrpc: "2.0", id: 1, method: "eth_chainId" });
+      expect((await live.next()).result).toBe("0xf10b5");
+      live.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("rate limits charge what cannot be parsed", () => {
+  it("HTTP: bodies that are not JSON cost a token each, and their size: 429 after the budget", async () => {
+    const s = await ownServer({
+      maxBatch: 10,
+      rateLimit: { perSecond: 0.01, burst: 10, bytesPerToken: 64 * 1024 },
+    });
+    try {
+      const junk = "x".repeat(100 * 1024); // 1 token on arrival + 1 for its size
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(s.base, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: junk,
+        });
+        statuses.push(res.status);
+        await res.text();
+      }
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("HTTP: bodies over bodyLimit are charged too", async () => {
+    const s = await ownServer({
+      bodyLimit: 1000,
+      maxBatch: 3,
+      rateLimit: { perSecond: 0.01, burst: 3, bytesPerToken: 500 },
+    });
+    try {
+      const big = "x".repeat(5000);
+      const first = await fetch(s.base, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: big,
+      });
+      expect(first.status).toBe(413);
+      // Arrival (1) + bodyLimit / bytesPerToken (2): the bucket is empty.
+      const next = await fetch(s.base, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId" }),
+      });
+      expect(next.status).toBe(429);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("WebSocket: messages that are not JSON cost a token each", async () => {
+    const s = await ownServer({ maxBatch: 4, rateLimit: { perSecond: 0.01, burst: 4 } });
+    try {
+      const c = await connect(s.ws); // the upgrade: 1 token
+      for (let i = 0; i < 3; i++) {
+        c.send("{not json");
+        expect((await c.next()).error.code).toBe(-32700);
+      }
+      c.send({ jsonrpc: "2.0", id: 9, method: "eth_chainId" });
+      expect(await c.next()).toMatchObject({ id: 9, error: { code: -32005 } });
+      c.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("internal errors are logged", () => {
+  it("a throwing backend leaves one line with the stack, method and request ids, never the params", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "info" }, { write: (l: string) => void lines.push(l) });
+    const backend = new FakeBackend();
+    backend.getBlockByHash = () => {
+      throw new Error("store exploded");
+    };
+    const own = await createApiServer({ rpc: { backend, limits: { rateLimit: false } }, logger });
+    try {
+      const base = await own.listen({ host: "127.0.0.1", port: 0 });
+      lines.length = 0; // fastify's "listening" line
+      const hugeId = "i".repeat(10_000);
+      const res = await fetch(base, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: hugeId,
+          method: "eth_getBlockByHash",
+          params: [`0x${"ab".repeat(32)}`, true],
+        }),
+      });
+      expect(((await res.json()) as { error: unknown }).error).toEqual({
+        code: -32603,
+        message: "Internal error",
+      });
+      expect(lines).toHaveLength(1);
+      const line = JSON.parse(lines[0]!);
+      expect(line).toMatchObject({
+        level: 50,
+        module: "rpc",
+        method: "eth_getBlockByHash",
+        msg: "rpc method failed",
+      });
+      expect(line.err.message).toBe("store exploded");
+      expect(line.err.stack).toMatch(/store exploded\n\s+at /);
+      expect(line.reqId).toMatch(/^req-/);
+      expect(line.id).toBe(`${"i".repeat(64)}…`);
+      expect(lines[0]!).not.toContain("abababab");
+      expect(lines[0]!.length).toBeLessThan(3000);
+    } finally {
+      await own.close();
     }
   });
 });

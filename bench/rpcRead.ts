@@ -88,6 +88,8 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
         "rpc.addr": "127.0.0.1",
         "rpc.port": 0,
         "rpc.rate-limit": 0,
+        // One load process from one address is the whole point here: lift the per-IP caps.
+        "rpc.max-connections-per-ip": 4096,
         "block-time-ms": 1000,
         "metrics.enabled": false,
         "metrics.addr": "127.0.0.1",

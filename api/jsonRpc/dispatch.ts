@@ -10,15 +10,19 @@
  * - no id → notification: it runs, nothing is answered, even on error.
  * - batch: a non-empty array of at most maxBatch items, answered in request order; empty → one
  *   -32600 object; too long → one -32600 object naming the limit, nothing runs; an all-notification
- *   batch → no response. Once the answers of a batch pass maxResponseBytes, the remaining ones are
- *   replaced by -32005 errors (bounds memory against batches of large blocks).
- * - a thrown RpcError becomes its error object; anything else → -32603, logged, never shown.
+ *   batch → no response.
+ * - response budget (responseBudget.ts): a request's answers share maxResponseBytes. A large result
+ *   (SizedJson: blocks) is sized before it is built and refused unbuilt when it does not fit; once
+ *   one answer is refused, every later call of the batch answers -32005 without running.
+ * - a thrown RpcError becomes its error object; anything else → -32603, logged once with its stack,
+ *   the method and the request ids (never the params), and never shown.
  * @module
  */
 import { isPromiseLike } from "./awaitable.ts";
 import { errorResponseJson, idJson, RpcError, type RpcErrorObject, rpcError } from "./errors.ts";
 import { RawJson } from "./format.ts";
 import type { MethodDef, RpcContext } from "./registry.ts";
+import { ResponseBudget, SizedJson } from "./responseBudget.ts";
 
 export type RpcId = string | number | null;
 /** JSON text to send, or undefined for "send nothing". */
@@ -47,6 +51,8 @@ const BAD_ID = errorResponseJson(null, {
 });
 const INTERNAL = rpcError("INTERNAL_ERROR").toJson();
 const MAX_ECHOED_NAME = 64;
+/** Request ids in log lines are cut to this: a client picks them. */
+const MAX_LOGGED_ID = 64;
 
 /** The response for a body that was not JSON (the HTTP/WS layers call this; nothing is parsed here). */
 export const PARSE_ERROR_JSON = errorResponseJson(null, rpcError("PARSE_ERROR").toJson());
@@ -79,11 +85,23 @@ export class Dispatcher {
     return Array.isArray(body) && body.length > 0 && body.length <= this.opts.maxBatch ? body.length : 1;
   }
 
-  handle(body: unknown, ctx: RpcContext): RpcOutput {
-    return Array.isArray(body) ? this.handleBatch(body, ctx) : this.handleOne(body, ctx);
+  /**
+   * `reqId`: the transport's id of this request (fastify's request id; for WebSocket, the
+   * connection's), carried into the log line of an internal error.
+   */
+  handle(body: unknown, ctx: RpcContext, reqId?: string): RpcOutput {
+    const budget = new ResponseBudget(this.opts.maxResponseBytes);
+    return Array.isArray(body)
+      ? this.handleBatch(body, ctx, budget, reqId)
+      : this.handleOne(body, ctx, budget, reqId);
   }
 
-  private handleOne(req: unknown, ctx: RpcContext): RpcOutput {
+  private handleOne(
+    req: unknown,
+    ctx: RpcContext,
+    budget: ResponseBudget,
+    reqId: string | undefined,
+  ): RpcOutput {
     if (typeof req !== "object" || req === null || Array.isArray(req)) return NOT_AN_OBJECT;
     const r = req as Record<string, unknown>;
     const id = r.id;
@@ -109,76 +127,101 @@ export class Dispatcher {
       const shown = name.length > MAX_ECHOED_NAME ? `${name.slice(0, MAX_ECHOED_NAME)}…` : name;
       return errorResponseJson(rid, rpcError("METHOD_NOT_FOUND", `Method not found: ${shown}`).toJson());
     }
+    // Stop early: past the budget, the rest of a batch does not even run.
+    if (budget.exhausted) return notification ? undefined : this.tooLarge(rid, budget);
 
     let result: unknown;
     try {
       result = def.invoke(r.params, ctx);
     } catch (e) {
-      return notification ? undefined : errorResponseJson(rid, this.toErrorObject(e, name));
+      return notification ? undefined : errorResponseJson(rid, this.toErrorObject(e, name, rid, reqId));
     }
     if (isPromiseLike(result)) {
       return Promise.resolve(result).then(
-        (v) => (notification ? undefined : this.resultJson(rid, v, name)),
+        (v) => (notification ? undefined : this.resultJson(rid, v, name, budget, reqId)),
         (e: unknown) => {
-          const error = this.toErrorObject(e, name);
+          const error = this.toErrorObject(e, name, rid, reqId);
           return notification ? undefined : errorResponseJson(rid, error);
         },
       );
     }
-    return notification ? undefined : this.resultJson(rid, result, name);
+    return notification ? undefined : this.resultJson(rid, result, name, budget, reqId);
   }
 
-  private handleBatch(items: unknown[], ctx: RpcContext): RpcOutput {
+  private handleBatch(
+    items: unknown[],
+    ctx: RpcContext,
+    budget: ResponseBudget,
+    reqId: string | undefined,
+  ): RpcOutput {
     if (items.length === 0) return EMPTY_BATCH;
     if (items.length > this.opts.maxBatch) return this.batchTooLarge;
     const outs = new Array<string | undefined | Promise<string | undefined>>(items.length);
     let pending = false;
     for (let i = 0; i < items.length; i++) {
-      const out = this.handleOne(items[i], ctx);
+      const out = this.handleOne(items[i], ctx, budget, reqId);
       if (typeof out === "object") pending = true;
       outs[i] = out;
     }
-    if (pending) return Promise.all(outs).then((done) => this.joinBatch(items, done));
-    return this.joinBatch(items, outs as (string | undefined)[]);
+    if (pending) return Promise.all(outs).then(joinBatch);
+    return joinBatch(outs as (string | undefined)[]);
   }
 
-  private joinBatch(items: unknown[], outs: (string | undefined)[]): string | undefined {
-    let json = "";
-    let budget = this.opts.maxResponseBytes;
-    for (let i = 0; i < outs.length; i++) {
-      let out = outs[i];
-      if (out === undefined) continue;
-      // Characters, not bytes: close enough for a memory bound, and free to count.
-      budget -= out.length;
-      if (budget < 0) out = errorResponseJson(batchItemId(items[i]), rpcError("RESPONSE_TOO_LARGE").toJson());
-      json = json === "" ? `[${out}` : `${json},${out}`;
-    }
-    return json === "" ? undefined : `${json}]`;
-  }
-
-  private resultJson(id: RpcId, result: unknown, method: string): string {
+  private resultJson(
+    id: RpcId,
+    result: unknown,
+    method: string,
+    budget: ResponseBudget,
+    reqId: string | undefined,
+  ): string {
+    // An async result that resolved after the batch ran out is not built either.
+    if (budget.exhausted) return this.tooLarge(id, budget);
     let json: string;
-    if (result instanceof RawJson) json = result.json;
-    else if (result === undefined) json = "null";
-    else {
-      try {
-        json = JSON.stringify(result);
-      } catch (e) {
-        // A handler bug (a bigint left unformatted, a cycle): an internal error, not a crash.
-        return errorResponseJson(id, this.toErrorObject(e, method));
-      }
+    try {
+      if (result instanceof SizedJson) {
+        const estimate = result.estimate();
+        if (estimate > budget.left) {
+          budget.exhausted = true;
+          return this.tooLarge(id, budget, estimate, result.hint());
+        }
+        json = result.render();
+      } else if (result instanceof RawJson) json = result.json;
+      else if (result === undefined) json = "null";
+      else json = JSON.stringify(result);
+    } catch (e) {
+      // A handler bug (a bigint left unformatted, a cycle): an internal error, not a crash.
+      return errorResponseJson(id, this.toErrorObject(e, method, id, reqId));
     }
-    return `{"jsonrpc":"2.0","id":${idJson(id)},"result":${json}}`;
+    const out = `{"jsonrpc":"2.0","id":${idJson(id)},"result":${json}}`;
+    return budget.take(out.length) ? out : this.tooLarge(id, budget);
   }
 
-  private toErrorObject(e: unknown, method: string): RpcErrorObject {
+  /** -32005 for an answer that does not fit; with the estimate and a hint when it is known. */
+  private tooLarge(id: RpcId, budget: ResponseBudget, estimate?: number, hint?: string): string {
+    const message =
+      estimate === undefined
+        ? `Response size limit exceeded: the answers of this request passed ${budget.limit} bytes`
+        : `Response size limit exceeded: this answer is about ${estimate} bytes and ${budget.left} of the ${budget.limit}-byte limit are left; ${hint}`;
+    return errorResponseJson(id, rpcError("RESPONSE_TOO_LARGE", message, { limit: budget.limit }).toJson());
+  }
+
+  private toErrorObject(e: unknown, method: string, id: RpcId, reqId: string | undefined): RpcErrorObject {
     if (e instanceof RpcError) return e.toJson();
-    this.opts.log.error({ err: e, method }, "rpc method failed");
+    // Once per failed call, with the stack (pino's err serializer); the params are never logged,
+    // and the id only cut short: both are the client's.
+    const shownId =
+      typeof id === "string" && id.length > MAX_LOGGED_ID ? `${id.slice(0, MAX_LOGGED_ID)}…` : id;
+    this.opts.log.error({ err: e, method, reqId, id: shownId }, "rpc method failed");
     return INTERNAL;
   }
 }
 
-function batchItemId(item: unknown): RpcId {
-  const id = (item as { id?: unknown }).id;
-  return isValidId(id) ? id : null;
+/** The batch's answers in request order; undefined when all were notifications. */
+function joinBatch(outs: readonly (string | undefined)[]): string | undefined {
+  let json = "";
+  for (const out of outs) {
+    if (out === undefined) continue;
+    json = json === "" ? `[${out}` : `${json},${out}`;
+  }
+  return json === "" ? undefined : `${json}]`;
 }

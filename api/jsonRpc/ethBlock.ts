@@ -17,9 +17,10 @@
  * @module
  */
 import type { Hex } from "../../chain/bytes.ts";
-import type { Address } from "../../chain/types.ts";
+import type { Action, Address } from "../../chain/types.ts";
 import type { StoredBlock } from "../ports.ts";
 import { formatAction, formatSystemTx, hex, quantity, RawJson } from "./format.ts";
+import { SizedJson } from "./responseBudget.ts";
 
 export const ZERO_ADDRESS: Hex = `0x${"00".repeat(20)}`;
 const ZERO_HASH: Hex = `0x${"00".repeat(32)}`;
@@ -129,34 +130,95 @@ export function ethBlock(stored: StoredBlock, fullTx: boolean, miner: Hex) {
   };
 }
 
+/** Upper bound of the header's JSON (and of `size`, `uncles`, the `transactions` key). */
+const HEADER_CHARS = 2048;
+/** Upper bound of a tx's JSON besides its variable-size bytes (keys, hashes, quantities). */
+const TX_FIXED_CHARS = 1024;
+/** A tx hash in a hashes-only list: `"0x" + 64 hex` and a comma. */
+const TX_HASH_CHARS = 68;
+
+/**
+ * An upper bound of `JSON.stringify(ethBlock(stored, fullTx)).length`, computed from the stored
+ * sizes without formatting anything: a signed tx's bytes appear twice in hex (`input` = the raw
+ * tx, and its decoded action in `flops`), 4 characters per stored byte; everything else is fixed.
+ */
+export function estimateEthBlockChars(stored: StoredBlock, fullTx: boolean): number {
+  const count = stored.receipts.length;
+  if (!fullTx) return HEADER_CHARS + TX_HASH_CHARS * count;
+  let chars = HEADER_CHARS + TX_FIXED_CHARS * count;
+  for (const tx of stored.block.txs)
+    chars += 2 * tx.raw.length + 2 * actionBytes(tx.body.action, tx.raw.length);
+  return chars;
+}
+
+const UINT256_END = 1n << 256n;
+
+/** Bytes of an action's variable-size fields (fixed-size ones are in TX_FIXED_CHARS). */
+function actionBytes(a: Action, rawLength: number): number {
+  switch (a.kind) {
+    case "reveal":
+      return a.tiles.length + a.proof.length;
+    case "transfer":
+    case "withdraw":
+      // Up to 32 bytes fit the fixed part; a larger amount came inside the raw tx.
+      return a.amount < UINT256_END ? 0 : rawLength;
+    default:
+      return 0;
+  }
+}
+
 export interface EthBlockCacheOpts {
   /** The `miner` of every block: the sequencer's address, or undefined for the zero address. */
   miner?: Address | undefined;
-  /** Entries kept (each block twice at most: hashes-only and fullTx). Default 128. */
-  maxEntries?: number;
-  /** Blocks whose JSON is longer are not kept, so big fullTx blocks cannot pin memory. Default 64 KiB. */
-  maxEntryChars?: number;
+  /** Characters of JSON kept in all, least recently used dropped first. Default 64 MiB. */
+  maxBytes?: number;
+  /** JSON longer than this is served but not kept. Default maxBytes / 2. */
+  maxEntryBytes?: number;
 }
 
+export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
+
 /**
- * Formats blocks and keeps the JSON of recent ones. Keyed by block hash, whose content never
- * changes, so a reorg cannot serve stale data; clients polling "latest" hit the cache.
+ * Formats blocks and keeps the JSON of recent ones, bounded by bytes (not entries: one fullTx
+ * block can be 30 MiB of JSON, a hashes-only one 2 KiB). Keyed by block hash, whose content never
+ * changes, so a reorg cannot serve stale data; clients polling "latest" hit the cache, and a large
+ * block asked for many times (a batch of the same call) is formatted once.
  */
 export class EthBlockCache {
   readonly miner: Hex;
   private readonly entries = new Map<string, RawJson>();
-  private readonly maxEntries: number;
-  private readonly maxEntryChars: number;
+  private readonly maxBytes: number;
+  private readonly maxEntryBytes: number;
+  private bytes = 0;
 
   constructor(opts: EthBlockCacheOpts = {}) {
     this.miner = opts.miner === undefined ? ZERO_ADDRESS : hex(opts.miner);
-    this.maxEntries = opts.maxEntries ?? 128;
-    this.maxEntryChars = opts.maxEntryChars ?? 64 * 1024;
+    this.maxBytes = opts.maxBytes ?? DEFAULT_BLOCK_CACHE_BYTES;
+    this.maxEntryBytes = opts.maxEntryBytes ?? Math.floor(this.maxBytes / 2);
   }
 
-  /** The block's JSON (a RawJson result for the dispatcher). */
+  /** The block as a sized answer: the dispatcher checks its size before it is formatted. */
+  answer(stored: StoredBlock, fullTx: boolean): EthBlockAnswer {
+    return new EthBlockAnswer(this, stored, fullTx, fullTx ? `f${hex(stored.hash)}` : hex(stored.hash));
+  }
+
+  /** The block's JSON, formatted now unless cached. */
   json(stored: StoredBlock, fullTx: boolean): RawJson {
-    const key = fullTx ? `f${hex(stored.hash)}` : hex(stored.hash);
+    return this.jsonFor(stored, fullTx, fullTx ? `f${hex(stored.hash)}` : hex(stored.hash));
+  }
+
+  /** Length of the cached JSON under `key`, without touching the LRU order. */
+  cachedLength(key: string): number | undefined {
+    return this.entries.get(key)?.json.length;
+  }
+
+  /** Characters held (tests, metrics). */
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** @internal */
+  jsonFor(stored: StoredBlock, fullTx: boolean, key: string): RawJson {
     const hit = this.entries.get(key);
     if (hit !== undefined) {
       // Re-insert: Map order is the LRU order.
@@ -165,11 +227,14 @@ export class EthBlockCache {
       return hit;
     }
     const raw = new RawJson(JSON.stringify(ethBlock(stored, fullTx, this.miner)));
-    if (raw.json.length <= this.maxEntryChars) {
+    const length = raw.json.length;
+    if (length <= this.maxEntryBytes) {
       this.entries.set(key, raw);
-      if (this.entries.size > this.maxEntries) {
-        const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) this.entries.delete(oldest);
+      this.bytes += length;
+      for (const [oldKey, old] of this.entries) {
+        if (this.bytes <= this.maxBytes) break;
+        this.entries.delete(oldKey);
+        this.bytes -= old.json.length;
       }
     }
     return raw;
@@ -178,5 +243,31 @@ export class EthBlockCache {
   /** JSON of the header fields, for newHeads notifications (formatted once per head). */
   headerJson(stored: StoredBlock): string {
     return JSON.stringify(ethHeader(stored, this.miner));
+  }
+}
+
+/** eth_getBlockBy* result: sized from the cache or the stored sizes, formatted only if it fits. */
+export class EthBlockAnswer extends SizedJson {
+  constructor(
+    private readonly cache: EthBlockCache,
+    private readonly stored: StoredBlock,
+    private readonly fullTx: boolean,
+    private readonly key: string,
+  ) {
+    super();
+  }
+
+  hint(): string {
+    return this.fullTx
+      ? "ask for the block without full transactions and read them with flops_getTransaction"
+      : "ask for fewer blocks per batch";
+  }
+
+  estimate(): number {
+    return this.cache.cachedLength(this.key) ?? estimateEthBlockChars(this.stored, this.fullTx);
+  }
+
+  render(): string {
+    return this.cache.jsonFor(this.stored, this.fullTx, this.key).json;
   }
 }

@@ -616,7 +616,11 @@ describe("protocol errors (each followed by a successful call)", () => {
     expect(r.json[3]).toEqual({
       jsonrpc: "2.0",
       id: 3,
-      error: { code: -32005, message: "Response size limit exceeded" },
+      error: {
+        code: -32005,
+        message: "Response size limit exceeded: the answers of this request passed 2500 bytes",
+        data: { limit: 2500 },
+      },
     });
   });
 });
@@ -647,19 +651,19 @@ describe("HTTP limits", () => {
     await stillServes(app);
   });
 
-  it("rate limit: 429 + retry-after, batches count per call, per IP, refills", async () => {
+  it("rate limit: 429 + retry-after, a token on arrival, batches count per call, per IP, refills", async () => {
     let now = 0;
     const { app } = await setup({
       limits: { maxBatch: 5, rateLimit: { perSecond: 2, burst: 5 } },
       clock: () => now,
     });
-    // A batch of 4 takes 4 of 5 tokens.
+    // A batch of 4 takes 4 of 5 tokens (one on arrival, three once parsed).
     let r = await post(
       app,
       Array.from({ length: 4 }, (_, i) => call("eth_chainId", [], i)),
     );
     expect(r.status).toBe(200);
-    // A batch of 2 no longer fits: 429, nothing taken.
+    // A batch of 2: its arrival token is the last one; its second call no longer fits: 429.
     r = await post(app, [call("eth_chainId", [], 1), call("eth_chainId", [], 2)]);
     expect(r.status).toBe(429);
     expect(r.headers["retry-after"]).toBe("1");
@@ -668,8 +672,7 @@ describe("HTTP limits", () => {
       id: null,
       error: { code: -32005, message: "Rate limit exceeded: retry after 1 s" },
     });
-    // One call still fits; then the bucket is empty and even the pre-parse check refuses.
-    expect((await post(app, call("eth_chainId"))).status).toBe(200);
+    // The refused batch still paid its arrival: the bucket is empty, even a single call waits.
     r = await post(app, call("eth_chainId"));
     expect(r.status).toBe(429);
     // Another IP has its own bucket.

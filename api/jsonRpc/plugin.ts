@@ -6,6 +6,12 @@
  * HTTP: Content-Type must be application/json (else 415); bodies over limits.bodyLimit get 413;
  * an empty bucket gets 429 with `retry-after`; everything else is 200 with a JSON-RPC body (204
  * when only notifications came). All of these bodies are JSON-RPC error objects (errors.ts).
+ *
+ * Rate limiting charges every request as it arrives, before its body is read (one token: bodies
+ * that never parse, are too large or arrive too slowly are paid for too), then the rest of a
+ * batch's calls once parsed, then the bytes read and written (rateLimit.ts `chargeBytes`).
+ * WebSocket: one token per message on arrival, the same way; connections are capped per client
+ * IP and in all, and pinged so that dead peers free their slot.
  * @module
  */
 import fastifyWebsocket from "@fastify/websocket";
@@ -14,12 +20,13 @@ import type { Address } from "../../chain/types.ts";
 import type { RpcBackend } from "../ports.ts";
 import { Dispatcher, PARSE_ERROR_JSON, type RpcOutput } from "./dispatch.ts";
 import { type ErrorSpec, errorResponseJson, idJson, RPC_ERROR, rpcError } from "./errors.ts";
-import { EthBlockCache } from "./ethBlock.ts";
+import { DEFAULT_BLOCK_CACHE_BYTES, EthBlockCache } from "./ethBlock.ts";
 import { ethMethods, unsupportedMethods } from "./methods/eth.ts";
 import { flopsMethods } from "./methods/flops.ts";
 import { subscribeMethods } from "./methods/subscribe.ts";
 import { RateLimiter, type RateLimitOpts } from "./rateLimit.ts";
 import { createMethodTable, type RpcContext } from "./registry.ts";
+import { WsHeartbeat } from "./wsHeartbeat.ts";
 import { NewHeadsHub, WsSession, type WsSocket } from "./wsHub.ts";
 
 export interface RpcLimits {
@@ -35,6 +42,12 @@ export interface RpcLimits {
   maxSubscriptionsPerConnection: number;
   /** Open WebSocket connections; more are closed at once with 1013 ("try again later"). Default 1000. */
   maxWsConnections: number;
+  /** Open WebSocket connections per client IP; more are closed with 1013. Default 32. */
+  maxWsConnectionsPerIp: number;
+  /** Each WebSocket is pinged this often and closed if the previous ping got no pong, ms. Default 30 s. */
+  wsPingIntervalMs: number;
+  /** Characters of formatted block JSON cached (by block hash). Default 64 MiB. */
+  blockCacheBytes: number;
   /** A WebSocket whose unsent data passes this is terminated (slow reader). Default 4 MiB. */
   maxWsBufferedBytes: number;
 }
@@ -46,6 +59,9 @@ export const DEFAULT_RPC_LIMITS: Readonly<RpcLimits> = {
   rateLimit: { perSecond: 200, burst: 400 },
   maxSubscriptionsPerConnection: 32,
   maxWsConnections: 1000,
+  maxWsConnectionsPerIp: 32,
+  wsPingIntervalMs: 30_000,
+  blockCacheBytes: DEFAULT_BLOCK_CACHE_BYTES,
   maxWsBufferedBytes: 4 * 1024 * 1024,
 };
 
@@ -86,11 +102,19 @@ export function resolveLimits(partial: Partial<RpcLimits> | undefined): RpcLimit
     "maxResponseBytes",
     "maxSubscriptionsPerConnection",
     "maxWsConnections",
+    "maxWsConnectionsPerIp",
+    "wsPingIntervalMs",
+    "blockCacheBytes",
     "maxWsBufferedBytes",
   ] as const;
   for (const key of positive) {
     if (!Number.isInteger(limits[key]) || limits[key] < 1)
       throw new RangeError(`rpc limits: ${key} must be ≥ 1`);
+  }
+  if (limits.maxWsConnectionsPerIp > limits.maxWsConnections) {
+    throw new RangeError(
+      `rpc limits: maxWsConnectionsPerIp (${limits.maxWsConnectionsPerIp}) must be ≤ maxWsConnections (${limits.maxWsConnections})`,
+    );
   }
   if (limits.rateLimit !== false && limits.rateLimit.burst < limits.maxBatch) {
     // A batch takes all its tokens at once: a smaller bucket would refuse full batches forever.
@@ -105,7 +129,7 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
   const limits = resolveLimits(opts.limits);
   const log = app.log.child({ module: "rpc" });
   const backend = opts.backend;
-  const blocks = new EthBlockCache({ miner: opts.miner });
+  const blocks = new EthBlockCache({ miner: opts.miner, maxBytes: limits.blockCacheBytes });
   const methods = createMethodTable([
     ...ethMethods,
     ...unsupportedMethods,
@@ -120,8 +144,10 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
   const httpCtx: RpcContext = { backend, blocks, subscriptions: undefined };
   const limiter = limits.rateLimit === false ? undefined : new RateLimiter(limits.rateLimit, opts.clock);
   const hub = new NewHeadsHub(backend, blocks, log);
+  const heartbeat = new WsHeartbeat(limits.wsPingIntervalMs);
   app.addHook("onClose", (_app, done) => {
     hub.close();
+    heartbeat.close();
     done();
   });
 
@@ -130,7 +156,9 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
   app.addContentTypeParser(
     "application/json",
     { parseAs: "string", bodyLimit: limits.bodyLimit },
-    (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      // Reading it was work: paid for whether or not it parses.
+      limiter?.chargeBytes(req.ip, body.length);
       // Plain JSON.parse: faster than fastify's secure-json-parse, and safe here because parsed
       // values are only read, never merged into other objects (no prototype pollution path).
       let parsed: unknown;
@@ -143,8 +171,9 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
     },
   );
 
-  app.setErrorHandler((err: FastifyError, _request, reply) => {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      limiter?.chargeBytes(request.ip, limits.bodyLimit);
       sendError(
         reply,
         RPC_ERROR.BODY_TOO_LARGE,
@@ -163,15 +192,17 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
         }),
       );
     } else {
-      log.error({ err }, "rpc transport error");
+      log.error({ err, reqId: request.id }, "rpc transport error");
       sendJson(reply, 500, errorResponseJson(null, rpcError("INTERNAL_ERROR").toJson()));
     }
   });
 
   if (limiter !== undefined) {
-    // Before the body is read: a client already out of tokens costs no parsing.
+    // A token as the request arrives, before its body is read: a client out of tokens costs no
+    // reading or parsing, and a body that then fails (not JSON, too large, too slow) is paid for.
+    // WebSocket upgrades pass here too.
     app.addHook("onRequest", (request, reply, done) => {
-      const wait = limiter.wouldWait(request.ip);
+      const wait = limiter.take(request.ip, 1);
       if (wait > 0) sendRateLimited(reply, wait);
       else done();
     });
@@ -183,19 +214,29 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
       sendJson(reply, 200, PARSE_ERROR_JSON);
       return;
     }
+    const ip = request.ip;
     if (limiter !== undefined) {
-      const wait = limiter.take(request.ip, dispatcher.cost(body));
+      // One token was taken on arrival; a batch pays for its other calls now.
+      const wait = limiter.take(ip, dispatcher.cost(body) - 1);
       if (wait > 0) {
         sendRateLimited(reply, wait);
         return;
       }
     }
-    const out: RpcOutput = dispatcher.handle(body, httpCtx);
-    if (typeof out === "string") sendJson(reply, 200, out);
-    else if (out === undefined) reply.code(204).send();
+    const out: RpcOutput = dispatcher.handle(body, httpCtx, request.id);
+    if (typeof out === "string") {
+      limiter?.chargeBytes(ip, out.length);
+      sendJson(reply, 200, out);
+    } else if (out === undefined) reply.code(204).send();
     else {
       out.then(
-        (json) => (json === undefined ? reply.code(204).send() : sendJson(reply, 200, json)),
+        (json) => {
+          if (json === undefined) reply.code(204).send();
+          else {
+            limiter?.chargeBytes(ip, json.length);
+            sendJson(reply, 200, json);
+          }
+        },
         // The dispatcher catches handler errors; this is a bug in it, still answered.
         (err: unknown) => reply.send(err),
       );
@@ -210,6 +251,7 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
     maxBufferedBytes: limits.maxWsBufferedBytes,
   };
   let connections = 0;
+  const perIp = new Map<string, number>();
   await app.register(async (scope) => {
     // An ancestor may have registered it already (it decorates `websocketServer`); twice would throw.
     if (!scope.hasDecorator("websocketServer")) {
@@ -220,16 +262,36 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
         on(event: "message", fn: (data: Buffer) => void): void;
         on(event: "close", fn: () => void): void;
         on(event: "error", fn: (err: Error) => void): void;
+        on(event: "pong", fn: () => void): void;
         close(code: number, reason: string): void;
+        ping(): void;
       };
+      const ip = request.ip;
+      const fromIp = perIp.get(ip) ?? 0;
       if (connections >= limits.maxWsConnections) {
         socket.close(1013, "too many connections");
         return;
       }
+      // Per client too: one address must not take every slot.
+      if (fromIp >= limits.maxWsConnectionsPerIp) {
+        socket.close(1013, "too many connections from this address");
+        return;
+      }
       connections++;
-      const ip = request.ip;
+      perIp.set(ip, fromIp + 1);
+      heartbeat.add(socket);
+      const reqId = request.id;
       const session = new WsSession(socket, hub, wsLimits, { backend, blocks });
       socket.on("message", (data) => {
+        if (limiter !== undefined) {
+          // As over HTTP: a token on arrival, before parsing, and the bytes read.
+          const wait = limiter.take(ip, 1);
+          limiter.chargeBytes(ip, data.length);
+          if (wait > 0) {
+            session.send(rateLimitedWs(parsedIfSmall(data), wait));
+            return;
+          }
+        }
         let body: unknown;
         try {
           body = JSON.parse(data.toString());
@@ -238,31 +300,52 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
           return;
         }
         if (limiter !== undefined) {
-          const wait = limiter.take(ip, dispatcher.cost(body));
+          const wait = limiter.take(ip, dispatcher.cost(body) - 1);
           if (wait > 0) {
             session.send(rateLimitedWs(body, wait));
             return;
           }
         }
-        const out = dispatcher.handle(body, session.ctx);
-        if (typeof out === "string") session.send(out);
-        else if (out !== undefined) {
+        const out = dispatcher.handle(body, session.ctx, reqId);
+        if (typeof out === "string") {
+          limiter?.chargeBytes(ip, out.length);
+          session.send(out);
+        } else if (out !== undefined) {
           out.then(
             (json) => {
-              if (json !== undefined) session.send(json);
+              if (json === undefined) return;
+              limiter?.chargeBytes(ip, json.length);
+              session.send(json);
             },
-            (err: unknown) => log.error({ err }, "rpc websocket dispatch failed"),
+            (err: unknown) => log.error({ err, reqId }, "rpc websocket dispatch failed"),
           );
         }
       });
       socket.on("close", () => {
         connections--;
+        const left = (perIp.get(ip) ?? 1) - 1;
+        if (left <= 0) perIp.delete(ip);
+        else perIp.set(ip, left);
+        heartbeat.remove(socket);
         session.close();
       });
       // A peer's broken connection is its problem, not an error of ours.
       socket.on("error", (err) => log.debug({ err }, "rpc websocket error"));
     });
   });
+}
+
+/** Messages up to this size are parsed for their id even when refused: cheap, and the client can match the answer. */
+const MAX_REFUSED_PARSE = 4096;
+
+/** The message parsed, when it is small enough to be worth parsing only for its id; else undefined. */
+function parsedIfSmall(data: Buffer): unknown {
+  if (data.length > MAX_REFUSED_PARSE) return undefined;
+  try {
+    return JSON.parse(data.toString());
+  } catch {
+    return undefined;
+  }
 }
 
 /** Over WebSocket there is no status line: a -32005 error, with the request's id when it has one. */

@@ -7,9 +7,7 @@ describe("RateLimiter", () => {
     const rl = new RateLimiter({ perSecond: 10, burst: 20 }, () => now);
     expect(rl.take("a", 20)).toBe(0);
     expect(rl.take("a", 1)).toBe(1);
-    expect(rl.wouldWait("a")).toBe(1);
     now += 100; // +1 token
-    expect(rl.wouldWait("a")).toBe(0);
     expect(rl.take("a", 2)).toBe(1); // nothing taken
     expect(rl.take("a", 1)).toBe(0);
     now += 60_000; // long idle: full again, not more
@@ -19,6 +17,22 @@ describe("RateLimiter", () => {
     expect(rl.take("a", 15)).toBe(2);
     // Keys are independent.
     expect(rl.take("b", 20)).toBe(0);
+  });
+
+  it("charges bytes per whole bytesPerToken, into debt; the debt delays later calls, not a free one", () => {
+    let now = 0;
+    const rl = new RateLimiter({ perSecond: 10, burst: 20, bytesPerToken: 1000 }, () => now);
+    rl.chargeBytes("a", 999); // under one token: free
+    expect(rl.take("a", 20)).toBe(0);
+    rl.chargeBytes("a", 25_000); // 25 tokens of debt
+    expect(rl.take("a", 0)).toBe(0);
+    // 26 missing at 10/s: 3 s.
+    expect(rl.take("a", 1)).toBe(3);
+    now += 2500;
+    expect(rl.take("a", 1)).toBe(1);
+    now += 500;
+    expect(rl.take("a", 1)).toBe(0);
+    expect(() => new RateLimiter({ perSecond: 1, burst: 1, bytesPerToken: 0 })).toThrow(RangeError);
   });
 
   it("keeps its map bounded", () => {

@@ -1,7 +1,11 @@
 /**
  * Per-key (client IP) token buckets: `perSecond` tokens flow in continuously up to `burst`; each
- * JSON-RPC call takes one (a batch of n takes n). Refill is computed on access, so idle keys cost
- * nothing but their map entry, and entries are swept when the map grows past `maxKeys`.
+ * JSON-RPC call takes one (a batch of n takes n), and every `bytesPerToken` bytes of request body
+ * or response cost one more, so a call that makes the node read or write a lot pays for it. Size
+ * is only known after the fact: `chargeBytes` takes those tokens unconditionally, leaving the
+ * bucket in debt, and the client's next calls wait until it has refilled. Refill is computed on
+ * access, so idle keys cost nothing but their map entry, and entries are swept when the map grows
+ * past `maxKeys`.
  * @module
  */
 
@@ -12,7 +16,11 @@ export interface RateLimitOpts {
   burst: number;
   /** Keys tracked before a sweep. Default 10 000. */
   maxKeys?: number;
+  /** Each this many bytes of request body or response cost one token more. Default 64 KiB. */
+  bytesPerToken?: number;
 }
+
+export const DEFAULT_BYTES_PER_TOKEN = 64 * 1024;
 
 interface Bucket {
   tokens: number;
@@ -26,6 +34,7 @@ export class RateLimiter {
   private readonly perSecond: number;
   private readonly burst: number;
   private readonly maxKeys: number;
+  private readonly bytesPerToken: number;
   private readonly now: () => number;
 
   /** `now`: a millisecond clock (default performance.now, monotonic; tests inject one). */
@@ -33,6 +42,11 @@ export class RateLimiter {
     if (!(opts.perSecond > 0) || !(opts.burst >= 1)) {
       throw new RangeError("RateLimiter: perSecond must be > 0 and burst ≥ 1");
     }
+    const bytesPerToken = opts.bytesPerToken ?? DEFAULT_BYTES_PER_TOKEN;
+    if (!Number.isInteger(bytesPerToken) || bytesPerToken < 1) {
+      throw new RangeError("RateLimiter: bytesPerToken must be an integer ≥ 1");
+    }
+    this.bytesPerToken = bytesPerToken;
     this.perSecond = opts.perSecond;
     this.perMs = opts.perSecond / 1000;
     this.burst = opts.burst;
@@ -45,18 +59,25 @@ export class RateLimiter {
    * before `cost` tokens are there (≥ 1, for `retry-after`); nothing is taken then.
    */
   take(key: string, cost: number): number {
+    // Nothing more to pay (a single call whose arrival token is already taken): never refused,
+    // even in debt; the debt delays the next request instead.
+    if (cost <= 0) return 0;
     const bucket = this.refill(key);
     if (bucket.tokens >= cost) {
       bucket.tokens -= cost;
       return 0;
     }
+    // In debt, the wait covers the debt too.
     return Math.max(1, Math.ceil((Math.min(cost, this.burst) - bucket.tokens) / this.perSecond));
   }
 
-  /** Like take(key, 1) without taking: a cheap check before a body is read and parsed. */
-  wouldWait(key: string): number {
-    const bucket = this.refill(key);
-    return bucket.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+  /**
+   * Charges `bytes` of request or response to `key`: one token per whole `bytesPerToken`, taken
+   * even if the bucket goes negative (the work is done; the debt delays the client's next calls).
+   */
+  chargeBytes(key: string, bytes: number): void {
+    const tokens = Math.floor(bytes / this.bytesPerToken);
+    if (tokens > 0) this.refill(key).tokens -= tokens;
   }
 
   private refill(key: string): Bucket {

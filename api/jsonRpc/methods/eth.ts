@@ -8,7 +8,7 @@
 import type { StoredBlock } from "../../ports.ts";
 import { mapAwaitable, mapAwaitableWith } from "../awaitable.ts";
 import { rpcError } from "../errors.ts";
-import type { RawJson } from "../format.ts";
+import type { EthBlockAnswer } from "../ethBlock.ts";
 import { formatEthSyncing, quantity } from "../format.ts";
 import { blockTag, bool, hash32, optional } from "../params.ts";
 import type { RpcContext } from "../registry.ts";
@@ -19,8 +19,8 @@ interface BlockQuery {
   fullTx: boolean;
 }
 
-function blockResult(stored: StoredBlock | undefined, q: BlockQuery): RawJson | null {
-  return stored === undefined ? null : q.ctx.blocks.json(stored, q.fullTx);
+function blockResult(stored: StoredBlock | undefined, q: BlockQuery): EthBlockAnswer | null {
+  return stored === undefined ? null : q.ctx.blocks.answer(stored, q.fullTx);
 }
 
 export const ethMethods: readonly MethodDef[] = [
