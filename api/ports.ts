@@ -155,6 +155,11 @@ export interface RpcBackend {
   /** The genesis params. Constant: the API formats them once. */
   params(): ChainParams;
   /**
+   * The genesis document as its canonical JSON text (chain/genesisDoc.ts `genesisToJson`), whose
+   * keccak256 is the genesis hash. Constant: the API formats it once (flops_getGenesis).
+   */
+  genesisJson(): string;
+  /**
    * Decodes, checks and admits a raw signed tx. Expected rejections are values, not exceptions;
    * a throw is an internal error.
    */

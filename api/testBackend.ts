@@ -6,6 +6,7 @@
  */
 import { ZERO_HASH } from "../chain/bytes.ts";
 import { TX_ERROR, TX_ERROR_MESSAGE } from "../chain/errors.ts";
+import { genesisToJson } from "../chain/genesisDoc.ts";
 import { keccak256, utf8 } from "../chain/hash.ts";
 import { type ChainParams, defaultParams, QUICKNET } from "../chain/params.ts";
 import type {
@@ -270,6 +271,9 @@ export class FakeBackend implements RpcBackend {
   }
   params(): ChainParams {
     return this.chainParams;
+  }
+  genesisJson(): string {
+    return genesisToJson({ params: this.chainParams, timestamp: this.genesisMs, alloc: [] });
   }
   submitTransaction(raw: Uint8Array): Awaitable<SubmitResult> {
     this.submitted.push(raw);

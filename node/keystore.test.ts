@@ -11,6 +11,7 @@ import {
   KeystoreError,
   listKeystores,
   loadKeystore,
+  MAX_SCRYPT_N,
   type PromptIO,
   parsePrivateKey,
   promptSecret,
@@ -160,6 +161,158 @@ describe("writeKeystore / loadKeystore", () => {
   it("defaults to scrypt n = 2^18", () => {
     expect(DEFAULT_SCRYPT_N).toBe(262144);
     expect(SCRYPT_OPTIONS["scrypt-n"].default).toBe(262144);
+  });
+});
+
+/** geth's accounts/keystore/testdata/v3_test_vector.json: keys old geth wrote without leading zero bytes. */
+const GETH_SHORT_KEYS = [
+  {
+    name: "31_byte_key",
+    iv: "e0c41130a323adc1446fc82f724bca2f",
+    ciphertext: "9517cd5bdbe69076f9bf5057248c6c050141e970efa36ce53692d5d59a3984",
+    salt: "711f816911c92d649fb4c84b047915679933555030b3552c1212609b38208c63",
+    mac: "d5e116151c6aa71470e67a7d42c9620c75c4d23229847dcc127794f0732b0db5",
+    key: "0x00fa7b3db73dc7dfdf8c5fbdb796d741e4488628c41fc4febd9160a866ba0f35",
+    address: "0xd1E64E5480bFaf733Ba7D48712DEcb8227797a4e",
+  },
+  {
+    name: "30_byte_key",
+    iv: "3ca92af36ad7c2cd92454c59cea5ef00",
+    ciphertext: "108b7d34f3442fc26ab1ab90ca91476ba6bfa8c00975a49ef9051dc675aa",
+    salt: "d0769e608fb86cda848065642a9c6fa046845c928175662b8e356c77f914cd3b",
+    mac: "75d0e6759f7b3cefa319c3be41680ab6beea7d8328653474bd06706d4cc67420",
+    key: "0x000081c29e8142bb6a81bef5a92bda7a8328a5c85bb2f9542e76f9b0f94fc018",
+    address: "0x31e9D1e6D844bd3a536800Ef8d8Be6A9975Db509",
+  },
+];
+
+/** A scrypt keystore with the given kdfparams (and optionally other crypto fields) written to a file. */
+function craftKeystore(
+  kdfparams: Record<string, unknown>,
+  crypto: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): string {
+  const dir = fresh();
+  mkdirSync(dir, { mode: 0o700 });
+  const file = join(dir, "crafted.json");
+  const json = {
+    version: 3,
+    id: "3198bc9c-6672-5ab3-d995-4942343ae5b6",
+    crypto: {
+      cipher: "aes-128-ctr",
+      cipherparams: { iv: "83dbcc02d8ccb40e466191a123791e0e" },
+      ciphertext: "d172bf743a674da9cdad04534d56926ef8358534d458fffccd4e6ad2fbde479c",
+      kdf: "scrypt",
+      kdfparams: { dklen: 32, salt: "ab".repeat(32), ...kdfparams },
+      mac: "2103ac29920d71da29f15d75b4a16dbe95cfd7ff8faea1056c33131d846e3097",
+      ...crypto,
+    },
+    ...extra,
+  };
+  writeFileSync(file, JSON.stringify(json), { mode: 0o600 });
+  return file;
+}
+
+describe("loadKeystore: KDF bounds and old geth keys", () => {
+  // Each of these would derive for seconds to hours, or allocate GiBs, if it were not refused
+  // first: a short test timeout makes a regression fail fast instead of hanging the suite.
+  const FAST = 5_000;
+
+  it("refuses scrypt n = 2^23 before deriving, naming the bound", { timeout: FAST }, async () => {
+    const file = craftKeystore({ n: 2 ** 23, r: 8, p: 1 });
+    await expectCode(
+      loadKeystore(file, "pw"),
+      "KEYSTORE_OUT_OF_BOUNDS",
+      new RegExp(`^refusing keystore ${file}: scrypt n = 2\\^23 is above the bound n ≤ 2\\^18$`),
+    );
+  });
+
+  it("refuses pbkdf2 c = 2^31 before deriving, naming the bound", { timeout: FAST }, async () => {
+    const file = craftKeystore({ c: 2 ** 31, prf: "hmac-sha256" }, { kdf: "pbkdf2" });
+    await expectCode(
+      loadKeystore(file, "pw"),
+      "KEYSTORE_OUT_OF_BOUNDS",
+      /pbkdf2 c = 2\^31 is above the bound c ≤ 2\^20$/,
+    );
+  });
+
+  it("refuses every other parameter out of bounds, each naming its bound", { timeout: FAST }, async () => {
+    const cases: Array<[Record<string, unknown>, Record<string, unknown>, RegExp]> = [
+      [{ n: 1000, r: 8, p: 1 }, {}, /scrypt n = 1000 is not a power of two/],
+      [{ n: 2 ** 10, r: 64, p: 1 }, {}, /scrypt r = 64 is above the bound r ≤ 32/],
+      [{ n: 2 ** 10, r: 8, p: 1000 }, {}, /scrypt p = 1000 is above the bound p ≤ 16/],
+      [{ n: 2 ** 18, r: 16, p: 1 }, {}, /scrypt memory 128·n·r = 512 MiB is above the bound 256 MiB/],
+      [{ n: 2 ** 18, r: 8, p: 4 }, {}, /scrypt cost n·r·p = 2\^23 is above the bound 2\^21/],
+      [{ n: 2 ** 10, r: 8, p: 1, dklen: 4096 }, {}, /kdfparams.dklen must be 32/],
+      [{ n: 2 ** 10, r: 8, p: 1, salt: "00".repeat(4096) }, {}, /salt must be 0..128 bytes, got 4096 bytes/],
+      [{ n: 2 ** 10, r: 8, p: 1 }, { ciphertext: "00".repeat(33) }, /ciphertext must be at most 32 bytes/],
+      [{ n: 2 ** 10, r: 8, p: 1 }, { cipherparams: { iv: "00".repeat(12) } }, /iv must be 16 bytes/],
+      [{ n: 2 ** 10, r: 8, p: 1 }, { cipher: "aes-256-cbc" }, /cipher must be aes-128-ctr/],
+      [{ c: 2 ** 10, prf: "hmac-sha512" }, { kdf: "pbkdf2" }, /pbkdf2 prf must be hmac-sha256/],
+      [{}, { kdf: "argon2" }, /kdf must be scrypt or pbkdf2/],
+    ];
+    for (const [kdfparams, crypto, message] of cases) {
+      await expectCode(
+        loadKeystore(craftKeystore(kdfparams, crypto), "pw"),
+        "KEYSTORE_OUT_OF_BOUNDS",
+        message,
+      );
+    }
+    // Malformed (not a bound): a parameter that is not a number at all.
+    await expectCode(
+      loadKeystore(craftKeystore({ n: "262144", r: 8, p: 1 }), "pw"),
+      "BAD_KEYSTORE",
+      /scrypt n is not a positive integer/,
+    );
+  });
+
+  it("refuses a keystore file above 64 KiB unread", async () => {
+    const file = craftKeystore({ n: 2 ** 10, r: 8, p: 1 }, {}, { padding: "x".repeat(70_000) });
+    await expectCode(
+      loadKeystore(file, "pw"),
+      "KEYSTORE_OUT_OF_BOUNDS",
+      /bytes, above the bound of 65536 bytes/,
+    );
+  });
+
+  it.each(GETH_SHORT_KEYS)("opens geth's $name vector: the key left-padded to 32 bytes", async (v) => {
+    const file = craftKeystore(
+      { n: 2, r: 8, p: 1, salt: v.salt },
+      { cipherparams: { iv: v.iv }, ciphertext: v.ciphertext, mac: v.mac },
+    );
+    const key = await loadKeystore(file, "foo");
+    expect(key).toHaveLength(32);
+    expect(bytesToHex(key)).toBe(v.key);
+    expect(addressOf(key)).toBe(v.address);
+    // The address check holds for the padded key too.
+    const withAddress = JSON.parse(readFileSync(file, "utf8"));
+    withAddress.address = v.address.slice(2).toLowerCase();
+    writeFileSync(file, JSON.stringify(withAddress));
+    expect(addressOf(await loadKeystore(file, "foo"))).toBe(v.address);
+    await expectCode(loadKeystore(file, "bar"), "WRONG_PASSWORD");
+  });
+
+  it("opens the spec's pbkdf2 vector (c = 2^18, within the bound)", async () => {
+    const file = craftKeystore(
+      {
+        c: 262144,
+        prf: "hmac-sha256",
+        salt: "ae3cd4e7013836a3df6bd7241b12db061dbe2c6785853cce422d148a624ce0bd",
+      },
+      {
+        kdf: "pbkdf2",
+        cipherparams: { iv: "6087dab2f9fdbbfaddc31a909735c1e6" },
+        ciphertext: "5318b4d5bcd28de64ee5559e671353e16f075ecae9f99c7a79a38af5f869aa46",
+        mac: "517ead924a9d0dc3124507e3393d175ce3ff7c1e96529c6c555ce9e51205e9b2",
+      },
+    );
+    const key = await loadKeystore(file, "testpassword");
+    expect(bytesToHex(key)).toBe("0x7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d");
+  });
+
+  it("never writes a keystore it would refuse to load: writing caps n at the load bound", async () => {
+    expect(MAX_SCRYPT_N).toBe(2 ** 18);
+    await expect(writeKeystore(KEY1, "pw", { dir: fresh(), scryptN: 2 ** 19 })).rejects.toThrow(RangeError);
   });
 });
 

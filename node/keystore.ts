@@ -8,9 +8,24 @@
  *
  * For the prover: {@link unlockKeystore} (file + password file or prompt) or {@link loadKeystore}
  * (file + password) give the 32-byte private key.
+ *
+ * Loading treats the file as input: its size and every KDF and cipher parameter are checked
+ * against `KEYSTORE_BOUNDS` (keystoreV3.ts) before anything is derived, and a refusal names the
+ * bound (`KEYSTORE_OUT_OF_BOUNDS`). Keys that old geth versions wrote without their leading zero
+ * bytes (31 or 30 bytes) are left-padded to 32, as geth reads them.
  * @module
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import { Wallet } from "@ethereumjs/wallet";
 import { getAddress } from "viem";
@@ -18,13 +33,22 @@ import { bytesToBigint, bytesToHex, hexToBytes } from "../chain/bytes.ts";
 import { RollupError } from "../chain/errors.ts";
 import { addressFromPrivateKey, SECP256K1_N } from "../chain/tx/index.ts";
 import { opt } from "./config.ts";
+import {
+  checkKeystoreCrypto,
+  decryptKeystoreCrypto,
+  KEYSTORE_BOUNDS,
+  KeystoreParamError,
+} from "./keystoreV3.ts";
 
 /** geth's "standard" scrypt cost: 2^18 (256 MiB, about 1 s per encrypt or decrypt). */
 export const DEFAULT_SCRYPT_N = 2 ** 18;
 /** Lowest n accepted: only for tests and throwaway devnet keys. */
 export const MIN_SCRYPT_N = 2 ** 10;
-/** Highest n accepted: 2^20 already needs 1 GiB of memory. */
-export const MAX_SCRYPT_N = 2 ** 20;
+/**
+ * Highest n accepted, when writing and when loading: 2^18 (256 MiB at r = 8). A keystore is never
+ * written with parameters that loading would refuse (node/keystoreV3.ts, KEYSTORE_BOUNDS).
+ */
+export const MAX_SCRYPT_N = KEYSTORE_BOUNDS.scryptMaxN;
 /** Raw (unexpanded) default keystore folder. */
 export const DEFAULT_KEYSTORE_DIR = "~/.flops/keystore";
 
@@ -34,6 +58,8 @@ export type AddressHex = `0x${string}`;
 export type KeystoreErrorCode =
   | "WRONG_PASSWORD"
   | "BAD_KEYSTORE"
+  /** KDF or cipher parameters outside KEYSTORE_BOUNDS: refused before deriving anything. */
+  | "KEYSTORE_OUT_OF_BOUNDS"
   | "NO_KEYSTORE"
   | "EMPTY_PASSWORD"
   | "PASSWORD_MISMATCH"
@@ -139,6 +165,33 @@ function readSecretFile(file: string, what: string, warn: Warn): string {
   const w = permissionWarning(file);
   if (w) warn(w);
   return text;
+}
+
+/**
+ * A keystore file's text, refused unread when larger than KEYSTORE_BOUNDS.maxFileBytes (real ones
+ * are ~500 bytes; anything in the keystore folder gets read by `listKeystores`).
+ */
+function readKeystoreText(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (e) {
+    throw new KeystoreError("UNREADABLE", `cannot read keystore ${file}: ${errText(e)}`, { file });
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const max = KEYSTORE_BOUNDS.maxFileBytes;
+    if (size > max) {
+      throw new KeystoreError(
+        "KEYSTORE_OUT_OF_BOUNDS",
+        `keystore ${file} is ${size} bytes, above the bound of ${max} bytes for a keystore file`,
+        { file },
+      );
+    }
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,23 +317,39 @@ export async function loadKeystore(
   password: string,
   warn: Warn = stderrWarn,
 ): Promise<Uint8Array> {
-  const json = parseKeystoreJson(readSecretFile(file, "keystore", warn), file);
-  let wallet: Wallet;
+  const json = parseKeystoreJson(readKeystoreText(file), file);
+  const w = permissionWarning(file);
+  if (w) warn(w);
+  // Every parameter is checked before anything is derived: the file chooses the KDF's cost.
+  let crypto: ReturnType<typeof checkKeystoreCrypto>;
   try {
-    wallet = await Wallet.fromV3(json as Parameters<typeof Wallet.fromV3>[0], password);
+    crypto = checkKeystoreCrypto(json.crypto);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/possibly wrong passphrase/i.test(msg)) {
-      throw new KeystoreError("WRONG_PASSWORD", `wrong password for keystore ${file}`, { file });
-    }
+    if (!(e instanceof KeystoreParamError)) throw e;
+    const [code, verb] =
+      e.kind === "bound"
+        ? (["KEYSTORE_OUT_OF_BOUNDS", "refusing keystore"] as const)
+        : (["BAD_KEYSTORE", "cannot decrypt keystore"] as const);
+    throw new KeystoreError(code, `${verb} ${file}: ${e.message}`, { file });
+  }
+  let privateKey: Uint8Array | undefined;
+  try {
+    privateKey = await decryptKeystoreCrypto(crypto, password);
+  } catch (e) {
     throw new KeystoreError(
       "BAD_KEYSTORE",
-      `cannot decrypt keystore ${file}: ${msg}`,
+      `cannot decrypt keystore ${file}: ${errText(e)}`,
       { file },
       { cause: e },
     );
   }
-  const privateKey = wallet.getPrivateKey();
+  if (privateKey === undefined) {
+    throw new KeystoreError("WRONG_PASSWORD", `wrong password for keystore ${file}`, { file });
+  }
+  const k = bytesToBigint(privateKey);
+  if (k === 0n || k >= CURVE_ORDER) {
+    throw new KeystoreError("BAD_KEYSTORE", `keystore ${file} does not hold a valid secp256k1 key`, { file });
+  }
   // A file whose claimed address differs from its key was tampered with or mislabelled.
   const claimed = claimedAddress(json, file);
   if (json.address !== undefined && claimed !== addressOf(privateKey)) {
@@ -313,7 +382,7 @@ export function listKeystores(dir: string, warn: Warn = stderrWarn): KeystoreEnt
     const file = join(dir, name);
     if (name.startsWith(".") || name.includes(".tmp-") || !statSync(file).isFile()) continue;
     try {
-      const json = parseKeystoreJson(readFileSync(file, "utf8"), file);
+      const json = parseKeystoreJson(readKeystoreText(file), file);
       const address = claimedAddress(json, file);
       if (address === undefined) throw new KeystoreError("BAD_KEYSTORE", `keystore ${file} names no address`);
       out.push({ address, file });

@@ -6,6 +6,7 @@
 import type { BlockTag, NodeView, RpcBackend, SyncStatus, TxLookup } from "../api/ports.ts";
 import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
 import type { ChainCore } from "../chain/chainCore.ts";
+import { genesisToJson } from "../chain/genesisDoc.ts";
 import { nodeViewAt } from "../chain/state/liveness.ts";
 import type { Address, Hash32 } from "../chain/types.ts";
 import { systemTxHash } from "../chain/wire/index.ts";
@@ -22,6 +23,7 @@ export interface RpcBackendModules {
 export function createRpcBackend(m: RpcBackendModules): RpcBackend {
   const { store, core, sequencer } = m;
   const params = core.params;
+  let genesisText: string | undefined;
 
   const blockRef = (n: bigint) => {
     const b = store.getBlock(n)!;
@@ -105,6 +107,11 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
       return { unsafeL2: blockRef(core.head.header.number), safeL2: blockRef(0n), finalizedL2: blockRef(0n) };
     },
     params: () => params,
+    genesisJson() {
+      // The document as stored at init: the same canonical text whose hash the node logged.
+      genesisText ??= genesisToJson(store.genesis()!);
+      return genesisText;
+    },
     submitTransaction: (raw: Uint8Array) => sequencer.submit(raw),
     onNewHead(listener) {
       return sequencer.onBlock((b) => listener(b));

@@ -81,7 +81,13 @@ export type ProverErrorCode =
   /** The node refused a tx for a reason rebuilding it will not fix (bad signature, wrong chain). */
   | "TX_REJECTED"
   /** The state file exists but cannot be used. */
-  | "BAD_STATE_FILE";
+  | "BAD_STATE_FILE"
+  /** The node serves a genesis whose hash is not the pinned (or recorded) one: another chain. */
+  | "GENESIS_MISMATCH"
+  /** The node serves a genesis document that does not parse, validate or is not canonical. */
+  | "BAD_GENESIS"
+  /** A beacon round of a challenge does not verify against the genesis key, or is too early. */
+  | "BAD_BEACON_ROUND";
 
 export class ProverError extends RollupError<Record<string, unknown>> {
   declare readonly code: ProverErrorCode;

@@ -12,7 +12,6 @@
  *   waiting and trying again may help.
  * @module
  */
-import type { ChainParams } from "../chain/params.ts";
 import type { Address, Challenge, Hash32, ReceiptStatus } from "../chain/types.ts";
 
 /** An account at the head, and the nonce a new tx should use (past the sender's pending txs). */
@@ -81,8 +80,12 @@ export interface HeadInfo {
 
 /** Everything the challenge loop reads from or sends to the chain. */
 export interface ProverChain {
-  /** The genesis params (constant for a chain). */
-  params(): Promise<ChainParams>;
+  /**
+   * The genesis document's canonical JSON text (flops_getGenesis), unchecked: the prover hashes
+   * and parses it itself and compares the hash with its pin (genesisTrust.ts), so the chain id,
+   * the beacon key and the tiers it works with never rest on the node's word.
+   */
+  genesis(): Promise<string>;
   /** The zero account (nonces 0, credits 0) for an address never seen. */
   getAccount(address: Address): Promise<AccountView>;
   getNode(address: Address): Promise<NodeInfo | undefined>;

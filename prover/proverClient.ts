@@ -15,10 +15,14 @@
  * node has lost its mempool); a failed receipt or a challenge that expired or was cancelled is
  * reported and the loop moves on; any other error ends the current attempt, is reported, and the
  * loop starts again from the state file after a backoff. Only a configuration error (unknown
- * tier) ends `run`. An AbortSignal stops it cleanly between steps, within one compute band.
+ * tier, a node serving another genesis than the pinned one) ends `run`. An AbortSignal stops it
+ * cleanly between steps, within one compute band.
+ *
+ * The node is not trusted for what the prover's work rests on: the params come from the genesis
+ * document, whose hash must match the pin (genesisTrust.ts), and every beacon round is verified
+ * against that genesis's beacon key before the prover commits or reveals with it (beaconCheck.ts).
  * @module
  */
-import { beaconRandomness } from "../chain/beacon/index.ts";
 import { equalBytes } from "../chain/bytes.ts";
 import { type ChainParams, type Tier, tierWork } from "../chain/params.ts";
 import { challengeSeed } from "../chain/proof/index.ts";
@@ -32,9 +36,11 @@ import {
   type Hash32,
 } from "../chain/types.ts";
 import { decodeSignedTx } from "../chain/wire/index.ts";
+import { verifiedSampleRandomness, verifiedSeedRandomness } from "./beaconCheck.ts";
 import { type ComputeProgress, computeChallenge } from "./computeChallenge.ts";
 import type { WorkEngine } from "./engine/types.ts";
 import { errorText, isAbortError, isTransientError, ProverError } from "./errors.ts";
+import { type GenesisTrust, trustGenesis } from "./genesisTrust.ts";
 import {
   type NodeInfo,
   type ProverChain,
@@ -58,8 +64,17 @@ export interface ProverOpts {
   privateKey: Uint8Array;
   /** Tier to request, by id or name; default the chain's first tier. */
   tier?: number | string;
-  /** Folder of the state file (`prover-<address>.json`); created if missing. */
+  /**
+   * Folder of the state file (`prover-<address>.json`) and the genesis record
+   * (`prover-genesis.json`); created if missing.
+   */
   dataDir: string;
+  /**
+   * The genesis hash to work for (keccak256 of the canonical genesis JSON). The node's genesis
+   * must hash to it, or `run` rejects with GENESIS_MISMATCH. Without it the hash recorded in
+   * `dataDir` on the first run is the pin (trust on first use).
+   */
+  genesisHash?: Hash32;
   /**
    * Return after this many challenges have ended (passed, failed, expired or cancelled while
    * worked on); default: run until aborted. `--once` is 1. A stale challenge found already
@@ -92,6 +107,9 @@ export type ProverEvent =
       type: "started";
       address: Address;
       chainId: bigint;
+      /** The genesis the prover works for, and why it trusts it. */
+      genesisHash: Hash32;
+      genesisTrust: GenesisTrust;
       tier: Tier;
       engine: string;
       stateFile: string;
@@ -162,7 +180,10 @@ export interface Prover {
   readonly address: Address;
   /** Subscribes to events; returns the unsubscribe function. A throwing listener is ignored. */
   onEvent(listener: ProverEventListener): () => void;
-  /** Runs the loop until `signal` aborts or maxChallenges have ended. Rejects only on a config error. */
+  /**
+   * Runs the loop until `signal` aborts or maxChallenges have ended. Rejects only on a config
+   * error: an unknown tier, or a node serving another genesis (GENESIS_MISMATCH, BAD_GENESIS).
+   */
   run(signal?: AbortSignal): Promise<ProverSummary>;
 }
 
@@ -269,7 +290,11 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
     }
 
     const poll = (): Promise<void> => sleep(pollMs, signal);
-    const params = await retrying("read chain params", () => chain.params());
+    // The params come from the genesis document, checked against the pin, never from the node's
+    // word (flops_getParams): they hold the chain id signed for and the beacon key rounds verify with.
+    const servedGenesis = await retrying("read genesis", () => chain.genesis());
+    const genesis = trustGenesis(servedGenesis, { pin: opts.genesisHash, dataDir: opts.dataDir });
+    const params = genesis.doc.params;
     const tier = resolveTier(params, opts.tier);
     const chainId = params.l2ChainId;
 
@@ -277,7 +302,16 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
     const loaded = loadState(stateFile, { chainId, address });
     if (loaded.kind === "ok") state = loaded.state;
     else if (loaded.kind === "ignored") emit({ type: "stateIgnored", reason: loaded.reason });
-    emit({ type: "started", address, chainId, tier, engine: engine.name, stateFile });
+    emit({
+      type: "started",
+      address,
+      chainId,
+      genesisHash: genesis.hash,
+      genesisTrust: genesis.trust,
+      tier,
+      engine: engine.name,
+      stateFile,
+    });
     if (state.challenge)
       emit({ type: "resumed", challengeId: state.challenge.id, tier: state.challenge.tier });
     const save = (): void => saveState(stateFile, state);
@@ -438,8 +472,8 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
     }
 
     async function compute(id: bigint, ch: Challenge, t: Tier): Promise<ProvedChallenge> {
-      if (!ch.r1Signature) throw new Error(`challenge ${id} is ${ch.status} but has no seed round signature`);
-      const seed = challengeSeed(chainId, id, address, beaconRandomness(ch.r1Signature));
+      // Verified before any work: a forged seed round is refused, never committed to.
+      const seed = challengeSeed(chainId, id, address, verifiedSeedRandomness(params, ch));
       const started = performance.now();
       const proved = await computeChallenge(t, seed, engine, {
         signal,
@@ -633,11 +667,15 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
             continue;
 
           case CHALLENGE_STATUS.SAMPLED: {
+            // A forged sample round is refused before anything else: the reveal is built only
+            // from a verified one.
+            const r2Randomness =
+              inFlight.reveal === undefined ? verifiedSampleRandomness(params, ch) : undefined;
             if (announce() && ch.r2 !== undefined) {
               emit({ type: "sampled", challengeId: id, r2: ch.r2, deadlineMs: ch.deadline });
             }
             let resendFirst = true;
-            if (inFlight.reveal === undefined) {
+            if (r2Randomness !== undefined) {
               proved ??= await compute(id, ch, t);
               if (!rootMatches(proved)) {
                 return skip(
@@ -647,9 +685,7 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
                   true,
                 );
               }
-              if (!ch.r2Signature)
-                throw new Error(`challenge ${id} is SAMPLED but has no sample round signature`);
-              const { tiles, proof } = buildReveal(proved, beaconRandomness(ch.r2Signature));
+              const { tiles, proof } = buildReveal(proved, r2Randomness);
               const head = await retrying("read head", () => chain.head());
               if (head.timestampMs > ch.deadline) {
                 return skip(inFlight, ch.status, `missed the reveal deadline of challenge ${id}`, true);

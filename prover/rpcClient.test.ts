@@ -5,6 +5,8 @@ import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApiServer } from "../api/server.ts";
+import { bytesToHex } from "../chain/bytes.ts";
+import { keccak256, utf8 } from "../chain/hash.ts";
 import { TIER_TINY } from "../chain/params.ts";
 import { FakeProverChain, rpcBackendOver } from "../test/helpers/fakeProverChain.ts";
 import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
@@ -190,6 +192,28 @@ describe("createRpcClient against canned answers", () => {
   });
 });
 
+describe("response size", () => {
+  it("refuses an answer above maxResponseBytes, streamed or declared, and aborts it (not transient)", async () => {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { genesis: "x".repeat(100_000) } });
+    for (const headers of [{}, { "content-length": String(body.length) }]) {
+      let signal: AbortSignal | undefined;
+      const fetch = (async (_url: string, init: RequestInit) => {
+        signal = init.signal ?? undefined;
+        return new Response(body, { status: 200, headers });
+      }) as typeof globalThis.fetch;
+      const client = createRpcClient({ url: "http://node", maxResponseBytes: 64 * 1024 }, { fetch });
+      const err = await client.genesis().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RpcTransportError);
+      expect((err as Error).message).toBe(
+        "flops_getGenesis: node at http://node answered more than 65536 bytes",
+      );
+      expect(isTransientError(err)).toBe(false);
+      // The request was aborted, so the connection is closed rather than left to the node.
+      expect(signal?.aborted).toBe(true);
+    }
+  });
+});
+
 describe("the prover over the real JSON-RPC server", () => {
   it("completes a challenge through HTTP, with every shape parsed from the server's JSON", async () => {
     const chain = new TestChain();
@@ -202,6 +226,12 @@ describe("the prover over the real JSON-RPC server", () => {
     try {
       const client = createRpcClient({ url });
       expect(await client.params()).toEqual(chain.params);
+      // flops_getGenesis: the exact canonical text, and its keccak256 beside it.
+      expect(await client.genesis()).toBe(fake.genesisJson());
+      expect(await client.call("flops_getGenesis")).toEqual({
+        genesis: fake.genesisJson(),
+        hash: bytesToHex(keccak256(utf8(fake.genesisJson()))),
+      });
       const account = TestAccount.fromSeed(3, chain.params.l2ChainId);
       const prover = createProver(
         {

@@ -21,6 +21,7 @@ import {
   JsonReader,
   parseAccount,
   parseChallenge,
+  parseGenesis,
   parseNode,
   parseParams,
   parseReceipt,
@@ -40,6 +41,11 @@ export interface RpcClientOpts {
   backoff?: BackoffOpts;
   /** Longest `retry-after` honoured; default 30 000 ms. */
   maxRetryAfterMs?: number;
+  /**
+   * Largest response body read; default 16 MiB (the largest answer the prover asks for is the
+   * genesis document, at most 4 MiB). A node is not trusted to bound its own answers.
+   */
+  maxResponseBytes?: number;
   /** Aborts in-flight requests and waits (the prover's stop signal). */
   signal?: AbortSignal;
 }
@@ -53,6 +59,8 @@ export interface RpcClientModules {
 
 export interface RpcClient extends ProverChain {
   readonly url: string;
+  /** flops_getParams: the node's own account of its params (the prover uses the pinned genesis instead). */
+  params(): Promise<ChainParams>;
   /** A raw JSON-RPC call: the `result` as parsed JSON. */
   call(method: string, params?: readonly unknown[]): Promise<unknown>;
   /** eth_blockNumber: the unsafe head. */
@@ -64,6 +72,33 @@ export interface RpcClient extends ProverChain {
 
 const DEFAULT_BACKOFF: BackoffOpts = { initialMs: 200, maxMs: 5_000 };
 
+/**
+ * The body as text, or undefined once it passes `max` bytes: then `cut` aborts the request, which
+ * closes the connection (cancelling the stream alone would leave the socket to the server).
+ */
+async function readCapped(res: Response, max: number, cut: () => void): Promise<string | undefined> {
+  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+  if (declared > max) {
+    cut();
+    return undefined;
+  }
+  if (res.body === null) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      cut();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules = {}): RpcClient {
   const doFetch = modules.fetch ?? globalThis.fetch;
   const random = modules.random ?? Math.random;
@@ -71,6 +106,7 @@ export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules =
   const retries = opts.retries ?? 4;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
+  const maxResponseBytes = opts.maxResponseBytes ?? 16 * 1024 * 1024;
   const { url, signal } = opts;
   let nextId = 1;
 
@@ -78,9 +114,12 @@ export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules =
   async function attempt(method: string, params: readonly unknown[]): Promise<unknown> {
     const id = nextId++;
     const timeout = AbortSignal.timeout(timeoutMs);
-    const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const tooLarge = new AbortController();
+    const attemptSignal = AbortSignal.any(
+      signal ? [signal, timeout, tooLarge.signal] : [timeout, tooLarge.signal],
+    );
     let res: Response;
-    let text: string;
+    let text: string | undefined;
     try {
       res = await doFetch(url, {
         method: "POST",
@@ -88,7 +127,7 @@ export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules =
         body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
         signal: attemptSignal,
       });
-      text = await res.text();
+      text = await readCapped(res, maxResponseBytes, () => tooLarge.abort());
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
       const timedOut = timeout.aborted || (e instanceof Error && e.name === "TimeoutError");
@@ -107,6 +146,14 @@ export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules =
       );
     }
     const status = res.status;
+    if (text === undefined) {
+      throw new RpcTransportError(`${method}: node at ${url} answered more than ${maxResponseBytes} bytes`, {
+        url,
+        method,
+        status,
+        transient: false,
+      });
+    }
     if (status === 429 || status >= 500) {
       const err = new RpcTransportError(`${method}: node at ${url} answered HTTP ${status}`, {
         url,
@@ -204,6 +251,9 @@ export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules =
         });
       }
       return paramsCache;
+    },
+    async genesis(): Promise<string> {
+      return parseGenesis(await call("flops_getGenesis"));
     },
     async getAccount(address: Address): Promise<AccountView> {
       return parseAccount(await call("flops_getAccount", [hex(address)]));

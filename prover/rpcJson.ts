@@ -67,6 +67,18 @@ export class JsonReader {
   }
 }
 
+/** Longest genesis text accepted from a node (a real one is a few KiB; alloc makes it grow). */
+export const MAX_GENESIS_JSON_BYTES = 4 * 1024 * 1024;
+
+/** flops_getGenesis: `{genesis, hash}` → the genesis text (the served hash is not used: the prover hashes the text). */
+export function parseGenesis(v: unknown): string {
+  const r: JsonReader = new JsonReader("flops_getGenesis");
+  const text = r.string(r.object(v).genesis, "genesis");
+  if (Buffer.byteLength(text, "utf8") > MAX_GENESIS_JSON_BYTES)
+    r.fail("genesis", `at most ${MAX_GENESIS_JSON_BYTES} bytes`);
+  return text;
+}
+
 /** flops_getAccount: `{address, nonce, pendingNonce, credits}`. */
 export function parseAccount(v: unknown): AccountView {
   const r: JsonReader = new JsonReader("flops_getAccount");
@@ -256,6 +268,7 @@ export function parseParams(v: unknown): ChainParams {
     maxBatchDelayMs: q("maxBatchDelayMs"),
     maxSequencerDriftMs: q("maxSequencerDriftMs"),
     roundTimeoutMs: q("roundTimeoutMs"),
+    maxBlockGapMs: q("maxBlockGapMs"),
     epochMs: q("epochMs"),
     minLiveWork: q("minLiveWork"),
     stepBps: q("stepBps"),

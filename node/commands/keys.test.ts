@@ -39,14 +39,14 @@ interface Result {
 }
 
 /** Runs `flops ...args` with stdin a pipe (not a terminal) and a clean FLOPS_* environment. */
-function flops(args: string[], env: Record<string, string> = {}): Result {
+function flops(args: string[], env: Record<string, string> = {}, timeout = 60_000): Result {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("FLOPS_")));
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: REPO,
     env: { ...base, HOME: home, ...env },
     input: "",
     encoding: "utf8",
-    timeout: 60_000,
+    timeout,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -118,6 +118,48 @@ describe("flops keys (child process)", () => {
     expect(badN.stderr).toContain('invalid value "1000" for env FLOPS_SCRYPT_N');
     // Nothing was written by any of these.
     expect(flops(["keys", "list", "--keystore-dir", ks, "--json"]).stdout).toBe("[]\n");
+  });
+
+  it("refuses a keystore whose KDF parameters are out of bounds: exit 1, the bound named", () => {
+    const ks = join(tmp, "ks6");
+    mkdirSync(ks, { mode: 0o700 });
+    const file = join(ks, "UTC--2024-01-01T00-00-00.000Z--2c7536e3605d9c16a7a3d7b1898e529396a65c23");
+    // scrypt n = 2^23: 20 s and 1.2 GiB per unlock if it were derived.
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 3,
+        address: "2c7536e3605d9c16a7a3d7b1898e529396a65c23",
+        crypto: {
+          cipher: "aes-128-ctr",
+          cipherparams: { iv: "83dbcc02d8ccb40e466191a123791e0e" },
+          ciphertext: "d172bf743a674da9cdad04534d56926ef8358534d458fffccd4e6ad2fbde479c",
+          kdf: "scrypt",
+          kdfparams: { dklen: 32, n: 2 ** 23, r: 8, p: 1, salt: "ab".repeat(32) },
+          mac: "2103ac29920d71da29f15d75b4a16dbe95cfd7ff8faea1056c33131d846e3097",
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const r = flops(["keys", "verify", "--keystore-dir", ks, "--password-file", pw], {}, 30_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `error: refusing keystore ${file}: scrypt n = 2^23 is above the bound n ≤ 2^18`,
+    );
+    expect(r.stdout).toBe("");
+    // Nor does `keys new` write what loading would refuse.
+    const tooCostly = flops([
+      "keys",
+      "new",
+      "--keystore-dir",
+      ks,
+      "--password-file",
+      pw,
+      "--scrypt-n",
+      "524288",
+    ]);
+    expect(tooCostly.code).toBe(2);
+    expect(tooCostly.stderr).toContain("expected an integer in 1024..262144");
   });
 
   it("refuses an empty password file (exit 1) and warns about a readable one", () => {

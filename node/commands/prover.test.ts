@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,8 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiServer } from "../../api/server.ts";
 import { bytesToHex } from "../../chain/bytes.ts";
+import { genesisFromJson, genesisToJson } from "../../chain/genesisDoc.ts";
+import { keccak256, utf8 } from "../../chain/hash.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import { CHALLENGE_STATUS } from "../../chain/types.ts";
 import type { ProverEvent, ProverSummary } from "../../prover/proverClient.ts";
@@ -128,6 +130,14 @@ describe("flops prover (child process)", () => {
     // The state file exists and names no challenge in flight.
     const stateFile = join(dir, "data", `prover-${bytesToHex(account.address)}.json`);
     expect(JSON.parse(readFileSync(stateFile, "utf8")).challenge).toBeUndefined();
+    // No pin: the genesis the node served was trusted on first use and recorded in the data dir.
+    const genesisHash = bytesToHex(keccak256(utf8(fake.genesisJson())));
+    expect(lines.find((l) => l.msg === "prover started")).toMatchObject({
+      genesisHash,
+      genesisTrust: "first-use",
+    });
+    const record = JSON.parse(readFileSync(join(dir, "data", "prover-genesis.json"), "utf8"));
+    expect(record).toMatchObject({ version: 1, genesisHash });
   });
 
   it("stops cleanly on SIGTERM and keeps the challenge for the next start", async () => {
@@ -176,6 +186,59 @@ describe("flops prover (child process)", () => {
     expect(engine.code).toBe(2);
     expect(engine.stderr).toContain("--engine");
   });
+
+  it("a node serving another genesis is refused: exit 1 against the record and against a pin", async () => {
+    const real = fake.genesisJson();
+    const realHash = bytesToHex(keccak256(utf8(real)));
+    // A valid genesis of another chain: same params, another genesis time.
+    const doc = genesisFromJson(real);
+    const other = genesisToJson({ ...doc, timestamp: doc.timestamp + 1n });
+    const otherHash = bytesToHex(keccak256(utf8(other)));
+    const record = join(dir, "data", "prover-genesis.json");
+    // As the first run above recorded it (written here too, so this test stands alone).
+    mkdirSync(join(dir, "data"), { recursive: true });
+    writeFileSync(record, `${JSON.stringify({ version: 1, genesisHash: realHash, chainId: "1" })}\n`);
+    const sentBefore = fake.accepted.length;
+    // A node of the same chain state that serves the other genesis (its own server: the API
+    // formats a backend's genesis once).
+    const liar = await createApiServer({
+      rpc: { backend: { ...rpcBackendOver(fake), genesisJson: () => other }, limits: { rateLimit: false } },
+    });
+    const liarUrl = await liar.listen({ host: "127.0.0.1", port: 0 });
+    const againstLiar = () => ["prover", ...common(), "--rpc", liarUrl];
+    try {
+      // No pin: the data dir's record decides.
+      const tofu = await flops([...againstLiar(), "--once"]);
+      expect(tofu.code).toBe(1);
+      expect(tofu.stderr).toContain(
+        `error: the node serves genesis ${otherHash}, not ${realHash} recorded in ${record} on first use`,
+      );
+      // A pin (from a genesis file) is checked the same way.
+      const genesisFile = join(dir, "genesis.json");
+      writeFileSync(genesisFile, real);
+      const pinned = await flops([...againstLiar(), "--genesis", genesisFile, "--once"]);
+      expect(pinned.code).toBe(1);
+      expect(pinned.stderr).toContain(
+        `error: the node serves genesis ${otherHash}, not the pinned ${realHash}`,
+      );
+      // Nothing was sent for the other chain, and the record still names the real one.
+      expect(fake.accepted).toHaveLength(sentBefore);
+      expect(JSON.parse(readFileSync(record, "utf8")).genesisHash).toBe(realHash);
+      // A file and a hash that disagree are a usage error.
+      const both = await flops([
+        "prover",
+        ...common(),
+        "--genesis",
+        genesisFile,
+        "--genesis-hash",
+        otherHash,
+      ]);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain(`but --genesis-hash is ${otherHash}`);
+    } finally {
+      await liar.close();
+    }
+  });
 });
 
 describe("terminal output", () => {
@@ -196,6 +259,8 @@ describe("terminal output", () => {
         type: "started",
         address,
         chainId: 987_909n,
+        genesisHash: new Uint8Array(32).fill(0xcd),
+        genesisTrust: "pinned",
         tier: TIER_TINY,
         engine: "wasm-simd",
         stateFile: "/d/p.json",
@@ -267,6 +332,7 @@ describe("terminal output", () => {
     expect(out.join("")).toBe(
       [
         `Prover ${formatAddress(address)} on chain 987909, tier tiny (#100: n=16, m=2, k=8; 16.4 k ops), engine wasm-simd`,
+        `  genesis 0x${"cd".repeat(32)} (pinned)`,
         "  state file /d/p.json",
         "Node is registered",
         "Computed #3 in 2.00 s (17.2 G ops/s), root 0x01010101…",

@@ -3,6 +3,10 @@
  * and runs the challenge loop of prover/proverClient.ts until stopped (or, with `--once`, for one
  * challenge).
  *
+ * Which chain: `--genesis-hash 0x…` (or `--genesis FILE`) pins the genesis the node must serve
+ * (flops_getGenesis); without a pin the hash seen on the first run is recorded in `--datadir` and
+ * required from then on. A node serving another genesis stops the prover with exit code 1.
+ *
  * Output: on a terminal (`--log.format auto` and stdout a TTY) friendly lines on stdout and a
  * progress bar for the compute on stderr; otherwise pino log lines (JSON, or pino-pretty with
  * `--log.format pretty`): one per step, and compute progress every 25 %.
@@ -11,14 +15,18 @@
  * (with `--once`: it failed, expired or was cancelled), 2 usage error.
  * @module
  */
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
+import { genesisFromJson, genesisHash } from "../../chain/genesisDoc.ts";
 import { type Tier, tierWork } from "../../chain/params.ts";
+import type { Hash32 } from "../../chain/types.ts";
 import type { WorkEngine } from "../../prover/engine/index.ts";
 import { createJsEngine, createWasmEngine } from "../../prover/engine/index.ts";
 import { errorText } from "../../prover/errors.ts";
 import { createProver, type ProverEvent, type ProverSummary } from "../../prover/proverClient.ts";
 import { createRpcClient } from "../../prover/rpcClient.ts";
-import { declareOptions, opt } from "../config.ts";
+import { declareOptions, opt, usageError } from "../config.ts";
 import { KEYSTORE_OPTIONS, unlockNodeKey } from "../keystore.ts";
 import { createLogger, LOG_OPTIONS, type Logger, loggerOptsFromConfig, moduleLogger } from "../logger.ts";
 import { createShutdown, SHUTDOWN_OPTIONS } from "../shutdown.ts";
@@ -42,6 +50,16 @@ export const PROVER_OPTIONS = {
     description: "folder of the prover's state file (prover-<address>.json)",
     valueName: "<dir>",
   }),
+  "genesis-hash": opt.string({
+    description:
+      "genesis hash of the chain to work for (keccak256 of its canonical genesis JSON); the node must serve that genesis (default: the hash recorded in --datadir on first use)",
+    valueName: "<0x…>",
+    check: (v) => (/^0x[0-9a-fA-F]{64}$/.test(v) ? undefined : "a 32-byte 0x-hex hash"),
+  }),
+  genesis: opt.path({
+    description: "genesis file of the chain to work for: pins its hash, like --genesis-hash",
+    valueName: "<file>",
+  }),
   "poll-interval": opt.positiveInt({
     default: 500,
     description: "milliseconds between polls of the node while waiting",
@@ -64,6 +82,11 @@ export interface ProverOutput {
 const hashText = (h: Uint8Array): string => `0x${Buffer.from(h).toString("hex")}`;
 const shortHash = (h: Uint8Array): string => `${hashText(h).slice(0, 10)}…`;
 const clockTime = (ms: bigint): string => new Date(Number(ms)).toISOString().slice(11, 19);
+const TRUST_TEXT = {
+  pinned: "pinned",
+  recorded: "as recorded on first use",
+  "first-use": "trusted on first use, now recorded",
+} as const;
 const tierText = (t: Tier): string =>
   `${t.name} (#${t.id}: n=${t.n}, m=${t.m}, k=${t.k}; ${formatOps(tierWork(t))})`;
 
@@ -122,6 +145,7 @@ export function createTerminalOutput(io: {
           line(
             `Prover ${formatAddress(e.address)} on chain ${e.chainId}, tier ${tierText(e.tier)}, engine ${e.engine}`,
           );
+          line(`  genesis ${hashText(e.genesisHash)} (${TRUST_TEXT[e.genesisTrust]})`);
           line(`  state file ${e.stateFile}`);
           return;
         case "stateIgnored":
@@ -228,6 +252,8 @@ export function createLogOutput(log: Logger): ProverOutput {
             {
               address: formatAddress(e.address),
               chainId: e.chainId.toString(),
+              genesisHash: hashText(e.genesisHash),
+              genesisTrust: e.genesisTrust,
               tier: e.tier.id,
               tierName: e.tier.name,
               engine: e.engine,
@@ -352,6 +378,29 @@ export function createLogOutput(log: Logger): ProverOutput {
 // ---------------------------------------------------------------------------------------------
 // Command
 
+/** The genesis hash pinned by `--genesis-hash` and/or `--genesis FILE` (both: they must agree). */
+function genesisPin(
+  cmd: Command,
+  hashFlag: string | undefined,
+  file: string | undefined,
+): Hash32 | undefined {
+  const fromFlag = hashFlag === undefined ? undefined : hexToBytes(hashFlag);
+  if (file === undefined) return fromFlag;
+  let fromFile: Hash32;
+  try {
+    fromFile = genesisHash(genesisFromJson(readFileSync(file, "utf8")));
+  } catch (e) {
+    throw new Error(`cannot use --genesis ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (fromFlag !== undefined && bytesToHex(fromFlag) !== bytesToHex(fromFile)) {
+    throw usageError(
+      cmd,
+      `--genesis ${file} has hash ${bytesToHex(fromFile)}, but --genesis-hash is ${bytesToHex(fromFlag)}`,
+    );
+  }
+  return fromFile;
+}
+
 export function registerProverCommand(program: Command): void {
   const cmd = program
     .command("prover")
@@ -372,6 +421,7 @@ export function registerProverCommand(program: Command): void {
       ? createLogOutput(logger)
       : createTerminalOutput({ out: process.stdout, err: process.stderr });
 
+    const pin = genesisPin(cmd, cfg["genesis-hash"], cfg.genesis);
     const key = await unlockNodeKey(cfg, { warn: output.warn });
     const engine: WorkEngine = cfg.engine === "wasm" ? await createWasmEngine() : createJsEngine();
     const ac = new AbortController();
@@ -381,6 +431,7 @@ export function registerProverCommand(program: Command): void {
         privateKey: key.privateKey,
         dataDir: cfg.datadir,
         pollIntervalMs: cfg["poll-interval"],
+        ...(pin === undefined ? {} : { genesisHash: pin }),
         ...(cfg.tier === undefined ? {} : { tier: cfg.tier }),
         ...(once ? { maxChallenges: 1 } : {}),
       },

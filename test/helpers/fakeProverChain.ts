@@ -12,6 +12,7 @@
  */
 import type { NodeView, RpcBackend, StoredBlock, SubmitResult, SyncStatus } from "../../api/ports.ts";
 import { bytesToHex, equalBytes } from "../../chain/bytes.ts";
+import { genesisToJson } from "../../chain/genesisDoc.ts";
 import type { ChainParams } from "../../chain/params.ts";
 import { nodeViewAt } from "../../chain/state/liveness.ts";
 import { recoverSender } from "../../chain/tx/index.ts";
@@ -26,7 +27,7 @@ import type {
   ReceiptInfo,
   SendResult,
 } from "../../prover/ports.ts";
-import type { TestChain } from "./testChain.ts";
+import { T0_SEC, type TestChain } from "./testChain.ts";
 
 interface Pending {
   tx: SignedTx;
@@ -65,6 +66,8 @@ export class FakeProverChain implements ProverChain {
   failureRate: number;
   /** When true every call throws like an unreachable node. */
   down = false;
+  /** When set, flops_getGenesis serves this text instead of the chain's (a lying node). */
+  servedGenesis: string | undefined;
   /** Called after a tx is accepted into the mempool (tests stop the prover there). */
   onAccepted: ((tx: SignedTx) => void) | undefined;
   /** When it returns true for an accepted tx: mine it, then fail the call as if the answer was lost. */
@@ -156,7 +159,19 @@ export class FakeProverChain implements ProverChain {
     }
   }
 
+  /** The genesis document's canonical text: the test chain's params (its alloc is not tracked). */
+  genesisJson(): string {
+    return (
+      this.servedGenesis ?? genesisToJson({ params: this.chain.params, timestamp: T0_SEC * 1000n, alloc: [] })
+    );
+  }
+
   // --- ProverChain ---------------------------------------------------------------------------
+
+  async genesis(): Promise<string> {
+    this.enter("genesis");
+    return this.genesisJson();
+  }
 
   async params(): Promise<ChainParams> {
     this.enter("params");
@@ -330,6 +345,7 @@ export function rpcBackendOver(fake: FakeProverChain): RpcBackend {
       return { unsafeL2: head, safeL2: head, finalizedL2: head };
     },
     params: () => chain.params,
+    genesisJson: () => fake.genesisJson(),
     submitTransaction: (raw) => fake.submit(raw) as SubmitResult,
     onNewHead: () => () => {},
   };

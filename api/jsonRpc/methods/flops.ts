@@ -1,9 +1,11 @@
 /**
  * The flops_* namespace: submit a signed tx, read txs, receipts, accounts, nodes, challenges,
- * sync status and params. Lookups of something that does not exist answer `null` (as
- * eth_getTransactionByHash does), never an error.
+ * sync status, params and the genesis document. Lookups of something that does not exist answer
+ * `null` (as eth_getTransactionByHash does), never an error.
  * @module
  */
+import { bytesToHex } from "../../../chain/bytes.ts";
+import { keccak256, utf8 } from "../../../chain/hash.ts";
 import type { Account, Address } from "../../../chain/types.ts";
 import type { NodePage, RpcBackend, SubmitResult } from "../../ports.ts";
 import { mapAwaitable, mapAwaitableWith, orNull } from "../awaitable.ts";
@@ -29,6 +31,20 @@ function formattedParams(backend: RpcBackend): RawJson {
   if (raw === undefined) {
     raw = new RawJson(JSON.stringify(toJsonValue(backend.params())));
     paramsJson.set(backend, raw);
+  }
+  return raw;
+}
+
+// The genesis document is constant too: its text and hash, formatted once. A prover pins the hash
+// and checks it against the text itself (keccak256 of the exact text), so the hash here is a
+// convenience, not something to trust.
+const genesisJson = new WeakMap<RpcBackend, RawJson>();
+function formattedGenesis(backend: RpcBackend): RawJson {
+  let raw = genesisJson.get(backend);
+  if (raw === undefined) {
+    const text = backend.genesisJson();
+    raw = new RawJson(JSON.stringify({ genesis: text, hash: bytesToHex(keccak256(utf8(text))) }));
+    genesisJson.set(backend, raw);
   }
   return raw;
 }
@@ -69,4 +85,5 @@ export const flopsMethods: readonly MethodDef[] = [
   ),
   defineMethod("flops_syncStatus", [], (_, ctx) => mapAwaitable(ctx.backend.syncStatus(), formatSyncStatus)),
   defineMethod("flops_getParams", [], (_, ctx) => formattedParams(ctx.backend)),
+  defineMethod("flops_getGenesis", [], (_, ctx) => formattedGenesis(ctx.backend)),
 ];
