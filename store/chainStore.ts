@@ -3,6 +3,12 @@
  * document, the pending-tx journal, and (through the KV port) the chain core's state. Each block
  * is ONE atomic batch: state ops + block + receipts + index + head + journal removals, so a crash
  * at any moment leaves either the old head or the new one, never a mix.
+ *
+ * Durability (docs/SECURITY.md §10): every batch that a caller is told is written is fsynced
+ * first (`sync: true`): genesis, each block (before the sequencer serves it), and each group
+ * commit of the pending journal (before a tx is answered as accepted). So neither a process crash
+ * nor a power cut takes back a served block or an accepted tx. Journal removals ride in the same
+ * group commits; see {@link ChainStore.removePending}.
  * @module
  */
 import { bytesToU64, concatBytes, u32ToBytes, u64ToBytes } from "../chain/bytes.ts";
@@ -13,7 +19,8 @@ import type { KvOp } from "../chain/kv.ts";
 import { NS } from "../chain/state/keys.ts";
 import type { Address, Block, Hash32, Receipt, SignedTx } from "../chain/types.ts";
 import { blockHash, decodeBlock, decodeReceipt, encodeBlock, encodeReceipt } from "../chain/wire/index.ts";
-import { LevelKv, type LevelWriteOpts } from "./levelKv.ts";
+import { BlockCache, type BlockCacheLimits, blockRecordCost, DEFAULT_BLOCK_CACHE } from "./blockCache.ts";
+import { LevelKv } from "./levelKv.ts";
 import { PREFIX } from "./prefixes.ts";
 
 export interface StoredBlockData {
@@ -36,9 +43,32 @@ function key(prefix: number, id: Uint8Array): Uint8Array {
   return k;
 }
 
-/** (u32be length ‖ bytes)* */
+/** (u32be length ‖ bytes)*. No spread of the items: ~130k arguments overflow the stack. */
 function encodeList(items: readonly Uint8Array[]): Uint8Array {
-  return concatBytes(...items.flatMap((i) => [u32ToBytes(i.length), i]));
+  let total = 0;
+  for (const i of items) total += 4 + i.length;
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  let off = 0;
+  for (const i of items) {
+    dv.setUint32(off, i.length);
+    out.set(i, off + 4);
+    off += 4 + i.length;
+  }
+  return out;
+}
+
+/** The items back to back (senders: 20 bytes each). */
+function concatAll(items: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const i of items) total += i.length;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const i of items) {
+    out.set(i, off);
+    off += i.length;
+  }
+  return out;
 }
 function decodeList(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -51,22 +81,40 @@ function decodeList(bytes: Uint8Array): Uint8Array[] {
   return out;
 }
 
+export interface ChainStoreOpts {
+  /** Bounds of the decoded-block cache (default {@link DEFAULT_BLOCK_CACHE}). */
+  blockCache?: BlockCacheLimits;
+}
+
 export class ChainStore {
-  private readonly recent = new Map<bigint, StoredBlockData>();
+  /** Recently written or read blocks, bounded by bytes and count. */
+  readonly blocks: BlockCache<StoredBlockData>;
+  /** Journal ops waiting for the next group commit, and who waits on them. */
   private pendingOps: KvOp[] = [];
   private pendingWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushScheduled = false;
+  /** The group commit in flight: at most one, so a group gathers everything that came meanwhile. */
+  private flushing: Promise<void> | undefined;
 
-  private constructor(readonly kv: LevelKv) {}
+  private constructor(
+    readonly kv: LevelKv,
+    opts: ChainStoreOpts,
+  ) {
+    this.blocks = new BlockCache(opts.blockCache ?? DEFAULT_BLOCK_CACHE);
+  }
 
-  static async open(dir: string): Promise<ChainStore> {
+  static async open(dir: string, opts: ChainStoreOpts = {}): Promise<ChainStore> {
     const kv = new LevelKv(dir);
     await kv.open();
-    return new ChainStore(kv);
+    return new ChainStore(kv, opts);
   }
 
   async close(): Promise<void> {
-    await this.flushPending();
+    // Every journal op handed to us is written before the database closes.
+    while (this.flushing || this.pendingOps.length > 0) {
+      if (this.flushing) await this.flushing;
+      else await this.flushPending();
+    }
     await this.kv.close();
   }
 
@@ -91,23 +139,19 @@ export class ChainStore {
       [
         ...stateOps,
         { type: "put", key: GENESIS_KEY, value: utf8(genesisToJson(doc)) },
-        ...this.blockOps({ block, hash: head.hash, receipts: [], senders: [], size: 0 }),
+        ...this.blockOps({ block, hash: head.hash, receipts: [], senders: [], size: 0 }).ops,
       ],
       { sync: true },
     );
   }
 
   // --- blocks ---
-  /** The ops that store a block; sets `b.size` from the encoding it makes. */
-  private blockOps(b: StoredBlockData): KvOp[] {
+  /** The ops that store a block, and its record's size; sets `b.size` from the encoding. */
+  private blockOps(b: StoredBlockData): { ops: KvOp[]; recordBytes: number } {
     const num = u64ToBytes(b.block.header.number);
     const blockBytes = encodeBlock(b.block);
     b.size = blockBytes.length;
-    const record = encodeList([
-      blockBytes,
-      encodeList(b.receipts.map(encodeReceipt)),
-      concatBytes(...b.senders),
-    ]);
+    const record = encodeList([blockBytes, encodeList(b.receipts.map(encodeReceipt)), concatAll(b.senders)]);
     const ops: KvOp[] = [
       { type: "put", key: key(PREFIX.BLOCK, num), value: record },
       { type: "put", key: key(PREFIX.BLOCK_NUMBER, b.hash), value: num },
@@ -117,27 +161,30 @@ export class ChainStore {
     for (const { txHash: h } of b.receipts) {
       ops.push({ type: "put", key: key(PREFIX.TX_INDEX, h), value: concatBytes(num, u32ToBytes(index++)) });
     }
-    return ops;
+    return { ops, recordBytes: record.length };
   }
 
   /**
    * Persists a block with its state ops, and drops its txs from the pending journal: one atomic
-   * batch. `sync` fsyncs (power-cut safety); a process crash is survived either way.
+   * batch, fsynced before this resolves. The sequencer serves a block only after this, so a power
+   * cut can never make it serve a different block at a height it already served. One fsync per
+   * block (0.3 to 5 ms here; bench/storeSync.ts) is nothing against the block time.
    */
-  async commitBlock(b: StoredBlockData, stateOps: readonly KvOp[], opts?: LevelWriteOpts): Promise<void> {
-    const ops: KvOp[] = [...stateOps, ...this.blockOps(b)];
+  async commitBlock(b: StoredBlockData, stateOps: readonly KvOp[]): Promise<void> {
+    const { ops: blockOps, recordBytes } = this.blockOps(b);
+    const ops: KvOp[] = [...stateOps, ...blockOps];
     for (const tx of b.block.txs) ops.push({ type: "del", key: key(PREFIX.PENDING, tx.hash) });
-    await this.kv.write(ops, opts);
-    this.remember(b);
+    await this.kv.write(ops, { sync: true });
+    this.remember(b, recordBytes);
   }
 
-  private remember(b: StoredBlockData): void {
-    this.recent.set(b.block.header.number, b);
-    if (this.recent.size > 512) this.recent.delete(this.recent.keys().next().value!);
+  private remember(b: StoredBlockData, recordBytes: number): void {
+    const txs = b.block.systemTxs.length + b.block.txs.length;
+    this.blocks.set(b.block.header.number, b, blockRecordCost(recordBytes, txs));
   }
 
   getBlock(number: bigint): StoredBlockData | undefined {
-    const hit = this.recent.get(number);
+    const hit = this.blocks.get(number);
     if (hit) return hit;
     const v = this.kv.get(key(PREFIX.BLOCK, u64ToBytes(number)));
     if (v === undefined) return undefined;
@@ -153,7 +200,7 @@ export class ChainStore {
       senders,
       size: blockBytes.length,
     };
-    this.remember(data);
+    this.remember(data, v.length);
     return data;
   }
 
@@ -170,38 +217,60 @@ export class ChainStore {
 
   // --- pending journal (group commit) ---
   /**
-   * Journals an admitted tx; resolves once it is on disk (with every other tx admitted in the
-   * same tick: one batch), so an "accepted" answer survives a crash.
+   * Journals an admitted tx; resolves once it is on disk and fsynced, so an "accepted" answer
+   * survives a process crash and a power cut. Group commit: every tx that arrives while one group
+   * is being written goes into the next group (one batch, one fsync), so the fsync's cost is
+   * shared and ingest holds (figures in docs/SECURITY.md §10).
    */
   addPending(tx: SignedTx): Promise<void> {
-    this.pendingOps.push({ type: "put", key: key(PREFIX.PENDING, tx.hash), value: tx.raw });
+    return this.journal([{ type: "put", key: key(PREFIX.PENDING, tx.hash), value: tx.raw }]);
+  }
+
+  /**
+   * Drops journal entries (txs replaced or refused after admission). They go through the same
+   * queue as additions, so a removal is never written before the addition it undoes.
+   */
+  removePending(hashes: readonly Hash32[]): Promise<void> {
+    if (hashes.length === 0) return Promise.resolve();
+    return this.journal(hashes.map((h) => ({ type: "del", key: key(PREFIX.PENDING, h) })));
+  }
+
+  private journal(ops: readonly KvOp[]): Promise<void> {
+    for (const op of ops) this.pendingOps.push(op);
     return new Promise((resolve, reject) => {
       this.pendingWaiters.push({ resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => void this.flushPending());
-      }
+      this.scheduleFlush();
     });
   }
 
-  /** Drops journal entries (txs replaced or refused after admission). */
-  async removePending(hashes: readonly Hash32[]): Promise<void> {
-    await this.kv.write(hashes.map((h) => ({ type: "del", key: key(PREFIX.PENDING, h) })));
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => void this.flushPending());
   }
 
-  private async flushPending(): Promise<void> {
+  /** Writes the waiting group as one synced batch; the next group starts when it is done. */
+  private flushPending(): Promise<void> {
     this.flushScheduled = false;
+    if (this.flushing) return this.flushing;
     const ops = this.pendingOps;
     const waiters = this.pendingWaiters;
+    if (ops.length === 0) return Promise.resolve();
     this.pendingOps = [];
     this.pendingWaiters = [];
-    if (ops.length === 0) return;
-    try {
-      await this.kv.write(ops);
-      for (const w of waiters) w.resolve();
-    } catch (e) {
-      for (const w of waiters) w.reject(e);
-    }
+    const done = this.kv.write(ops, { sync: true }).then(
+      () => {
+        for (const w of waiters) w.resolve();
+      },
+      (e: unknown) => {
+        for (const w of waiters) w.reject(e);
+      },
+    );
+    this.flushing = done.finally(() => {
+      this.flushing = undefined;
+      if (this.pendingOps.length > 0) this.scheduleFlush();
+    });
+    return this.flushing;
   }
 
   /** Every journaled raw tx (startup: re-admit them). */
