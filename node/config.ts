@@ -25,7 +25,10 @@ import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { type Command, CommanderError, Option } from "commander";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "../api/connectionLimits.ts";
+import { DEFAULT_RPC_LIMITS, type RpcLimits } from "../api/jsonRpc/plugin.ts";
 import { RollupError } from "../chain/errors.ts";
+import { DEFAULT_MEMPOOL_OPTS, type MempoolOpts } from "../sequencer/mempool.ts";
 
 /** Prefix of every env var: `rpc.port` <-> `FLOPS_RPC_PORT`. */
 export const ENV_PREFIX = "FLOPS_";
@@ -569,3 +572,89 @@ export const METRICS_OPTIONS = {
   // 7300 as op-node; clear of Prometheus (9090) and of 8080/4001 used by co-located provider software.
   "metrics.port": opt.port({ default: 7300, description: "metrics listen port" }),
 };
+
+/**
+ * The JSON-RPC limits an operator is likeliest to change (api/ defines every limit and its
+ * default: docs/SECURITY.md §12). Behind a reverse proxy raise rpc.max-connections-per-ip: every
+ * client is the proxy's address there.
+ */
+export const RPC_LIMIT_OPTIONS = {
+  "rpc.request-timeout-ms": opt.positiveInt({
+    default: DEFAULT_CONNECTION_LIMITS.requestTimeoutMs,
+    description: "a JSON-RPC request (headers and body) must arrive within this many ms",
+  }),
+  "rpc.max-connections": opt.positiveInt({
+    default: DEFAULT_CONNECTION_LIMITS.maxConnections,
+    description: "open JSON-RPC connections (HTTP and WebSocket) in all",
+  }),
+  "rpc.max-connections-per-ip": opt.positiveInt({
+    default: DEFAULT_CONNECTION_LIMITS.maxConnectionsPerIp,
+    description: "open JSON-RPC connections from one address",
+  }),
+  "rpc.max-ws-per-ip": opt.positiveInt({
+    default: DEFAULT_RPC_LIMITS.maxWsConnectionsPerIp,
+    description: "open WebSocket connections per client IP",
+  }),
+  "rpc.max-response-bytes": opt.positiveInt({
+    default: DEFAULT_RPC_LIMITS.maxResponseBytes,
+    description: "largest JSON-RPC response (one call or a whole batch)",
+  }),
+};
+
+/** The api/ limits of a config holding {@link RPC_LIMIT_OPTIONS}; keys left out keep api/'s defaults. */
+export function rpcLimitsFromConfig(cfg: Partial<Config<typeof RPC_LIMIT_OPTIONS>>): {
+  limits: Partial<RpcLimits>;
+  connections: Partial<ConnectionLimits>;
+} {
+  const limits: Partial<RpcLimits> = {};
+  const connections: Partial<ConnectionLimits> = {};
+  if (cfg["rpc.max-ws-per-ip"] !== undefined) limits.maxWsConnectionsPerIp = cfg["rpc.max-ws-per-ip"];
+  if (cfg["rpc.max-response-bytes"] !== undefined) limits.maxResponseBytes = cfg["rpc.max-response-bytes"];
+  if (cfg["rpc.request-timeout-ms"] !== undefined)
+    connections.requestTimeoutMs = cfg["rpc.request-timeout-ms"];
+  if (cfg["rpc.max-connections"] !== undefined) connections.maxConnections = cfg["rpc.max-connections"];
+  if (cfg["rpc.max-connections-per-ip"] !== undefined)
+    connections.maxConnectionsPerIp = cfg["rpc.max-connections-per-ip"];
+  return { limits, connections };
+}
+
+/** The mempool's limits (sequencer/mempool.ts; every one in docs/SECURITY.md §12). */
+export const MEMPOOL_OPTIONS = {
+  "mempool.max-txs": opt.positiveInt({
+    default: DEFAULT_MEMPOOL_OPTS.maxTxs,
+    description: "pending txs in all",
+  }),
+  "mempool.max-bytes": opt.positiveInt({
+    default: DEFAULT_MEMPOOL_OPTS.maxBytes,
+    description: "raw bytes of pending txs in all",
+  }),
+  "mempool.max-sender-txs": opt.positiveInt({
+    default: DEFAULT_MEMPOOL_OPTS.maxPerSender,
+    description: "pending txs per sender",
+  }),
+  "mempool.max-sender-bytes": opt.positiveInt({
+    default: DEFAULT_MEMPOOL_OPTS.maxSenderBytes,
+    description: "raw bytes of pending txs per sender",
+  }),
+  "mempool.max-nonce-gap": opt.int({
+    default: DEFAULT_MEMPOOL_OPTS.maxNonceGap,
+    min: 0,
+    description: "how far past its account nonce a sender may queue a tx",
+  }),
+  "mempool.queued-ttl-ms": opt.positiveInt({
+    default: DEFAULT_MEMPOOL_OPTS.queuedTtlMs,
+    description: "a tx behind a nonce gap is dropped this many ms after its admission",
+  }),
+};
+
+/** The mempool limits of a config holding {@link MEMPOOL_OPTIONS}; keys left out keep the defaults. */
+export function mempoolOptsFromConfig(cfg: Partial<Config<typeof MEMPOOL_OPTIONS>>): Partial<MempoolOpts> {
+  const o: Partial<MempoolOpts> = {};
+  if (cfg["mempool.max-txs"] !== undefined) o.maxTxs = cfg["mempool.max-txs"];
+  if (cfg["mempool.max-bytes"] !== undefined) o.maxBytes = cfg["mempool.max-bytes"];
+  if (cfg["mempool.max-sender-txs"] !== undefined) o.maxPerSender = cfg["mempool.max-sender-txs"];
+  if (cfg["mempool.max-sender-bytes"] !== undefined) o.maxSenderBytes = cfg["mempool.max-sender-bytes"];
+  if (cfg["mempool.max-nonce-gap"] !== undefined) o.maxNonceGap = cfg["mempool.max-nonce-gap"];
+  if (cfg["mempool.queued-ttl-ms"] !== undefined) o.queuedTtlMs = cfg["mempool.queued-ttl-ms"];
+  return o;
+}

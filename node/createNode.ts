@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { ConnectionLimits } from "../api/connectionLimits.ts";
 import { healthPlugin } from "../api/health.ts";
 import type { RpcLimits } from "../api/jsonRpc/plugin.ts";
 import { createMetrics, type Metrics, type MetricsServer, startMetricsServer } from "../api/metrics.ts";
@@ -15,6 +16,7 @@ import { bytesToHex, equalBytes } from "../chain/bytes.ts";
 import { ChainCore } from "../chain/chainCore.ts";
 import { RollupError } from "../chain/errors.ts";
 import { type GenesisDoc, genesisHash } from "../chain/genesisDoc.ts";
+import { validateGenesis } from "../chain/genesisValidate.ts";
 import { DEFAULT_MEMPOOL_OPTS, type MempoolOpts } from "../sequencer/mempool.ts";
 import type { BeaconSource } from "../sequencer/ports.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
@@ -32,7 +34,13 @@ export interface NodeOpts {
   genesis?: GenesisDoc;
   /** ...unless this is set: then it only initialises an empty datadir (devnets made "now"). */
   genesisInitOnly?: boolean;
-  rpc: { addr: string; port: number; limits?: Partial<RpcLimits> };
+  rpc: {
+    addr: string;
+    port: number;
+    limits?: Partial<RpcLimits>;
+    /** Timeouts and connection caps of the HTTP server (api/connectionLimits.ts). */
+    connections?: Partial<ConnectionLimits>;
+  };
   metrics?: { addr: string; port: number };
   blockTimeMs: number;
   maxTxsPerBlock?: number;
@@ -72,6 +80,8 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
       if (!opts.genesis)
         throw new RollupError("NO_GENESIS", `datadir ${opts.datadir} is empty and no genesis was given`);
       genesis = opts.genesis;
+      // A document built in code (devnets, tests) meets the same rules as one loaded from a file.
+      validateGenesis(genesis);
       const { head, ops } = ChainCore.genesis(store.kv, {
         timestamp: genesis.timestamp,
         alloc: genesis.alloc,
@@ -86,6 +96,14 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
       throw new RollupError(
         "GENESIS_MISMATCH",
         `datadir ${opts.datadir} holds another chain (genesis hash differs)`,
+      );
+    }
+    // Every block gap above maxBlockGapMs is a stall that extends deadlines (PROTOCOL §3): a block
+    // time at or above it would extend every deadline forever, and none would ever pass.
+    if (BigInt(opts.blockTimeMs) >= genesis.params.maxBlockGapMs) {
+      throw new RollupError(
+        "BAD_CONFIG",
+        `block time ${opts.blockTimeMs} ms must be below the chain's maxBlockGapMs (${genesis.params.maxBlockGapMs} ms)`,
       );
     }
     const head = store.head()!;
@@ -162,6 +180,9 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
     const backend = createRpcBackend({ store, core, sequencer, clientVersion: CLIENT_VERSION });
     const api = await createApiServer({
       rpc: { backend, ...(opts.rpc.limits ? { limits: opts.rpc.limits } : {}) },
+      ...(opts.rpc.connections ? { connections: opts.rpc.connections } : {}),
+      // Internal errors of the API (a throwing backend) are logged through it, with their stack.
+      logger: log,
     });
     let stopping = false;
     await api.register(healthPlugin, {
