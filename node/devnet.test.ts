@@ -6,7 +6,7 @@ import { verifyBeaconRound } from "../chain/beacon/index.ts";
 import { bytesToHex } from "../chain/bytes.ts";
 import { validateGenesis } from "../chain/genesisValidate.ts";
 import { TIER_TINY } from "../chain/params.ts";
-import { type Spawned, spawnFlops } from "../test/helpers/nodeProcess.ts";
+import { type Spawned, spawnDevNode } from "../test/helpers/nodeProcess.ts";
 import { rpc, rpcResult, waitFor } from "../test/helpers/rpc.ts";
 import { TestAccount } from "../test/helpers/testChain.ts";
 import {
@@ -85,20 +85,7 @@ describe("devnet beacon key and chain id", () => {
 });
 
 async function startDev(datadir: string): Promise<{ proc: Spawned; url: string }> {
-  const proc = spawnFlops([
-    "node",
-    "--dev",
-    "--datadir",
-    datadir,
-    "--rpc.port",
-    "0",
-    "--block-time-ms",
-    "200",
-    "--log.level",
-    "warn",
-  ]);
-  running.push(proc);
-  return { proc, url: (await proc.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, 40_000))[1]! };
+  return spawnDevNode(datadir, { blockTimeMs: 200, rateLimit: true, timeoutMs: 40_000, track: running });
 }
 
 async function stop(p: Spawned): Promise<void> {

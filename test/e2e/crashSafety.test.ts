@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import type { SignedTx } from "../../chain/types.ts";
-import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
+import { type Spawned, spawnDevNode } from "../helpers/nodeProcess.ts";
 import { rpc, rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
@@ -22,24 +22,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startNodeProcess(): Promise<{ proc: Spawned; url: string }> {
-  const proc = spawnFlops([
-    "node",
-    "--dev",
-    "--datadir",
-    dir,
-    "--rpc.port",
-    "0",
-    "--rpc.rate-limit",
-    "0",
-    "--block-time-ms",
-    "100",
-    "--log.level",
-    "warn",
-  ]);
-  running.push(proc);
-  const m = await proc.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, 30_000);
-  return { proc, url: m[1]! };
+function startNodeProcess(): Promise<{ proc: Spawned; url: string }> {
+  return spawnDevNode(dir, { blockTimeMs: 100, track: running });
 }
 
 interface Eth {

@@ -14,7 +14,7 @@ import { MAX_ERROR_MESSAGE_CHARS } from "../../chain/errors.ts";
 import { keccak256 } from "../../chain/hash.ts";
 import { signBodyBytes } from "../../chain/tx/signTx.ts";
 import { PB } from "../../chain/wire/schema.ts";
-import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
+import { type Spawned, spawnDevNode } from "../helpers/nodeProcess.ts";
 import { type RpcResponse, rpcRaw, rpcResult } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
@@ -42,19 +42,9 @@ function hugeTransfer(account: TestAccount, nonce: number, amountBytes: number):
 
 describe("e2e: amounts are uint256", () => {
   it("behavior: ~1 Mbit amounts are refused as MALFORMED, fast, with short messages", async () => {
-    proc = spawnFlops([
-      "node",
-      "--dev",
-      "--datadir",
-      dir,
-      "--rpc.port",
-      "0",
-      "--rpc.rate-limit",
-      "0",
-      "--log.level",
-      "warn",
-    ]);
-    const url = (await proc.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, 30_000))[1]!;
+    const started = await spawnDevNode(dir);
+    proc = started.proc;
+    const url = started.url;
     const chainId = BigInt(await rpcResult<string>(url, "eth_chainId"));
     const attacker = TestAccount.fromSeed(7001, chainId);
     // The sender's next nonce (runs the admission pre-check) and a future nonce (skips it).

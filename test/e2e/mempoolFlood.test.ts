@@ -16,7 +16,7 @@ import { createJsEngine } from "../../prover/engine/index.ts";
 import { createProver } from "../../prover/proverClient.ts";
 import { createRpcClient } from "../../prover/rpcClient.ts";
 import { DEFAULT_MEMPOOL_OPTS } from "../../sequencer/mempool.ts";
-import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
+import { type Spawned, spawnDevNode } from "../helpers/nodeProcess.ts";
 import { rpc, rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
@@ -45,25 +45,12 @@ function junk(a: TestAccount, nonce: bigint, size = 120 * 1024): SignedTx {
 
 describe("e2e: mempool flood", () => {
   it("behavior: junk at future nonces is refused by bytes and gap, memory stays bounded, an honest challenge passes", async () => {
-    const proc = spawnFlops([
-      "node",
-      "--dev",
-      "--datadir",
-      join(dir, "node"),
-      "--rpc.port",
-      "0",
-      "--rpc.rate-limit",
-      "0",
-      "--block-time-ms",
-      "200",
+    const { proc, url } = await spawnDevNode(join(dir, "node"), {
+      blockTimeMs: 200,
       // Half the default per-sender allowance: the limit is configurable like every mempool limit.
-      "--mempool.max-sender-bytes",
-      String(SENDER_BYTES),
-      "--log.level",
-      "warn",
-    ]);
-    running.push(proc);
-    const url = (await proc.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, 30_000))[1]!;
+      extra: ["--mempool.max-sender-bytes", String(SENDER_BYTES)],
+      track: running,
+    });
     const chainId = BigInt(await rpcResult<string>(url, "eth_chainId"));
 
     // The honest node: the real prover client, one challenge at the tiny tier.

@@ -11,7 +11,7 @@ import { bytesToHex } from "../../chain/bytes.ts";
 import { genesisFromJson, genesisToJson } from "../../chain/genesisDoc.ts";
 import { keccak256, utf8 } from "../../chain/hash.ts";
 import { writeKeystore } from "../../node/keystore.ts";
-import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
+import { type Spawned, spawnDevNode, spawnFlops } from "../helpers/nodeProcess.ts";
 import { rpcResult } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
@@ -25,20 +25,11 @@ afterAll(() => {
 
 describe("e2e: the prover pins the genesis", () => {
   it("the node serves its canonical genesis; a prover pinned to another one exits 1", async () => {
-    const node = spawnFlops([
-      "node",
-      "--dev",
-      "--datadir",
-      join(dir, "node"),
-      "--rpc.port",
-      "0",
-      "--block-time-ms",
-      "200",
-      "--log.level",
-      "warn",
-    ]);
-    running.push(node);
-    const url = (await node.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, 30_000))[1]!;
+    const { url } = await spawnDevNode(join(dir, "node"), {
+      blockTimeMs: 200,
+      rateLimit: true,
+      track: running,
+    });
 
     // The document is canonical, its hash is keccak256 of the exact text, and it is this chain's.
     const served = await rpcResult<{ genesis: string; hash: string }>(url, "flops_getGenesis");

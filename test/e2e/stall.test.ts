@@ -17,7 +17,7 @@ import type { Challenge, SignedTx } from "../../chain/types.ts";
 import { createJsEngine } from "../../prover/engine/index.ts";
 import { buildReveal, proveChallenge } from "../../prover/proveChallenge.ts";
 import { headFromSync, parseChallenge, parseParams, parseSyncStatus } from "../../prover/rpcJson.ts";
-import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
+import { type Spawned, spawnDevNode } from "../helpers/nodeProcess.ts";
 import { rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
@@ -34,21 +34,9 @@ afterAll(() => {
 
 describe("e2e: a frozen sequencer never punishes a node", () => {
   it("behavior: SIGSTOP past the reveal deadline, SIGCONT: the reveal passes (not EXPIRED)", async () => {
-    proc = spawnFlops([
-      "node",
-      "--dev",
-      "--datadir",
-      dir,
-      "--rpc.port",
-      "0",
-      "--rpc.rate-limit",
-      "0",
-      "--block-time-ms",
-      "200",
-      "--log.level",
-      "warn",
-    ]);
-    const url = (await proc.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, 30_000))[1]!;
+    const started = await spawnDevNode(dir, { blockTimeMs: 200 });
+    proc = started.proc;
+    const url = started.url;
     const params = parseParams(await rpcResult(url, "flops_getParams"));
     const alice = TestAccount.fromSeed(77, params.l2ChainId);
 

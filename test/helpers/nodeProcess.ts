@@ -54,3 +54,39 @@ export function spawnFlops(args: string[], env: Record<string, string> = {}): Sp
     },
   };
 }
+
+export interface DevNodeOpts {
+  /** `--block-time-ms` (the node's default when absent). */
+  blockTimeMs?: number;
+  /** Keep the RPC rate limit on (default off: tests send bursts from one address). */
+  rateLimit?: boolean;
+  /** More CLI arguments, e.g. limits under test. */
+  extra?: string[];
+  /** How long to wait for the JSON-RPC URL (ms). */
+  timeoutMs?: number;
+  /** The process is pushed here as soon as it is spawned, so a test's cleanup kills it even if start fails. */
+  track?: Spawned[];
+}
+
+/** Starts `flops node --dev` on `datadir` (RPC on a free port, warn logs) and waits for its URL. */
+export async function spawnDevNode(
+  datadir: string,
+  o: DevNodeOpts = {},
+): Promise<{ proc: Spawned; url: string }> {
+  const proc = spawnFlops([
+    "node",
+    "--dev",
+    "--datadir",
+    datadir,
+    "--rpc.port",
+    "0",
+    ...(o.rateLimit ? [] : ["--rpc.rate-limit", "0"]),
+    ...(o.blockTimeMs === undefined ? [] : ["--block-time-ms", String(o.blockTimeMs)]),
+    ...(o.extra ?? []),
+    "--log.level",
+    "warn",
+  ]);
+  o.track?.push(proc);
+  const m = await proc.waitForOutput(/JSON-RPC: (http:\/\/\S+)/, o.timeoutMs ?? 30_000);
+  return { proc, url: m[1]! };
+}
