@@ -17,7 +17,7 @@ import { BlockExecutor } from "./transition/blockExecutor.ts";
 import type { ExecCtx } from "./transition/context.ts";
 import { type GenesisOpts, initGenesis } from "./transition/genesis.ts";
 import type { Block, BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "./types.ts";
-import { blockHash } from "./wire/index.ts";
+import { blockHash, encodeBlock } from "./wire/index.ts";
 
 export interface Head {
   header: BlockHeader;
@@ -28,6 +28,13 @@ export interface BuiltBlock {
   block: Block;
   hash: Hash32;
   receipts: Receipt[];
+  /**
+   * encodeBlock(block), made once here: the store writes exactly these bytes and no one encodes
+   * the block again. The hash is still blockHash(header), keccak256 of the header's encoding.
+   */
+  encoded: Uint8Array;
+  /** encoded.length: the block's size as RPC reports it. */
+  size: number;
   /** Net state changes to persist atomically with the block. */
   ops: KvOp[];
   /** Candidates left out, with why (invalid now: bad nonce, wrong chain, limits, system tx refused). */
@@ -125,7 +132,16 @@ export class ChainCore {
       input.l1Origin,
     );
     const block: Block = { header, systemTxs: ex.systemTxs, txs: ex.txs.map((v) => v.tx) };
-    return { block, hash: blockHash(header), receipts: ex.receipts, ops: overlay.ops(), rejected };
+    const encoded = encodeBlock(block);
+    return {
+      block,
+      hash: blockHash(header),
+      receipts: ex.receipts,
+      encoded,
+      size: encoded.length,
+      ops: overlay.ops(),
+      rejected,
+    };
   }
 
   /** Checks a block against the head; throws BlockError if invalid. */

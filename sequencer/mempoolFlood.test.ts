@@ -69,11 +69,10 @@ async function startSequencer(
       }),
       beacon: createLocalBeaconSource(beacon, now),
       recovery: {
-        recoverBatch: async (txs) =>
-          txs.map((t) => {
-            const r = recoverSender(t);
-            return r.ok ? r.value : null;
-          }),
+        recover: async (t) => {
+          const r = recoverSender(t);
+          return r.ok ? r.value : null;
+        },
       },
       now,
       log,

@@ -10,7 +10,10 @@ export interface SequencedBlock {
   hash: Hash32;
   receipts: Receipt[];
   senders: Address[];
+  /** Bytes of the block's canonical encoding: `encoded.length`. */
   size: number;
+  /** encodeBlock(block), made once by ChainCore.build; the store writes exactly these bytes. */
+  encoded: Uint8Array;
 }
 
 export interface SequencerStore {
@@ -35,7 +38,11 @@ export interface BeaconSource {
   getRound(round: bigint, signal?: AbortSignal): Promise<Uint8Array | undefined>;
 }
 
-/** Recovers senders off the main thread (sequencer/sigPool.ts). */
+/**
+ * Recovers senders off the main thread (sequencer/sigPool.ts). One call per tx: the pool batches
+ * the calls of one event-loop turn itself, so callers never batch.
+ */
 export interface SenderRecovery {
-  recoverBatch(txs: ReadonlyArray<Pick<SignedTx, "bodyBytes" | "signature">>): Promise<Array<Address | null>>;
+  /** The sender, or null where the signature does not recover one. */
+  recover(tx: Pick<SignedTx, "bodyBytes" | "signature">): Promise<Address | null>;
 }

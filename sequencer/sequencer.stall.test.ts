@@ -62,11 +62,10 @@ function sequencerAt(chain: TestChain, clock: { now: bigint }): Sequencer {
       },
       beacon: { getRound: async () => undefined },
       recovery: {
-        recoverBatch: async (txs) =>
-          txs.map((t) => {
-            const r = recoverSender(t);
-            return r.ok ? r.value : null;
-          }),
+        recover: async (t) => {
+          const r = recoverSender(t);
+          return r.ok ? r.value : null;
+        },
       },
       now: () => clock.now,
     },

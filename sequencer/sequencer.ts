@@ -10,8 +10,7 @@ import type { ChainCore } from "../chain/chainCore.ts";
 import { capMessage, DecodeError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode } from "../chain/errors.ts";
 import type { StateDb } from "../chain/state/stateDb.ts";
 import type { ExecCtx } from "../chain/transition/context.ts";
-import { precheckInBlock, precheckTx, stepDeadline } from "../chain/transition/precheckTx.ts";
-import { stallGap } from "../chain/transition/processDeadlines.ts";
+import { checkIncludable, headCheckContext, stepDeadline } from "../chain/transition/precheckTx.ts";
 import type { Address, Hash32, SignedTx, SystemTx, VerifiedTx } from "../chain/types.ts";
 import { decodeSignedTx } from "../chain/wire/index.ts";
 import { BeaconCache, type BeaconCacheOpts, DEFAULT_BEACON_CACHE_OPTS } from "./beaconCache.ts";
@@ -63,12 +62,6 @@ export class Sequencer {
   private closing = false;
   private producing: Promise<unknown> = Promise.resolve();
   private commitBarrier: Promise<void> | undefined;
-  private recoverQueue: Array<{
-    tx: SignedTx;
-    resolve: (a: Address | null) => void;
-    reject: (e: unknown) => void;
-  }> = [];
-  private recoverScheduled = false;
 
   constructor(
     readonly opts: SequencerOpts,
@@ -100,14 +93,18 @@ export class Sequencer {
     for (const r of awaitedRounds) this.awaitedRounds.add(r);
     const dropped: Hash32[] = [];
     const senders: Address[] = [];
+    const txs: SignedTx[] = [];
     for (const raw of journal) {
-      let tx: SignedTx;
       try {
-        tx = decodeSignedTx(raw);
+        txs.push(decodeSignedTx(raw));
       } catch {
-        continue; // cannot happen for bytes we journaled; never block startup on it
+        // cannot happen for bytes we journaled; never block startup on it
       }
-      const from = await this.recover(tx);
+    }
+    // All at once: the pool batches them, then they are added in journal order.
+    const froms = await Promise.all(txs.map((tx) => this.m.recovery.recover(tx)));
+    for (const [i, tx] of txs.entries()) {
+      const from = froms[i];
       const added = from && !this.m.store.isIncluded(tx.hash) ? this.mempool.add(tx, from) : undefined;
       if (!added?.ok) {
         dropped.push(tx.hash);
@@ -155,7 +152,7 @@ export class Sequencer {
       if (e instanceof DecodeError) return reject(TX_ERROR.MALFORMED, e.message);
       throw e;
     }
-    const from = await this.recover(tx);
+    const from = await this.m.recovery.recover(tx);
     if (!from) return reject(TX_ERROR.BAD_SIGNATURE, "signature does not recover a sender");
     if (tx.body.chainId !== params.l2ChainId) {
       return reject(TX_ERROR.WRONG_CHAIN_ID, `expected chain id ${params.l2ChainId}, got ${tx.body.chainId}`);
@@ -164,12 +161,9 @@ export class Sequencer {
     while (this.commitBarrier) await this.commitBarrier;
     if (this.m.store.isIncluded(tx.hash))
       return { ok: false, code: "ALREADY_KNOWN", message: "transaction already included" };
-    // Only the sender's next tx meets the head state it will run on; a later nonce is checked
-    // when it becomes next (sweep), and every tx again on the block's own state (build's admit).
-    if (tx.body.nonce === this.headState.getAccount(from).nonce) {
-      const pre = precheckTx(this.headCtx(), { tx, from });
-      if (!pre.ok) return reject(pre.error, pre.detail);
-    }
+    // The includability check; the sweep and block building run the same one (its context rules).
+    const pre = checkIncludable(this.headCtx(), { tx, from });
+    if (!pre.ok) return reject(pre.error, pre.detail);
     const added = this.mempool.add(tx, from);
     this.m.metrics?.txAdmitted(added.ok);
     if (!added.ok) return added;
@@ -182,24 +176,16 @@ export class Sequencer {
     return { ok: true, hash: tx.hash };
   }
 
-  /**
-   * The pre-check's context: the head state as the next block would meet it now. While a stall is
-   * in progress (now is more than maxBlockGapMs past the head), the next block extends every
-   * pending deadline by the gap (PROTOCOL §3, stalls), so none has passed yet: deadlines are
-   * judged at the head's own time, or a node would be refused a step that the block will accept.
-   */
+  /** The includability check's context at the head, now (stall-aware: see headCheckContext). */
   private headCtx(): ExecCtx {
-    const params = this.m.core.params;
-    const head = this.m.core.head.header;
-    const now = this.m.now();
-    const timestamp = stallGap(params, head.timestamp, now) > 0n ? head.timestamp : now;
-    return { params, state: this.headState, env: { number: head.number + 1n, timestamp }, reveals: 0 };
+    return headCheckContext(this.m.core.params, this.m.core.head.header, this.headState, this.m.now());
   }
 
   /**
    * After a new head (and on restore): the next tx of each of `senders` (whose nonce moved) now
-   * meets the state it will run on, so it meets the pre-check as at admission, and leaves the
-   * pool if it would certainly fail; queued txs past their TTL leave too. Returns what left.
+   * meets the state it will run on, so it meets the includability check as at admission, and
+   * leaves the pool if it would certainly fail; queued txs past their TTL leave too. Returns what
+   * left.
    */
   private sweep(senders: readonly Address[]): Hash32[] {
     const out: Hash32[] = [];
@@ -210,7 +196,7 @@ export class Sequencer {
       if (seen.has(key)) continue;
       seen.add(key);
       const p = this.mempool.head(from);
-      if (p && !precheckTx(ctx, { tx: p.tx, from }).ok) {
+      if (p && !checkIncludable(ctx, { tx: p.tx, from }).ok) {
         this.mempool.remove(p.tx.hash);
         out.push(p.tx.hash);
       }
@@ -228,33 +214,6 @@ export class Sequencer {
     this.m.store.removePending(hashes).catch((e: unknown) => {
       this.m.log?.error({ err: e, txs: hashes.length, why }, "could not drop txs from the pending journal");
     });
-  }
-
-  /** Sender recovery, micro-batched: txs arriving in the same tick go to the pool together. */
-  private recover(tx: SignedTx): Promise<Address | null> {
-    return new Promise((resolve, reject) => {
-      this.recoverQueue.push({ tx, resolve, reject });
-      if (!this.recoverScheduled) {
-        this.recoverScheduled = true;
-        setImmediate(() => this.flushRecover());
-      }
-    });
-  }
-
-  private flushRecover(): void {
-    this.recoverScheduled = false;
-    const batch = this.recoverQueue;
-    this.recoverQueue = [];
-    this.m.recovery.recoverBatch(batch.map((b) => b.tx)).then(
-      (addrs) => {
-        batch.forEach((b, i) => {
-          b.resolve(addrs[i] ?? null);
-        });
-      },
-      (e) => {
-        for (const b of batch) b.reject(e);
-      },
-    );
   }
 
   // ------------------------------------------------------------------------------------------
@@ -336,7 +295,7 @@ export class Sequencer {
       l1Origin: { number: 0n, hash: new Uint8Array(32), timestamp: now / 1000n },
       systemTxs,
       txs: pending.map((p): VerifiedTx => ({ tx: p.tx, from: p.from })),
-      admit: precheckInBlock, // a tx that would certainly fail is left out, never included
+      admit: checkIncludable, // a tx that would certainly fail is left out, never included
     });
     const buildMs = performance.now() - t0;
     const senders = built.block.txs.map((tx) => this.mempool.get(tx.hash)!.from);
@@ -345,7 +304,8 @@ export class Sequencer {
       hash: built.hash,
       receipts: built.receipts,
       senders,
-      size: 0,
+      size: built.size,
+      encoded: built.encoded,
     };
 
     let release!: () => void;

@@ -102,6 +102,51 @@ describe("createSigPool", () => {
   });
 });
 
+describe("recover(): one call per tx, batched by the pool", () => {
+  it("gathers the calls of one event-loop turn into one batch and one worker message", async () => {
+    // One worker, one chunk in flight: a batch of 100 goes out as one message.
+    const pool = createSigPool({ workers: 1, inflightPerWorker: 1 });
+    try {
+      await pool.ready();
+      const part = BATCH.slice(0, 100);
+      const out = await Promise.all(part.map((tx) => pool.recover(tx)));
+      expect(out.map(hexOrNull)).toEqual(EXPECTED.slice(0, 100));
+      expect(pool.stats()).toEqual({ batches: 1, messages: 1 });
+
+      // Calls of a later turn form a batch of their own.
+      const later = await Promise.all(BATCH.slice(100, 140).map((tx) => pool.recover(tx)));
+      expect(later.map(hexOrNull)).toEqual(EXPECTED.slice(100, 140));
+      expect(pool.stats()).toEqual({ batches: 2, messages: 2 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("close() still recovers the calls made before it, then refuses new ones", async () => {
+    const pool = createSigPool({ workers: 1 });
+    const pending = Promise.all(BATCH.slice(0, 50).map((tx) => pool.recover(tx)));
+    await pool.close();
+    expect((await pending).map(hexOrNull)).toEqual(EXPECTED.slice(0, 50));
+    await expect(pool.recover(BATCH[0]!)).rejects.toThrow(/closed/);
+  });
+
+  it("a batch that fails rejects every call that joined it", async () => {
+    const pool = createSigPool({
+      workers: 1,
+      workerUrl: new URL(`data:text/javascript,${encodeURIComponent('throw new Error("no start");')}`),
+    });
+    await expect(pool.ready()).rejects.toThrow(/exited/);
+    const calls = BATCH.slice(0, 20).map((tx) =>
+      pool.recover(tx).then(
+        () => "ok",
+        (e: Error) => e.message,
+      ),
+    );
+    for (const r of await Promise.all(calls)) expect(r).toMatch(/no worker could start/);
+    await pool.close();
+  });
+});
+
 describe("pool options and lifecycle", () => {
   it("a noble-backed pool gives the same answers", async () => {
     const pool = createSigPool({ workers: 1, backend: "noble", inlineBelow: 4 });

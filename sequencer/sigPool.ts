@@ -9,6 +9,11 @@
  * Batches below `inlineBelow` are recovered on the calling thread: a round trip to a worker costs
  * more than a few recoveries.
  *
+ * Callers that have one tx at a time (admission) use `recover(tx)`: the pool gathers every call
+ * made in the same event-loop turn and recovers them as one batch on the next (setImmediate), so
+ * a burst of concurrent submissions costs a few worker round trips, not one per tx. This is the
+ * only place that batches recovery.
+ *
  * Wire between the threads (see sigWorker.mjs): request records of 97 bytes, digest ‖ r ‖ s ‖ v;
  * response records of 21 bytes, status ‖ address.
  * @module
@@ -53,11 +58,19 @@ export type SignaturePart = Pick<SignedTx, "bodyBytes" | "signature">;
 
 export interface SigPool {
   /**
+   * The sender of one tx, or null where chain/tx's `recoverSender` fails. Micro-batched: calls in
+   * the same event-loop turn go to the workers together, as one `recoverBatch`. Rejects as the
+   * batch it joined does.
+   */
+  recover(tx: SignaturePart): Promise<Address | null>;
+  /**
    * Recovers the sender of each tx, in order: the address, or null exactly where
    * chain/tx's `recoverSender` fails (call it on those for the reason). Rejects only when a worker
    * dies with the batch in flight, or after close().
    */
   recoverBatch(txs: readonly SignaturePart[]): Promise<Array<Address | null>>;
+  /** Counters since creation: batches recovered (inline or on workers), messages sent to workers. */
+  stats(): { batches: number; messages: number };
   /** Resolves once every worker has started, with the backend each runs. */
   ready(): Promise<SigBackend[]>;
   /** Lets in-flight and queued batches finish, then stops the workers. Idempotent. */
@@ -123,6 +136,12 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
   let closed: Promise<void> | undefined;
   let broken: Error | undefined;
   let drainWaiters: Array<() => void> = [];
+  /** recover() calls of this event-loop turn, flushed as one batch by `flushTurn`. */
+  let turn: Array<{ tx: SignaturePart; resolve: (a: Address | null) => void; reject: (e: unknown) => void }> =
+    [];
+  let turnScheduled = false;
+  let batches = 0;
+  let messages = 0;
 
   function idle(): boolean {
     return queue.length === 0 && slots.every((s) => s.inflight.size === 0);
@@ -262,6 +281,7 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
       const id = nextId++;
       if (slot.inflight.size === 0) slot.worker.ref();
       slot.inflight.set(id, { batch, index, count });
+      messages++;
       slot.worker.postMessage({ id, buf, count }, [buf]);
     }
   }
@@ -273,36 +293,75 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     });
   }
 
+  /** Recovers a batch; the caller has checked that the pool is open. */
+  function runBatch(txs: readonly SignaturePart[]): Promise<Array<Address | null>> {
+    if (broken) return Promise.reject(new Error("sigPool: no worker could start", { cause: broken }));
+    batches++;
+    if (txs.length < inlineBelow) {
+      try {
+        return Promise.resolve(recoverInline(txs));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return new Promise<Array<Address | null>>((resolve, reject) => {
+      const n = txs.length;
+      // Enough chunks to give every worker `inflightPerWorker` of them, none above maxChunk and
+      // none so small that the message overhead dominates.
+      const lanes = Math.max(1, slots.length) * inflightPerWorker;
+      const size = Math.min(maxChunk, Math.max(inlineBelow, 1, Math.ceil(n / lanes)));
+      const batch: Batch = {
+        txs,
+        results: new Array<Address | null>(n).fill(null),
+        pending: Math.ceil(n / size),
+        settled: false,
+        resolve,
+        reject,
+      };
+      for (let from = 0; from < n; from += size) queue.push({ batch, from, to: Math.min(n, from + size) });
+      pump();
+    });
+  }
+
+  /** Sends this turn's recover() calls as one batch. */
+  function flushTurn(): void {
+    turnScheduled = false;
+    const calls = turn;
+    turn = [];
+    if (calls.length === 0) return;
+    runBatch(calls.map((c) => c.tx)).then(
+      (addrs) => {
+        calls.forEach((c, i) => {
+          c.resolve(addrs[i] ?? null);
+        });
+      },
+      (e: unknown) => {
+        for (const c of calls) c.reject(e);
+      },
+    );
+  }
+
   for (let i = 0; i < workerCount; i++) slots.push(spawn());
 
   return {
+    recover(tx) {
+      if (closing) return Promise.reject(new Error("sigPool: closed"));
+      return new Promise((resolve, reject) => {
+        turn.push({ tx, resolve, reject });
+        if (!turnScheduled) {
+          turnScheduled = true;
+          setImmediate(flushTurn);
+        }
+      });
+    },
+
     recoverBatch(txs) {
       if (closing) return Promise.reject(new Error("sigPool: closed"));
-      if (broken) return Promise.reject(new Error("sigPool: no worker could start", { cause: broken }));
-      if (txs.length < inlineBelow) {
-        try {
-          return Promise.resolve(recoverInline(txs));
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      }
-      return new Promise<Array<Address | null>>((resolve, reject) => {
-        const n = txs.length;
-        // Enough chunks to give every worker `inflightPerWorker` of them, none above maxChunk and
-        // none so small that the message overhead dominates.
-        const lanes = Math.max(1, slots.length) * inflightPerWorker;
-        const size = Math.min(maxChunk, Math.max(inlineBelow, 1, Math.ceil(n / lanes)));
-        const batch: Batch = {
-          txs,
-          results: new Array<Address | null>(n).fill(null),
-          pending: Math.ceil(n / size),
-          settled: false,
-          resolve,
-          reject,
-        };
-        for (let from = 0; from < n; from += size) queue.push({ batch, from, to: Math.min(n, from + size) });
-        pump();
-      });
+      return runBatch(txs);
+    },
+
+    stats() {
+      return { batches, messages };
     },
 
     ready() {
@@ -312,6 +371,7 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     close() {
       closed ??= (async () => {
         closing = true;
+        flushTurn(); // calls accepted before close() are recovered, not dropped
         if (!idle()) await new Promise<void>((resolve) => drainWaiters.push(resolve));
         await Promise.all(slots.map((s) => s.worker.terminate()));
       })();

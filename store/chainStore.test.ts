@@ -1,13 +1,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { equalBytes } from "../chain/bytes.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { concatBytes, equalBytes, u64ToBytes } from "../chain/bytes.ts";
 import { signTx } from "../chain/tx/index.ts";
 import type { Block, BlockHeader, Receipt, SignedTx } from "../chain/types.ts";
-import { blockHash } from "../chain/wire/index.ts";
+import { blockHash, decodeBlock, encodeBlock } from "../chain/wire/index.ts";
+import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
 import { BlockCache, DEFAULT_BLOCK_CACHE } from "./blockCache.ts";
-import { ChainStore, type ChainStoreOpts, type StoredBlockData } from "./chainStore.ts";
+import { type BlockToCommit, ChainStore, type ChainStoreOpts, type StoredBlockData } from "./chainStore.ts";
+import { PREFIX } from "./prefixes.ts";
+
+// encodeBlock, counted: the store must write the builder's bytes, not encode the block again.
+vi.mock("../chain/wire/index.ts", async (importOriginal) => {
+  const mod = await importOriginal<typeof import("../chain/wire/index.ts")>();
+  return { ...mod, encodeBlock: vi.fn(mod.encodeBlock) };
+});
 
 const dirs: string[] = [];
 const open: ChainStore[] = [];
@@ -50,7 +58,8 @@ function smallTx(nonce: number): SignedTx {
   return signTx({ chainId: 7n, nonce: BigInt(nonce), action: { kind: "register" } }, KEY);
 }
 
-function storedBlock(number: number, txs: SignedTx[]): StoredBlockData {
+/** A hand-made block with its canonical bytes, as ChainCore.build would hand it over. */
+function storedBlock(number: number, txs: SignedTx[]): BlockToCommit {
   const header: BlockHeader = {
     number: BigInt(number),
     parentHash: ZERO,
@@ -63,12 +72,14 @@ function storedBlock(number: number, txs: SignedTx[]): StoredBlockData {
   };
   const block: Block = { header, systemTxs: [], txs };
   const receipts: Receipt[] = txs.map((tx) => ({ txHash: tx.hash, status: "success" }));
+  const encoded = encodeBlock(block);
   return {
     block,
     hash: blockHash(header),
     receipts,
     senders: txs.map(() => new Uint8Array(20).fill(9)),
-    size: 0,
+    size: encoded.length,
+    encoded,
   };
 }
 
@@ -246,5 +257,53 @@ describe("ChainStore durability", () => {
 
     const { store: again } = await openStore(dir);
     expect(await again.loadPending()).toEqual([b.raw]);
+  });
+});
+
+describe("ChainStore block bytes", () => {
+  /** The block bytes of the stored record of block `n`: the record's first (u32be length ‖ bytes) item. */
+  function storedBlockBytes(store: ChainStore, n: bigint): Uint8Array {
+    const record = store.kv.get(concatBytes(Uint8Array.of(PREFIX.BLOCK), u64ToBytes(n)))!;
+    const len = new DataView(record.buffer, record.byteOffset).getUint32(0);
+    return record.subarray(4, 4 + len);
+  }
+
+  it("build encodes once: the store writes exactly build's bytes, re-encodes nothing, mutates nothing", async () => {
+    const chain = new TestChain();
+    const acct = TestAccount.fromSeed(3, chain.params.l2ChainId);
+    const built = chain.core.build({
+      timestamp: chain.time,
+      l1Origin: { number: 0n, hash: new Uint8Array(32), timestamp: chain.time / 1000n },
+      systemTxs: [],
+      txs: [{ tx: acct.sign({ kind: "register" }), from: acct.address }],
+    });
+    expect(built.block.txs.length).toBe(1);
+    expect(built.encoded).toEqual(encodeBlock(built.block));
+    expect(built.size).toBe(built.encoded.length);
+    // The hash is still the header's: the encoded block decodes to a header with that hash.
+    expect(blockHash(decodeBlock(built.encoded).header)).toEqual(built.hash);
+
+    const { store } = await openStore();
+    const b = Object.freeze({
+      block: built.block,
+      hash: built.hash,
+      receipts: built.receipts,
+      senders: [acct.address],
+      size: built.size,
+      encoded: built.encoded,
+    });
+    const encode = vi.mocked(encodeBlock);
+    encode.mockClear();
+    await store.commitBlock(b, built.ops);
+    expect(encode).not.toHaveBeenCalled();
+    expect(storedBlockBytes(store, 1n)).toEqual(built.encoded);
+    expect(store.getBlock(1n)!.size).toBe(built.size);
+  });
+
+  it("refuses a block whose size is not its encoded length", async () => {
+    const { store } = await openStore();
+    const b = storedBlock(1, [smallTx(0)]);
+    await expect(store.commitBlock({ ...b, size: b.size + 1 }, [])).rejects.toThrow(/does not match/);
+    expect(store.getBlock(1n)).toBeUndefined();
   });
 });

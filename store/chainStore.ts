@@ -32,6 +32,16 @@ export interface StoredBlockData {
   size: number;
 }
 
+/** A block to commit: its record and its canonical bytes. */
+export interface BlockToCommit extends StoredBlockData {
+  /**
+   * encodeBlock(block), as ChainCore.build returns it: written as they are, never re-encoded, and
+   * `size` must equal their length. Absent only for callers that hand-make a block (benchmarks):
+   * the store then encodes it once itself.
+   */
+  encoded?: Uint8Array;
+}
+
 const HEAD_KEY = concatBytes(Uint8Array.of(PREFIX.META), utf8("head"));
 const GENESIS_KEY = concatBytes(Uint8Array.of(PREFIX.META), utf8("genesis"));
 const decoder = new TextDecoder();
@@ -135,22 +145,22 @@ export class ChainStore {
   /** Writes genesis: its document, its state ops and block 0, in one batch. */
   async writeGenesis(doc: GenesisDoc, head: Head, stateOps: readonly KvOp[]): Promise<void> {
     const block: Block = { header: head.header, systemTxs: [], txs: [] };
+    const encoded = encodeBlock(block);
     await this.kv.write(
       [
         ...stateOps,
         { type: "put", key: GENESIS_KEY, value: utf8(genesisToJson(doc)) },
-        ...this.blockOps({ block, hash: head.hash, receipts: [], senders: [], size: 0 }).ops,
+        ...this.blockOps({ block, hash: head.hash, receipts: [], senders: [], size: encoded.length }, encoded)
+          .ops,
       ],
       { sync: true },
     );
   }
 
   // --- blocks ---
-  /** The ops that store a block, and its record's size; sets `b.size` from the encoding. */
-  private blockOps(b: StoredBlockData): { ops: KvOp[]; recordBytes: number } {
+  /** The ops that store a block whose canonical bytes are `blockBytes`, and its record's size. */
+  private blockOps(b: StoredBlockData, blockBytes: Uint8Array): { ops: KvOp[]; recordBytes: number } {
     const num = u64ToBytes(b.block.header.number);
-    const blockBytes = encodeBlock(b.block);
-    b.size = blockBytes.length;
     const record = encodeList([blockBytes, encodeList(b.receipts.map(encodeReceipt)), concatAll(b.senders)]);
     const ops: KvOp[] = [
       { type: "put", key: key(PREFIX.BLOCK, num), value: record },
@@ -170,12 +180,19 @@ export class ChainStore {
    * cut can never make it serve a different block at a height it already served. One fsync per
    * block (0.3 to 5 ms here; bench/storeSync.ts) is nothing against the block time.
    */
-  async commitBlock(b: StoredBlockData, stateOps: readonly KvOp[]): Promise<void> {
-    const { ops: blockOps, recordBytes } = this.blockOps(b);
+  async commitBlock(b: BlockToCommit, stateOps: readonly KvOp[]): Promise<void> {
+    const blockBytes = b.encoded ?? encodeBlock(b.block);
+    if (b.encoded && b.size !== blockBytes.length) {
+      throw new Error(`store: block size ${b.size} does not match its ${blockBytes.length} encoded bytes`);
+    }
+    const { ops: blockOps, recordBytes } = this.blockOps(b, blockBytes);
     const ops: KvOp[] = [...stateOps, ...blockOps];
     for (const tx of b.block.txs) ops.push({ type: "del", key: key(PREFIX.PENDING, tx.hash) });
     await this.kv.write(ops, { sync: true });
-    this.remember(b, recordBytes);
+    // A record of its own: the caller's object is left as it was, and the cache holds no copy of
+    // the encoded bytes (the record's cost is counted from them already).
+    const { block, hash, receipts, senders } = b;
+    this.remember({ block, hash, receipts, senders, size: blockBytes.length }, recordBytes);
   }
 
   private remember(b: StoredBlockData, recordBytes: number): void {

@@ -1,16 +1,20 @@
 import { err, ok, type Result, TX_ERROR } from "../errors.ts";
-import type { VerifiedTx } from "../types.ts";
+import type { ChainParams } from "../params.ts";
+import type { StateDb } from "../state/stateDb.ts";
+import type { BlockHeader, VerifiedTx } from "../types.ts";
 import { checkChallenge } from "./applyChallenge.ts";
 import { checkCommit } from "./applyCommit.ts";
 import { checkReveal } from "./applyReveal.ts";
 import { checkSpend } from "./applyTransfer.ts";
 import type { ExecCtx } from "./context.ts";
+import { stallGap } from "./processDeadlines.ts";
 
 /**
  * Mempool admission pre-check: would this tx fail for a reason that no later state change can
  * cure? Runs the action's checks (no effects, no opening verification) against the head state at
  * the current time. Meant for the sender's next tx only: with earlier txs of the same sender
- * pending, the state it would run on is not the head's.
+ * pending, the state it would run on is not the head's. Callers use {@link checkIncludable}, which
+ * applies that rule.
  */
 export function precheckTx(ctx: ExecCtx, vtx: VerifiedTx): Result<null> {
   const { tx, from } = vtx;
@@ -42,14 +46,42 @@ export function precheckTx(ctx: ExecCtx, vtx: VerifiedTx): Result<null> {
 }
 
 /**
- * The pre-check as block building runs it (`ChainCore.build`'s `admit`), on the exact state the
- * tx meets inside the block: deadlines processed, rounds and earlier txs applied. Only a tx at its
- * sender's next nonce is checked; any other nonce is refused by the executor itself, and the
- * pre-check would answer about the wrong state.
+ * The includability check: the one rule admission (`Sequencer.submit`), the post-block sweep and
+ * block building (`ChainCore.build`'s `admit`) share, so a tx refused by one is refused by all
+ * three with the same code.
+ *
+ * Context rules:
+ * - Only a tx at its sender's next nonce (the account nonce in `ctx.state`) is judged: only that
+ *   tx meets the state it will run on. Any other nonce passes here; the mempool holds it back and
+ *   the executor refuses it, and it is judged once it becomes next (the sweep after each block).
+ * - Admission and the sweep pass {@link headCheckContext}: the head state as the next block would
+ *   meet it now (stall-aware).
+ * - Block building passes the executor's context: the exact state the tx meets inside the block,
+ *   deadlines processed, rounds and earlier txs applied.
+ *
+ * Policy, not consensus: a block that includes a tx this refuses is still valid, and the tx fails
+ * in it with the same code.
  */
-export function precheckInBlock(ctx: ExecCtx, vtx: VerifiedTx): Result<null> {
+export function checkIncludable(ctx: ExecCtx, vtx: VerifiedTx): Result<null> {
   if (vtx.tx.body.nonce !== ctx.state.getAccount(vtx.from).nonce) return ok(null);
   return precheckTx(ctx, vtx);
+}
+
+/**
+ * The context admission and the sweep check against: `state` at `head`, as the next block would
+ * meet it at wall-clock `now`. While a stall is in progress (now is more than maxBlockGapMs past
+ * the head), the next block extends every pending deadline by the gap (PROTOCOL §3, stalls), so
+ * none has passed yet: deadlines are judged at the head's own time, or a node would be refused a
+ * step that the block will accept.
+ */
+export function headCheckContext(
+  params: ChainParams,
+  head: BlockHeader,
+  state: StateDb,
+  now: bigint,
+): ExecCtx {
+  const timestamp = stallGap(params, head.timestamp, now) > 0n ? head.timestamp : now;
+  return { params, state, env: { number: head.number + 1n, timestamp }, reveals: 0 };
 }
 
 /**
