@@ -1,44 +1,96 @@
 /**
  * The `flops` command line: parses argv with commander and hands off to one command module
  * (node/commands/*). Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+ *
+ * `runCli` takes the streams and environment as {@link CliIO} and returns the exit code, so the
+ * same code runs in its own process (bin/flops.mjs sets `process.exitCode` from it) and inside a
+ * test without a process per case.
  * @module
  */
 import { Command, CommanderError } from "commander";
 import { registerBeaconCommand } from "./commands/beacon.ts";
 import { registerDevnetCommand } from "./commands/devnet.ts";
 import { registerGenesisCommand } from "./commands/genesis.ts";
+import { CliExit, type CliIO, processIO } from "./commands/io.ts";
 import { registerKeysCommand } from "./commands/keys.ts";
 import { registerNodeCommand } from "./commands/node.ts";
 import { registerProverCommand } from "./commands/prover.ts";
 import { registerStatusCommand } from "./commands/status.ts";
 
-export function buildCli(): Command {
+export function buildCli(io: CliIO = processIO()): Command {
   const program = new Command("flops")
     .description("The Flops rollup: compute proofs and flops credits")
     .version("0.1.0")
     .showHelpAfterError()
+    // Set before the subcommands are added: commander copies both into each one as it is created.
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  registerBeaconCommand(program);
-  registerKeysCommand(program);
-  registerProverCommand(program);
-  registerStatusCommand(program);
-  registerNodeCommand(program);
-  registerDevnetCommand(program);
-  registerGenesisCommand(program);
+  registerBeaconCommand(program, io);
+  registerKeysCommand(program, io);
+  registerProverCommand(program, io);
+  registerStatusCommand(program, io);
+  registerNodeCommand(program, io);
+  registerDevnetCommand(program, io);
+  registerGenesisCommand(program, io);
+  readEnvFrom(program, io.env);
   return program;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const program = buildCli();
+/**
+ * Runs `flops <args>` (args without the node and script paths) and resolves with the exit code.
+ * A long-running command (node, devnet, prover without --once) resolves once started or stopped.
+ */
+export async function runCli(args: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const full: CliIO = { ...processIO(), ...io };
+  const program = buildCli(full);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync([...args], { from: "user" });
+    return 0;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // help/version print and exit 0; usage errors exit 2.
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
+    if (e instanceof CliExit) return e.exitCode;
+    // help/version print and end with 0; usage errors (already printed by commander) with 2.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    full.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Option env twins from CliIO.env
+
+/** The parts of a commander 14 Command (an EventEmitter) its typings leave out. */
+interface CommandInternals {
+  _parseOptionsEnv?: () => void;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+/**
+ * Makes every command read its options' env twins (`.env(NAME)`) from `env` instead of
+ * `process.env`. Commander has no setting for this, so its one private step that reads the
+ * environment is replaced by the same logic over `env` (commander 14 `_parseOptionsEnv`); the
+ * check below makes a commander that renames it fail at once rather than read `process.env`.
+ */
+function readEnvFrom(program: Command, env: CliIO["env"]): void {
+  const visit = (cmd: Command): void => {
+    const c = cmd as unknown as CommandInternals;
+    if (typeof c._parseOptionsEnv !== "function") {
+      throw new Error("commander changed: Command._parseOptionsEnv is gone (node/cli.ts readEnvFrom)");
+    }
+    c._parseOptionsEnv = () => {
+      for (const option of cmd.options) {
+        const value = option.envVar === undefined ? undefined : env[option.envVar];
+        if (value === undefined) continue;
+        const key = option.attributeName();
+        const source = cmd.getOptionValueSource(key);
+        // As commander: a flag (or a value set by code) wins over the environment.
+        if (cmd.getOptionValue(key) !== undefined && !["default", "config", "env"].includes(source ?? "")) {
+          continue;
+        }
+        if (option.required || option.optional) c.emit(`optionEnv:${option.name()}`, value);
+        else c.emit(`optionEnv:${option.name()}`);
+      }
+    };
+    cmd.commands.forEach(visit);
+  };
+  visit(program);
 }

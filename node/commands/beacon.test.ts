@@ -1,36 +1,15 @@
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
+import { runFlops, spawnFlopsRun } from "../../test/helpers/cli.ts";
 import { QUICKNET_VECTOR_CHAIN, quicknetVector } from "../../test/helpers/drandQuicknet.ts";
 
-// The real CLI in a real process: bin/flops.mjs → tsx → node/cli.ts → this command.
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function flops(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["bin/flops.mjs", ...args],
-      { cwd: REPO_ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+// The CLI in this process (node/cli.ts runCli); one smoke test runs the real binary.
+const flops = (...args: string[]) => runFlops(args);
 
 const hex = (b: Uint8Array) => bytesToHex(b).slice(2);
 
-describe("flops beacon verify (child process)", () => {
+describe("flops beacon verify", () => {
   const r3 = quicknetVector(3);
   const rLate = quicknetVector(30662982);
 
@@ -64,8 +43,8 @@ describe("flops beacon verify (child process)", () => {
     expect(run.stdout).toBe(`${bytesToHex(rLate.randomness)}\n`);
   });
 
-  it("exits 1 and says why when the signature is for another round", async () => {
-    const run = await flops(
+  it("smoke, the real binary: exits 1 and says why when the signature is for another round", async () => {
+    const run = await spawnFlopsRun([
       "beacon",
       "verify",
       "--chain",
@@ -74,7 +53,7 @@ describe("flops beacon verify (child process)", () => {
       "4",
       "--signature",
       hex(r3.signature),
-    );
+    ]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(

@@ -13,6 +13,7 @@ import {
 } from "../../chain/beacon/index.ts";
 import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
 import { type BeaconConfig, QUICKNET } from "../../chain/params.ts";
+import { CliExit, type CliIO, processIO } from "./io.ts";
 
 /** Beacon chains selectable by name with `--chain`. */
 export const BEACON_CHAIN_PRESETS: Readonly<Record<string, BeaconConfig>> = { quicknet: QUICKNET };
@@ -24,7 +25,7 @@ interface VerifyOptions {
   signature: string;
 }
 
-export function registerBeaconCommand(program: Command): void {
+export function registerBeaconCommand(program: Command, io: CliIO = processIO()): void {
   const beacon = program.command("beacon").description("Randomness beacon (drand quicknet format) tools");
 
   beacon
@@ -54,15 +55,17 @@ export function registerBeaconCommand(program: Command): void {
       }
       if (signature.length !== BEACON_SIGNATURE_BYTES) {
         return invalid(
+          io,
           `invalid: signature must be ${BEACON_SIGNATURE_BYTES} bytes (${BEACON_SIGNATURE_BYTES * 2} hex chars), got ${signature.length} bytes`,
         );
       }
       if (!verifyBeaconRound(config, opts.round, signature)) {
         return invalid(
+          io,
           `invalid: signature does not verify for round ${opts.round} under public key ${bytesToHex(config.publicKey)}`,
         );
       }
-      process.stdout.write(`${bytesToHex(beaconRandomness(signature))}\n`);
+      io.stdout.write(`${bytesToHex(beaconRandomness(signature))}\n`);
     });
 }
 
@@ -102,9 +105,9 @@ function parseRound(value: string): bigint {
   return round;
 }
 
-function invalid(message: string): void {
-  process.stderr.write(`${message}\n`);
-  process.exitCode = 1;
+function invalid(io: CliIO, message: string): never {
+  io.stderr.write(`${message}\n`);
+  throw new CliExit(1);
 }
 
 /** Prints `error: message` and exits through commander (exit code 2 via node/cli.ts). */

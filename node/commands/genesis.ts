@@ -22,6 +22,7 @@ import { productionParams, QUICKNET } from "../../chain/params.ts";
 import { declareOptions, opt, usageError } from "../config.ts";
 import { newBeaconSecretKey, writeBeaconKeyFile } from "../devBeaconKey.ts";
 import { DEV_CHAIN_ID_MAX, DEV_CHAIN_ID_MIN, devGenesis, isDevChainId } from "../devnet.ts";
+import { type CliIO, processIO } from "./io.ts";
 
 /** Epoch lengths (PROTOCOL §4): production 1 h, devnet 30 s. */
 const EPOCH_SECONDS = { production: 3600, dev: 30 } as const;
@@ -40,7 +41,7 @@ export function devBeaconWarning(keyFile: string, dev: boolean): string {
   return `${[bar, ...lines.map((l) => `WARNING: ${l}`), bar].join("\n")}\n`;
 }
 
-export function registerGenesisCommand(program: Command): void {
+export function registerGenesisCommand(program: Command, io: CliIO = processIO()): void {
   const cmd = program
     .command("genesis")
     .description("write a genesis document for a new chain and print its hash");
@@ -116,13 +117,13 @@ export function registerGenesisCommand(program: Command): void {
     const text = `${genesisToJson(doc)}\n`;
     if (key && keyFile) {
       writeBeaconKeyFile(keyFile, key);
-      process.stderr.write(devBeaconWarning(keyFile, dev));
+      io.stderr.write(devBeaconWarning(keyFile, dev));
     }
     if (cfg.out) {
       writeFileSync(cfg.out, text, { flag: "wx" });
-      process.stderr.write(`wrote ${cfg.out}\n`);
-    } else process.stdout.write(text);
-    process.stderr.write(`chain id ${doc.params.l2ChainId}\n`);
-    process.stderr.write(`genesis hash ${bytesToHex(genesisHash(doc))}\n`);
+      io.stderr.write(`wrote ${cfg.out}\n`);
+    } else io.stdout.write(text);
+    io.stderr.write(`chain id ${doc.params.l2ChainId}\n`);
+    io.stderr.write(`genesis hash ${bytesToHex(genesisHash(doc))}\n`);
   });
 }

@@ -1,16 +1,14 @@
 /**
- * `flops keys` run as a real child process (bin/flops.mjs), as an operator would: exit codes,
- * stdout/stderr, and what lands on disk.
+ * `flops keys` as an operator runs it: exit codes, stdout/stderr, and what lands on disk. The
+ * cases run the CLI in this process (node/cli.ts runCli); one runs the real binary in a child
+ * process, as a smoke test of the real exit code and streams.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runFlops, spawnFlopsRun } from "../../test/helpers/cli.ts";
 
-const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const BIN = join(REPO, "bin", "flops.mjs");
 // Low scrypt cost for speed; the CLI warns that it is insecure.
 const LOW_N = ["--scrypt-n", "1024"];
 const KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
@@ -32,29 +30,23 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `flops ...args` with stdin a pipe (not a terminal) and a clean FLOPS_* environment. */
-function flops(args: string[], env: Record<string, string> = {}, timeout = 60_000): Result {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("FLOPS_")));
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: REPO,
-    env: { ...base, HOME: home, ...env },
-    input: "",
-    encoding: "utf8",
-    timeout,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const flops = (args: string[], env: Record<string, string> = {}) =>
+  runFlops(args, { env: { HOME: home, ...env } });
 
-describe("flops keys (child process)", () => {
-  it("new -> list --json -> verify: exit 0, 0600 file, address round trip", () => {
+describe("flops keys", () => {
+  it("new -> list --json -> verify: exit 0, 0600 file, address round trip", async () => {
     const ks = join(tmp, "ks1");
-    const created = flops(["keys", "new", "--keystore-dir", ks, "--password-file", pw, ...LOW_N, "--json"]);
+    const created = await flops([
+      "keys",
+      "new",
+      "--keystore-dir",
+      ks,
+      "--password-file",
+      pw,
+      ...LOW_N,
+      "--json",
+    ]);
     expect(created.stderr).toMatch(/scrypt n=1024 is below 262144: this keystore is INSECURE/);
     expect(created.code).toBe(0);
     const entry = JSON.parse(created.stdout) as { address: string; file: string };
@@ -63,30 +55,49 @@ describe("flops keys (child process)", () => {
     expect(statSync(entry.file).mode & 0o777).toBe(0o600);
     expect(statSync(ks).mode & 0o777).toBe(0o700);
 
-    const listed = flops(["keys", "list", "--keystore-dir", ks, "--json"]);
+    const listed = await flops(["keys", "list", "--keystore-dir", ks, "--json"]);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([entry]);
 
-    const human = flops(["keys", "list", "--keystore-dir", ks]);
+    const human = await flops(["keys", "list", "--keystore-dir", ks]);
     expect(human.stdout).toBe(`${entry.address}  ${entry.file}\n`);
 
-    const verified = flops(["keys", "verify", "--keystore", entry.file, "--password-file", pw, "--json"]);
+    const verified = await flops([
+      "keys",
+      "verify",
+      "--keystore",
+      entry.file,
+      "--password-file",
+      pw,
+      "--json",
+    ]);
     expect(verified.code).toBe(0);
     expect(JSON.parse(verified.stdout)).toEqual(entry);
   });
 
-  it("wrong password: exit 1 and a clear message", () => {
+  it("smoke, the real binary: a wrong password exits 1 with a clear message", async () => {
     const ks = join(tmp, "ks2");
-    const created = flops(["keys", "new", "--keystore-dir", ks, "--password-file", pw, ...LOW_N, "--json"]);
+    const created = await flops([
+      "keys",
+      "new",
+      "--keystore-dir",
+      ks,
+      "--password-file",
+      pw,
+      ...LOW_N,
+      "--json",
+    ]);
     const { file } = JSON.parse(created.stdout) as { file: string };
     // The keystore is found from the folder (its only key), the folder from the env var.
-    const r = flops(["keys", "verify", "--password-file", wrongPw], { FLOPS_KEYSTORE_DIR: ks });
+    const r = await spawnFlopsRun(["keys", "verify", "--password-file", wrongPw], {
+      env: { HOME: home, FLOPS_KEYSTORE_DIR: ks },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: wrong password for keystore ${file}`);
     expect(r.stdout).toBe("");
   });
 
-  it("import from a private-key file; a second import of the same key fails with exit 1", () => {
+  it("import from a private-key file; a second import of the same key fails with exit 1", async () => {
     const ks = join(tmp, "ks3");
     const keyFile = join(tmp, "key.hex");
     writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
@@ -94,33 +105,33 @@ describe("flops keys (child process)", () => {
     const config = join(tmp, "flops.json");
     writeFileSync(config, JSON.stringify({ "keystore-dir": ks, "scrypt-n": 1024 }));
     const args = ["keys", "import", "--private-key-file", keyFile, "--password-file", pw, "--config", config];
-    const r = flops([...args, "--json"]);
+    const r = await flops([...args, "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ address: KEY_ADDRESS });
-    const again = flops(args);
+    const again = await flops(args);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`error: a keystore for ${KEY_ADDRESS} already exists`));
     expect(readdirSync(ks)).toHaveLength(1);
   });
 
-  it("usage errors exit 2: no password source, a secret on argv, a bad option value", () => {
+  it("usage errors exit 2: no password source, a secret on argv, a bad option value", async () => {
     const ks = join(tmp, "ks4");
-    const noPw = flops(["keys", "new", "--keystore-dir", ks, ...LOW_N]);
+    const noPw = await flops(["keys", "new", "--keystore-dir", ks, ...LOW_N]);
     expect(noPw.code).toBe(2);
     expect(noPw.stderr).toContain("no password: pass --password-file FILE");
-    const argvSecret = flops(["keys", "new", "--keystore-dir", ks, "--password", "hunter2"]);
+    const argvSecret = await flops(["keys", "new", "--keystore-dir", ks, "--password", "hunter2"]);
     expect(argvSecret.code).toBe(2);
     expect(argvSecret.stderr).toContain("unknown option '--password'");
-    const badN = flops(["keys", "new", "--keystore-dir", ks, "--password-file", pw], {
+    const badN = await flops(["keys", "new", "--keystore-dir", ks, "--password-file", pw], {
       FLOPS_SCRYPT_N: "1000",
     });
     expect(badN.code).toBe(2);
     expect(badN.stderr).toContain('invalid value "1000" for env FLOPS_SCRYPT_N');
     // Nothing was written by any of these.
-    expect(flops(["keys", "list", "--keystore-dir", ks, "--json"]).stdout).toBe("[]\n");
+    expect((await flops(["keys", "list", "--keystore-dir", ks, "--json"])).stdout).toBe("[]\n");
   });
 
-  it("refuses a keystore whose KDF parameters are out of bounds: exit 1, the bound named", () => {
+  it("refuses a keystore whose KDF parameters are out of bounds: exit 1, the bound named", async () => {
     const ks = join(tmp, "ks6");
     mkdirSync(ks, { mode: 0o700 });
     const file = join(ks, "UTC--2024-01-01T00-00-00.000Z--2c7536e3605d9c16a7a3d7b1898e529396a65c23");
@@ -141,14 +152,14 @@ describe("flops keys (child process)", () => {
       }),
       { mode: 0o600 },
     );
-    const r = flops(["keys", "verify", "--keystore-dir", ks, "--password-file", pw], {}, 30_000);
+    const r = await flops(["keys", "verify", "--keystore-dir", ks, "--password-file", pw]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       `error: refusing keystore ${file}: scrypt n = 2^23 is above the bound n ≤ 2^18`,
     );
     expect(r.stdout).toBe("");
     // Nor does `keys new` write what loading would refuse.
-    const tooCostly = flops([
+    const tooCostly = await flops([
       "keys",
       "new",
       "--keystore-dir",
@@ -162,16 +173,16 @@ describe("flops keys (child process)", () => {
     expect(tooCostly.stderr).toContain("expected an integer in 1024..262144");
   });
 
-  it("refuses an empty password file (exit 1) and warns about a readable one", () => {
+  it("refuses an empty password file (exit 1) and warns about a readable one", async () => {
     const ks = join(tmp, "ks5");
     const empty = join(tmp, "empty");
     writeFileSync(empty, "\n", { mode: 0o600 });
-    const r = flops(["keys", "new", "--keystore-dir", ks, "--password-file", empty, ...LOW_N]);
+    const r = await flops(["keys", "new", "--keystore-dir", ks, "--password-file", empty, ...LOW_N]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: password file ${empty} is empty`);
     const loose = join(tmp, "loose");
     writeFileSync(loose, "pw\n", { mode: 0o644 });
-    const w = flops(["keys", "new", "--keystore-dir", ks, "--password-file", loose, ...LOW_N]);
+    const w = await flops(["keys", "new", "--keystore-dir", ks, "--password-file", loose, ...LOW_N]);
     expect(w.code).toBe(0);
     expect(w.stderr).toContain(`warning: ${loose} is accessible by group/others (mode 0644)`);
   });

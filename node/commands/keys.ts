@@ -28,6 +28,7 @@ import {
   SCRYPT_OPTIONS,
   writeKeystore,
 } from "../keystore.ts";
+import { type CliIO, processIO, promptIO, warnTo } from "./io.ts";
 
 const WRITE_OPTIONS = {
   "keystore-dir": KEYSTORE_OPTIONS["keystore-dir"],
@@ -37,7 +38,9 @@ const WRITE_OPTIONS = {
 
 const NO_PASSWORD = "no password: pass --password-file FILE (or run on a terminal to be prompted)";
 
-export function registerKeysCommand(program: Command): void {
+export function registerKeysCommand(program: Command, io: CliIO = processIO()): void {
+  const warn = warnTo(io);
+  const prompt = promptIO(io);
   const keys = program.command("keys").description("Manage node keys (encrypted keystore v3 files)");
 
   const create = keys
@@ -47,10 +50,10 @@ export function registerKeysCommand(program: Command): void {
   const readCreate = declareOptions(create, WRITE_OPTIONS);
   create.action(async (flags: { json?: boolean }) => {
     const cfg = readCreate();
-    const password = await newPassword(create, cfg["password-file"]);
+    const password = await newPassword(io, create, cfg["password-file"]);
     const privateKey = Wallet.generate().getPrivateKey();
-    const entry = await writeWithWarning(privateKey, password, cfg["keystore-dir"], cfg["scrypt-n"]);
-    printEntry(entry, flags.json === true);
+    const entry = await writeWithWarning(io, privateKey, password, cfg["keystore-dir"], cfg["scrypt-n"]);
+    printEntry(io, entry, flags.json === true);
   });
 
   const imp = keys
@@ -70,16 +73,17 @@ export function registerKeysCommand(program: Command): void {
     const cfg = readImport();
     let privateKey: Uint8Array;
     const keyFile = cfg["private-key-file"];
-    if (keyFile !== undefined) privateKey = readPrivateKeyFile(keyFile);
-    else if (canPrompt()) privateKey = parsePrivateKey(await promptSecret("Private key (hex): "));
+    if (keyFile !== undefined) privateKey = readPrivateKeyFile(keyFile, warn);
+    else if (canPrompt(prompt))
+      privateKey = parsePrivateKey(await promptSecret("Private key (hex): ", prompt));
     else
       throw usageError(
         imp,
         "no private key: pass --private-key-file FILE (or run on a terminal to be prompted)",
       );
-    const password = await newPassword(imp, cfg["password-file"]);
-    const entry = await writeWithWarning(privateKey, password, cfg["keystore-dir"], cfg["scrypt-n"]);
-    printEntry(entry, flags.json === true);
+    const password = await newPassword(io, imp, cfg["password-file"]);
+    const entry = await writeWithWarning(io, privateKey, password, cfg["keystore-dir"], cfg["scrypt-n"]);
+    printEntry(io, entry, flags.json === true);
   });
 
   const list = keys
@@ -89,13 +93,13 @@ export function registerKeysCommand(program: Command): void {
   const readList = declareOptions(list, { "keystore-dir": KEYSTORE_OPTIONS["keystore-dir"] });
   list.action((flags: { json?: boolean }) => {
     const dir = readList()["keystore-dir"];
-    const entries = listKeystores(dir);
+    const entries = listKeystores(dir, warn);
     if (flags.json === true) {
-      process.stdout.write(`${JSON.stringify(entries)}\n`);
+      io.stdout.write(`${JSON.stringify(entries)}\n`);
       return;
     }
-    if (entries.length === 0) process.stderr.write(`no keys in ${dir}\n`);
-    for (const e of entries) process.stdout.write(`${e.address}  ${e.file}\n`);
+    if (entries.length === 0) io.stderr.write(`no keys in ${dir}\n`);
+    for (const e of entries) io.stdout.write(`${e.address}  ${e.file}\n`);
   });
 
   const verify = keys
@@ -107,42 +111,43 @@ export function registerKeysCommand(program: Command): void {
     const cfg = readVerify();
     const file = findKeystore({ file: cfg.keystore, dir: cfg["keystore-dir"] });
     let password: string;
-    if (cfg["password-file"] !== undefined) password = readPasswordFile(cfg["password-file"]);
-    else if (canPrompt()) password = await promptSecret(`Password for ${file}: `);
+    if (cfg["password-file"] !== undefined) password = readPasswordFile(cfg["password-file"], warn);
+    else if (canPrompt(prompt)) password = await promptSecret(`Password for ${file}: `, prompt);
     else throw usageError(verify, NO_PASSWORD);
-    const privateKey = await loadKeystore(file, password);
-    printEntry({ address: addressOf(privateKey), file }, flags.json === true, false);
+    const privateKey = await loadKeystore(file, password, warn);
+    printEntry(io, { address: addressOf(privateKey), file }, flags.json === true, false);
   });
 }
 
-async function newPassword(cmd: Command, passwordFile: string | undefined): Promise<string> {
-  if (passwordFile !== undefined) return readPasswordFile(passwordFile);
-  if (canPrompt()) return promptNewPassword();
+async function newPassword(io: CliIO, cmd: Command, passwordFile: string | undefined): Promise<string> {
+  if (passwordFile !== undefined) return readPasswordFile(passwordFile, warnTo(io));
+  if (canPrompt(promptIO(io))) return promptNewPassword(promptIO(io));
   throw usageError(cmd, NO_PASSWORD);
 }
 
 async function writeWithWarning(
+  io: CliIO,
   privateKey: Uint8Array,
   password: string,
   dir: string,
   scryptN: number,
 ): Promise<KeystoreEntry> {
   if (scryptN < DEFAULT_SCRYPT_N) {
-    process.stderr.write(
+    io.stderr.write(
       `warning: scrypt n=${scryptN} is below ${DEFAULT_SCRYPT_N}: this keystore is INSECURE (tests and devnets only)\n`,
     );
   }
-  return writeKeystore(privateKey, password, { dir, scryptN });
+  return writeKeystore(privateKey, password, { dir, scryptN, warn: warnTo(io) });
 }
 
-function printEntry(entry: KeystoreEntry, json: boolean, created = true): void {
+function printEntry(io: CliIO, entry: KeystoreEntry, json: boolean, created = true): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(entry)}\n`);
+    io.stdout.write(`${JSON.stringify(entry)}\n`);
     return;
   }
-  process.stdout.write(`address:  ${entry.address}\nkeystore: ${entry.file}\n`);
+  io.stdout.write(`address:  ${entry.address}\nkeystore: ${entry.file}\n`);
   if (created) {
-    process.stderr.write(
+    io.stderr.write(
       "Back up the keystore file and its password: the key cannot be recovered without both.\n",
     );
   }

@@ -31,6 +31,7 @@ import { devBeaconKeys, loadOrCreateDevBeaconKey } from "../devBeaconKey.ts";
 import { devBeaconSource, devGenesis } from "../devnet.ts";
 import { createLogger, LOG_OPTIONS, type Logger, loggerOptsFromConfig } from "../logger.ts";
 import { createShutdown, SHUTDOWN_OPTIONS } from "../shutdown.ts";
+import { type CliIO, logDestination, processIO } from "./io.ts";
 
 /** Options every node-running command shares (flops node, flops devnet). */
 export const NODE_OPTIONS = {
@@ -126,7 +127,7 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
   );
 }
 
-export function registerNodeCommand(program: Command): void {
+export function registerNodeCommand(program: Command, io: CliIO = processIO()): void {
   const cmd = program
     .command("node")
     .description("run the sequencer node on a datadir (JSON-RPC, block production)");
@@ -152,7 +153,7 @@ export function registerNodeCommand(program: Command): void {
   cmd.action(async () => {
     const cfg = readConfig();
     if (cfg.genesis && cfg.dev) throw usageError(cmd, "--genesis and --dev exclude each other");
-    const log = createLogger(loggerOptsFromConfig(cfg));
+    const log = createLogger({ ...loggerOptsFromConfig(cfg), destination: logDestination(io) });
     const genesis = cfg.genesis
       ? genesisFromJson(readFileSync(cfg.genesis, "utf8"))
       : cfg.dev
@@ -165,16 +166,23 @@ export function registerNodeCommand(program: Command): void {
         : undefined;
     const shutdown = createShutdown({ timeoutMs: cfg["shutdown.timeout"] * 1000 }, { logger: log });
     shutdown.install();
-    const node = await startNode({
-      datadir: cfg.datadir,
-      genesis,
-      genesisInitOnly: cfg.dev,
-      cfg,
-      beaconUrls: cfg["beacon.urls"].split(","),
-      beaconKeyFile: cfg["beacon.key"],
-      log,
-    });
+    let node: FlopsNode;
+    try {
+      node = await startNode({
+        datadir: cfg.datadir,
+        genesis,
+        genesisInitOnly: cfg.dev,
+        cfg,
+        beaconUrls: cfg["beacon.urls"].split(","),
+        beaconKeyFile: cfg["beacon.key"],
+        log,
+      });
+    } catch (e) {
+      // Nothing to stop: leave the process's signals as they were (a CLI run inside a test goes on).
+      shutdown.uninstall();
+      throw e;
+    }
     shutdown.register("node", () => node.stop());
-    process.stdout.write(`JSON-RPC: ${node.rpcUrl}\n`);
+    io.stdout.write(`JSON-RPC: ${node.rpcUrl}\n`);
   });
 }

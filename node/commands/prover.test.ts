@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,34 +12,16 @@ import { keccak256, utf8 } from "../../chain/hash.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import { CHALLENGE_STATUS } from "../../chain/types.ts";
 import type { ProverEvent, ProverSummary } from "../../prover/proverClient.ts";
+import { runFlops } from "../../test/helpers/cli.ts";
 import { FakeProverChain, rpcBackendOver } from "../../test/helpers/fakeProverChain.ts";
 import { TestAccount, TestChain } from "../../test/helpers/testChain.ts";
 import { writeKeystore } from "../keystore.ts";
 import { createTerminalOutput, ProgressLine } from "./prover.ts";
 import { formatAddress } from "./status.ts";
 
-// The real CLI in a real process: bin/flops.mjs → tsx → node/cli.ts → this command.
+// The CLI in this process (node/cli.ts runCli); the SIGTERM test runs the real binary (its smoke test).
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function flops(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["bin/flops.mjs", ...args],
-      { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: "1", ...env } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const flops = (args: string[], env: Record<string, string> = {}) => runFlops(args, { env });
 
 /** JSON log lines of a run (non-TTY output), by message. */
 function logLines(stdout: string): Array<Record<string, unknown>> {
@@ -49,7 +31,7 @@ function logLines(stdout: string): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-describe("flops prover (child process)", () => {
+describe("flops prover", () => {
   let dir: string;
   let app: FastifyInstance;
   let url: string;
@@ -140,7 +122,7 @@ describe("flops prover (child process)", () => {
     expect(record).toMatchObject({ version: 1, genesisHash });
   });
 
-  it("stops cleanly on SIGTERM and keeps the challenge for the next start", async () => {
+  it("smoke, the real binary: stops cleanly on SIGTERM and keeps the challenge for the next start", async () => {
     const child: ChildProcess = spawn(
       process.execPath,
       ["bin/flops.mjs", "prover", ...common(), "--tier", "100"],

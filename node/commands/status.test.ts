@@ -1,14 +1,13 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiServer } from "../../api/server.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import { createJsEngine } from "../../prover/engine/jsEngine.ts";
 import type { NodeInfo } from "../../prover/ports.ts";
 import { createProver } from "../../prover/proverClient.ts";
+import { runFlops, spawnFlopsRun } from "../../test/helpers/cli.ts";
 import { FakeProverChain, rpcBackendOver } from "../../test/helpers/fakeProverChain.ts";
 import { TestAccount, TestChain } from "../../test/helpers/testChain.ts";
 import { writeKeystore } from "../keystore.ts";
@@ -22,21 +21,8 @@ import {
   statusToJson,
 } from "./status.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-function flops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["bin/flops.mjs", ...args],
-      { cwd: REPO_ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+// The CLI in this process (node/cli.ts runCli); one smoke test runs the real binary.
+const flops = (args: string[]) => runFlops(args);
 
 const ref = (number: bigint, byte: number) => ({
   number,
@@ -161,9 +147,9 @@ describe("status formatting", () => {
   });
 });
 
-describe("flops status (child process)", () => {
-  it("exits 1 with a clear message when the RPC is unreachable", async () => {
-    const run = await flops(["status", "--rpc", "http://127.0.0.1:1"]);
+describe("flops status", () => {
+  it("smoke, the real binary: exits 1 with a clear message when the RPC is unreachable", async () => {
+    const run = await spawnFlopsRun(["status", "--rpc", "http://127.0.0.1:1"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^error: cannot reach the node's RPC at http:\/\/127\.0\.0\.1:1: /);

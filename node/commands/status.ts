@@ -19,6 +19,7 @@ import { createRpcClient } from "../../prover/rpcClient.ts";
 import type { BlockRefInfo, SyncInfo } from "../../prover/rpcJson.ts";
 import { declareOptions, opt, usageError } from "../config.ts";
 import { KEYSTORE_OPTIONS, listKeystores } from "../keystore.ts";
+import { type CliIO, processIO } from "./io.ts";
 
 /** Default JSON-RPC endpoint of a local node. */
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
@@ -231,7 +232,7 @@ export async function gatherStatus(rpc: string, address: Address | undefined): P
   return report;
 }
 
-export function registerStatusCommand(program: Command): void {
+export function registerStatusCommand(program: Command, io: CliIO = processIO()): void {
   const cmd = program
     .command("status")
     .description("Show a running node's heights and sync state, and a node address's credits and multiplier")
@@ -260,7 +261,7 @@ export function registerStatusCommand(program: Command): void {
       }
       throw new Error(`the node at ${cfg.rpc} failed to answer: ${errorText(e)}`);
     }
-    process.stdout.write(
+    io.stdout.write(
       flags.json === true ? `${JSON.stringify(statusToJson(report))}\n` : formatStatusText(report),
     );
   });
