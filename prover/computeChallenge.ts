@@ -3,12 +3,13 @@
  * into row bands (the engine port computes a band on request); after each band the loop reports
  * progress and yields to the event loop, so a progress bar redraws and SIGINT is handled within
  * one band (~30 ms at the devnet tier with the WASM engine) rather than after the whole challenge.
- * The bytes computed are exactly proveChallenge's: bands only change when rows are computed.
+ * The bytes computed are exactly proveChallenge's: bands only change when rows are computed, and
+ * every product is Freivalds-checked (CheckOpts) while the next one is computed.
  * @module
  */
 import type { ProofTier } from "../chain/proof/index.ts";
 import type { MatmulJob, WorkEngine } from "./engine/types.ts";
-import { commitProducts, computeProducts, type ProvedChallenge } from "./proveChallenge.ts";
+import { type CheckOpts, computeAndCommit, type ProvedChallenge } from "./proveChallenge.ts";
 import { throwIfAborted } from "./retry.ts";
 
 export interface ComputeProgress {
@@ -19,7 +20,8 @@ export interface ComputeProgress {
   total: number;
 }
 
-export interface ComputeOpts {
+/** CheckOpts: each product is Freivalds-checked and recomputed on a fallback engine if it fails. */
+export interface ComputeOpts extends CheckOpts {
   onProgress?: (p: ComputeProgress) => void;
   signal?: AbortSignal;
   /** Row bands per product; default 8. More bands: finer progress, a little more copying. */
@@ -62,16 +64,18 @@ export async function computeChallenge(
         });
         done++;
         onProgress?.({ phase: "products", done, total });
+        if (done === total - 1) onProgress?.({ phase: "commitment", done, total });
         await yieldToEventLoop();
       }
       return out;
     },
     close: () => engine.close(),
+    ...(engine.fallbacks === undefined ? {} : { fallbacks: engine.fallbacks }),
   };
-  const products = await computeProducts(tier, seed, banded);
+  // Each product's check and leaf hashes overlap the next product (computeAndCommit); what is left
+  // after the last band is the last product's share and the tree above the leaves.
+  const { products, root, tree } = await computeAndCommit(tier, seed, banded, opts);
   throwIfAborted(signal);
-  onProgress?.({ phase: "commitment", done, total });
-  const { root, tree } = commitProducts(tier, products);
   onProgress?.({ phase: "commitment", done: total, total });
   return { tier, seed, products, tree, root };
 }

@@ -1,10 +1,18 @@
 /**
  * One challenge's work on the prover side (PROTOCOL §3):
  *   1. PRG: A_j and B_jᵀ for j in [0, m) from the seed (chain/proof prgMatrix, native ChaCha20)
- *   2. products: C_j = A_j·B_j on a WorkEngine
+ *   2. products: C_j = A_j·B_j on a WorkEngine, each checked with Freivalds' algorithm
+ *      (freivalds.ts) before anything is committed; a product that fails is recomputed on the
+ *      fallback engines (the JS reference last) and the mismatch reported, so a faulty engine
+ *      never makes the prover commit a wrong root
  *   3. commitment: leaf hashes of every 8×8 tile, the tile tree, its root (→ `commit` tx)
  *   4. later, given randomness(r2): the reveal (tiles + multiproof) for the sampled positions
- * Steps 2–3 are separate functions so tests (and a future pipelined prover) can step in between.
+ * `computeAndCommit` overlaps steps 2 and 3: C_j's tiles are hashed on a worker thread
+ * (leafHasher.ts) while the main thread computes C_{j+1} and checks C_j, in slices on the event
+ * loop so band completions, progress and a stop still get through. (Today's engines, JS, WASM and
+ * onnxruntime-node whose `run` blocks the calling thread, compute on the main thread, so the
+ * check itself does not overlap the next product.) `computeProducts` / `commitProducts` are the
+ * same steps one after the other on one thread (tests, benchmarks).
  * Memory: m·n²·4 bytes of products kept for the reveal (64 MiB at the devnet tier) plus the tree
  * (2·32 bytes per tile, 16 MiB at the devnet tier).
  * @module
@@ -12,9 +20,7 @@
 import {
   assertTier,
   buildOpenings,
-  buildTileTree,
   HASH_BYTES,
-  leafHash,
   type Openings,
   type ProofTier,
   prgMatrix,
@@ -29,7 +35,11 @@ import {
   tileCount,
   tileLocation,
 } from "../chain/proof/index.ts";
+import { createJsEngine } from "./engine/jsEngine.ts";
 import type { WorkEngine } from "./engine/types.ts";
+import { freivaldsCheck, freivaldsCheckSliced, freivaldsVectors } from "./freivalds.ts";
+import { type LeafHasher, sharedLeafHasher } from "./leafHasher.ts";
+import { buildTileTreeBatched, hashProductLeaves } from "./tileHashing.ts";
 
 /** Everything the prover keeps between commit and reveal. */
 export interface ProvedChallenge {
@@ -42,14 +52,51 @@ export interface ProvedChallenge {
   root: Uint8Array;
 }
 
-/** Step 1–2: C_j = A_j·B_j for every j, on `engine`. */
+/** A product that failed its Freivalds check, and what was done about it. */
+export interface ProductMismatch {
+  j: number;
+  /** The engine whose product failed. */
+  engine: string;
+  /** The engine whose recomputed product passed (undefined: none did, the challenge fails). */
+  recomputedWith: string | undefined;
+  /** Fallback engines whose products failed too. */
+  alsoFailed: string[];
+}
+
+export interface CheckOpts {
+  /** Freivalds-check every product before it is used (default true). */
+  verify?: boolean;
+  /** Engines to recompute a failed product with, in order (default: the engine's own `fallbacks`, else the JS reference). */
+  fallbacks?: readonly WorkEngine[];
+  /** Told of every failed check (default: a process warning on stderr). */
+  onMismatch?: (m: ProductMismatch) => void;
+  /** The check's random vectors for size n (default: fresh crypto-random ones; tests fix them). */
+  vectors?: (n: number) => Float64Array[];
+  /** Hash leaves on a worker thread (leafHasher.ts) in computeAndCommit; default: for n ≥ 256. */
+  leafWorker?: boolean;
+}
+
+function warnMismatch(m: ProductMismatch): void {
+  process.emitWarning(
+    `product ${m.j} from engine ${m.engine} failed its Freivalds check; ` +
+      (m.recomputedWith === undefined
+        ? "no fallback engine produced a passing product"
+        : `recomputed with ${m.recomputedWith}`),
+    "FlopsProverWarning",
+  );
+}
+
+/** Step 1–2: C_j = A_j·B_j for every j, on `engine`, each product checked (CheckOpts). */
 export async function computeProducts(
   tier: ProofTier,
   seed: Uint8Array,
   engine: WorkEngine,
+  opts: CheckOpts = {},
 ): Promise<Int32Array[]> {
   assertTier(tier);
   const { n, m } = tier;
+  const verify = opts.verify ?? true;
+  const vectors = opts.vectors ?? ((size: number) => freivaldsVectors(size));
   // One A and one Bᵀ buffer reused across j: the engine copies what it needs before resolving.
   const a = new Int8Array(n * n);
   const bt = new Int8Array(n * n);
@@ -57,9 +104,37 @@ export async function computeProducts(
   for (let j = 0; j < m; j++) {
     prgMatrix(seed, TAG_A, j, n, a);
     prgMatrix(seed, TAG_B, j, n, bt);
-    products.push(await engine.multiply({ n, a, bt }));
+    let c = await engine.multiply({ n, a, bt });
+    if (verify && !freivaldsCheck(a, bt, c, n, vectors(n))) {
+      c = await recompute(j, engine, a, bt, n, vectors, opts);
+    }
+    products.push(c);
   }
   return products;
+}
+
+/** A failed product again on each fallback engine until one passes the check; throws if none does. */
+async function recompute(
+  j: number,
+  engine: WorkEngine,
+  a: Int8Array,
+  bt: Int8Array,
+  n: number,
+  vectors: (n: number) => Float64Array[],
+  opts: CheckOpts,
+): Promise<Int32Array> {
+  const report = opts.onMismatch ?? warnMismatch;
+  const alsoFailed: string[] = [];
+  for (const fallback of opts.fallbacks ?? engine.fallbacks ?? [createJsEngine()]) {
+    const c = await fallback.multiply({ n, a, bt });
+    if (freivaldsCheck(a, bt, c, n, vectors(n))) {
+      report({ j, engine: engine.name, recomputedWith: fallback.name, alsoFailed });
+      return c;
+    }
+    alsoFailed.push(fallback.name);
+  }
+  report({ j, engine: engine.name, recomputedWith: undefined, alsoFailed });
+  throw new Error(`product ${j}: no engine produced a product that passes the Freivalds check`);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -104,15 +179,87 @@ export function commitProducts(
 ): { root: Uint8Array; tree: TileTree } {
   assertTier(tier);
   if (products.length !== tier.m) throw new RangeError(`commitProducts: expected ${tier.m} products`);
-  const count = tileCount(tier);
-  const leaves = new Uint8Array(count * HASH_BYTES);
-  const words = new Int32Array(TILE_ENTRIES);
-  for (let t = 0; t < count; t++) {
-    gatherTile(tier.n, products, t, words);
-    leaves.set(leafHash(tileBytesOf(words)), t * HASH_BYTES);
-  }
-  const tree = buildTileTree(leaves);
+  const leaves = new Uint8Array(tileCount(tier) * HASH_BYTES);
+  for (const [j, c] of products.entries()) hashProductLeaves(tier.n, c, j, leaves);
+  const tree = buildTileTreeBatched(leaves);
   return { root: tree.root, tree };
+}
+
+/** Rows of the Freivalds check, and tiles hashed, per slice of background work (~5 ms each). */
+const CHECK_ROWS_PER_SLICE = 128;
+const TILES_PER_SLICE = 2048;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Steps 1–3 overlapped (see the module comment): the same products, tree and root as
+ * computeProducts + commitProducts.
+ */
+export async function computeAndCommit(
+  tier: ProofTier,
+  seed: Uint8Array,
+  engine: WorkEngine,
+  opts: CheckOpts = {},
+): Promise<{ products: Int32Array[]; tree: TileTree; root: Uint8Array }> {
+  assertTier(tier);
+  const { n, m } = tier;
+  const verify = opts.verify ?? true;
+  const vectors = opts.vectors ?? ((size: number) => freivaldsVectors(size));
+  const perMatrix = (n / TILE_DIM) ** 2;
+  const leaves = new Uint8Array(tileCount(tier) * HASH_BYTES);
+  const products: Int32Array[] = [];
+  // Two A/Bᵀ buffer pairs: the engine fills C_{j+1} from one while C_j is checked against the other.
+  const pairs = [0, 1].map(() => ({ a: new Int8Array(n * n), bt: new Int8Array(n * n) }));
+  const hasher: LeafHasher | undefined = (opts.leafWorker ?? n >= 256) ? sharedLeafHasher() : undefined;
+  const hashed: Promise<void>[] = [];
+  let stopped = false;
+
+  async function hashOnMainThread(j: number, c: Int32Array): Promise<void> {
+    for (let t = 0; t < perMatrix; t += TILES_PER_SLICE) {
+      hashProductLeaves(n, c, j, leaves, t, Math.min(perMatrix, t + TILES_PER_SLICE));
+      await yieldToEventLoop();
+    }
+  }
+
+  async function finish(j: number, a: Int8Array, bt: Int8Array, computed: Int32Array): Promise<void> {
+    let c = computed;
+    if (
+      verify &&
+      !(await freivaldsCheckSliced(a, bt, c, n, vectors(n), CHECK_ROWS_PER_SLICE, yieldToEventLoop))
+    ) {
+      c = await recompute(j, engine, a, bt, n, vectors, opts);
+    }
+    products[j] = c;
+    const done = c;
+    if (hasher === undefined) await hashOnMainThread(j, done);
+    else {
+      // Off the main thread; if the worker fails, the same hashes on this one.
+      hashed.push(
+        hasher.hash(n, done).then(
+          (l) => leaves.set(l, j * perMatrix * HASH_BYTES),
+          () => (stopped ? undefined : hashOnMainThread(j, done)),
+        ),
+      );
+    }
+  }
+
+  try {
+    let background: Promise<void> = Promise.resolve();
+    for (let j = 0; j < m; j++) {
+      const { a, bt } = pairs[j % 2]!;
+      prgMatrix(seed, TAG_A, j, n, a);
+      prgMatrix(seed, TAG_B, j, n, bt);
+      // Buffers of pair j % 2 were last read by finish(j − 2), which the previous round awaited.
+      const [c] = await Promise.all([engine.multiply({ n, a, bt }), background]);
+      background = finish(j, a, bt, c);
+    }
+    await background;
+    await Promise.all(hashed);
+  } finally {
+    // The shared worker stays for the next challenge; jobs of an aborted one finish unread.
+    stopped = true;
+  }
+  const tree = buildTileTreeBatched(leaves);
+  return { products, tree, root: tree.root };
 }
 
 /** Steps 1–3: the whole commit side of a challenge. */
@@ -120,9 +267,9 @@ export async function proveChallenge(
   tier: ProofTier,
   seed: Uint8Array,
   engine: WorkEngine,
+  opts: CheckOpts = {},
 ): Promise<ProvedChallenge> {
-  const products = await computeProducts(tier, seed, engine);
-  const { root, tree } = commitProducts(tier, products);
+  const { products, tree, root } = await computeAndCommit(tier, seed, engine, opts);
   return { tier, seed, products, tree, root };
 }
 

@@ -9,6 +9,7 @@ import { FakeProverChain } from "../test/helpers/fakeProverChain.ts";
 import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
 import { createJsEngine } from "./engine/jsEngine.ts";
 import type { WorkEngine } from "./engine/types.ts";
+import type { CheckOpts, ProductMismatch } from "./proveChallenge.ts";
 import {
   appliedMultiplierBps,
   createProver,
@@ -38,12 +39,17 @@ function setup(opts: { epochMs?: bigint } = {}) {
 function proverFor(
   fake: FakeProverChain,
   account: TestAccount,
-  extra: Partial<ProverOpts> & { engine?: WorkEngine } = {},
+  extra: Partial<ProverOpts> & { engine?: WorkEngine; check?: CheckOpts } = {},
 ) {
-  const { engine, ...rest } = extra;
+  const { engine, check, ...rest } = extra;
   const prover = createProver(
     { privateKey: account.privateKey, dataDir, tier: TIER_TINY.id, maxChallenges: 1, ...FAST, ...rest },
-    { chain: fake, engine: engine ?? createJsEngine(), random: () => 0.5 },
+    {
+      chain: fake,
+      engine: engine ?? createJsEngine(),
+      random: () => 0.5,
+      ...(check === undefined ? {} : { check }),
+    },
   );
   const events: ProverEvent[] = [];
   prover.onEvent((e) => events.push(e));
@@ -266,13 +272,39 @@ describe("createProver", () => {
       },
       close: async () => {},
     };
-    const { prover, events } = proverFor(fake, account, { engine: cheat });
+    // A cheating prover skips the Freivalds check (with it, the products are recomputed: below).
+    const { prover, events } = proverFor(fake, account, { engine: cheat, check: { verify: false } });
     const summary = await prover.run();
     expect(summary).toMatchObject({ failed: 1, passed: 0, challenges: 1, credits: 0n });
     const revealed = ofType(events, "revealed")[0]!;
     expect(revealed).toMatchObject({ passed: false, credits: 0n });
     expect(revealed.error).toMatch(/BAD_OPENING/);
     expect(fake.nodeInfo(account.address)).toMatchObject({ failed: 1, passed: 0 });
+  });
+
+  it("with the Freivalds check on, a wrong engine's products are recomputed and the challenge passes", async () => {
+    const { fake, account } = setup();
+    const honest = createJsEngine();
+    const wrong: WorkEngine = {
+      name: "wrong",
+      async multiply(job) {
+        const out = await honest.multiply(job);
+        out[(job.rowStart ?? 0) * job.n]! += 1; // one entry per band off by one
+        return out;
+      },
+      close: async () => {},
+    };
+    const seen: ProductMismatch[] = [];
+    const { prover } = proverFor(fake, account, {
+      engine: wrong,
+      check: { onMismatch: (m) => seen.push(m) },
+    });
+    const summary = await prover.run();
+    expect(summary).toMatchObject({ passed: 1, failed: 0, challenges: 1 });
+    expect(seen.map((m) => [m.j, m.engine, m.recomputedWith])).toEqual([
+      [0, "wrong", "js"],
+      [1, "wrong", "js"],
+    ]);
   });
 
   it("stops cleanly when aborted mid-compute and keeps the challenge for the next run", async () => {

@@ -48,7 +48,7 @@ import {
   SEND_CODE,
   TEMPORARY_SEND_CODES,
 } from "./ports.ts";
-import { buildReveal, type ProvedChallenge } from "./proveChallenge.ts";
+import { buildReveal, type CheckOpts, type ProvedChallenge } from "./proveChallenge.ts";
 import {
   type InFlightChallenge,
   loadState,
@@ -94,6 +94,12 @@ export interface ProverOpts {
 export interface ProverModules {
   chain: ProverChain;
   engine: WorkEngine;
+  /**
+   * The Freivalds check of each product before the commit (prover/freivalds.ts): on by default,
+   * `onMismatch` reports a recomputed product. Tests turn it off to let a cheating engine's wrong
+   * commitment reach the chain.
+   */
+  check?: CheckOpts;
   /** Jitter source; default Math.random. */
   random?: () => number;
 }
@@ -476,6 +482,7 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
       const seed = challengeSeed(chainId, id, address, verifiedSeedRandomness(params, ch));
       const started = performance.now();
       const proved = await computeChallenge(t, seed, engine, {
+        ...modules.check,
         signal,
         ...(opts.bandsPerProduct === undefined ? {} : { bandsPerProduct: opts.bandsPerProduct }),
         onProgress: (progress) => emit({ type: "computing", challengeId: id, progress }),

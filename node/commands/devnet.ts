@@ -21,6 +21,7 @@ import { devGenesis, devPrivateKey } from "../devnet.ts";
 import { listKeystores, writeKeystore } from "../keystore.ts";
 import { createLogger, loggerOptsFromConfig } from "../logger.ts";
 import { createShutdown } from "../shutdown.ts";
+import { type CliIO, logDestination, processIO } from "./io.ts";
 import { NODE_OPTIONS, startNode } from "./node.ts";
 
 const DEV_PASSWORD = "flops-devnet";
@@ -79,7 +80,7 @@ export async function devnetStatus(node: FlopsNode, provers: readonly DevProver[
   return `block ${node.core.head.header.number}\n${lines.join("\n")}\n`;
 }
 
-export function registerDevnetCommand(program: Command): void {
+export function registerDevnetCommand(program: Command, io: CliIO = processIO()): void {
   const cmd = program
     .command("devnet")
     .description("run a local devnet: node + local beacon + N provers with dev keys (what `npm start` runs)");
@@ -94,8 +95,8 @@ export function registerDevnetCommand(program: Command): void {
       description: "tier the provers work at (devnet, small, tiny)",
     }),
     engine: opt.oneOf({
-      choices: ["wasm", "js"] as const,
-      default: "wasm",
+      choices: ["auto", "native", "wasm", "js"] as const,
+      default: "auto",
       description: "provers' work engine",
     }),
     "status-interval": opt.positiveInt({ default: 10, description: "seconds between status lines" }),
@@ -106,7 +107,7 @@ export function registerDevnetCommand(program: Command): void {
     const cfg = readConfig();
     const datadir = cfg.datadir ?? mkdtempSync(join(tmpdir(), "flops-devnet-"));
     mkdirSync(datadir, { recursive: true });
-    const log = createLogger({ ...loggerOptsFromConfig(cfg), destination: 2 });
+    const log = createLogger({ ...loggerOptsFromConfig(cfg), destination: logDestination(io, "stderr") });
     const shutdown = createShutdown({ timeoutMs: cfg["shutdown.timeout"] * 1000 }, { logger: log });
     shutdown.install();
 
@@ -180,7 +181,7 @@ export function registerDevnetCommand(program: Command): void {
       );
     });
 
-    process.stdout.write(
+    io.stdout.write(
       [
         "Flops devnet",
         `  JSON-RPC   ${node.rpcUrl}   (WebSocket ${node.rpcUrl.replace("http", "ws")}/ws)`,
@@ -194,7 +195,7 @@ export function registerDevnetCommand(program: Command): void {
       ].join("\n"),
     );
     const timer = setInterval(() => {
-      void devnetStatus(node, provers).then((s) => process.stdout.write(s));
+      void devnetStatus(node, provers).then((s) => io.stdout.write(s));
     }, cfg["status-interval"] * 1000);
     shutdown.register("status", () => clearInterval(timer));
   });

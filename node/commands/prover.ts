@@ -21,8 +21,7 @@ import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
 import { genesisFromJson, genesisHash } from "../../chain/genesisDoc.ts";
 import { type Tier, tierWork } from "../../chain/params.ts";
 import type { Hash32 } from "../../chain/types.ts";
-import type { WorkEngine } from "../../prover/engine/index.ts";
-import { createJsEngine, createWasmEngine } from "../../prover/engine/index.ts";
+import { ENGINE_CHOICES, selectEngines } from "../../prover/engine/index.ts";
 import { errorText } from "../../prover/errors.ts";
 import { createProver, type ProverEvent, type ProverSummary } from "../../prover/proverClient.ts";
 import { createRpcClient } from "../../prover/rpcClient.ts";
@@ -30,15 +29,17 @@ import { declareOptions, opt, usageError } from "../config.ts";
 import { KEYSTORE_OPTIONS, unlockNodeKey } from "../keystore.ts";
 import { createLogger, LOG_OPTIONS, type Logger, loggerOptsFromConfig, moduleLogger } from "../logger.ts";
 import { createShutdown, SHUTDOWN_OPTIONS } from "../shutdown.ts";
+import { CliExit, type CliIO, logDestination, processIO, promptIO } from "./io.ts";
 import { formatAddress, formatCredits, formatMultiplier, formatOps, RPC_URL_OPTION } from "./status.ts";
 
 export const PROVER_OPTIONS = {
   rpc: RPC_URL_OPTION,
   ...KEYSTORE_OPTIONS,
   engine: opt.oneOf({
-    choices: ["wasm", "js"] as const,
-    default: "wasm",
-    description: "work engine: WASM SIMD (fast) or plain JS (reference)",
+    choices: ENGINE_CHOICES,
+    default: "auto",
+    description:
+      "work engine: auto (native if it loads and passes its self-test, else wasm, else js), native (onnxruntime-node), wasm (WASM SIMD) or js (reference)",
     valueName: "<engine>",
   }),
   tier: opt.string({
@@ -401,7 +402,7 @@ function genesisPin(
   return fromFile;
 }
 
-export function registerProverCommand(program: Command): void {
+export function registerProverCommand(program: Command, io: CliIO = processIO()): void {
   const cmd = program
     .command("prover")
     .description("Run the prover: request challenges, compute, commit, reveal, earn flops credits")
@@ -415,15 +416,24 @@ export function registerProverCommand(program: Command): void {
   cmd.action(async (flags: { once?: boolean }) => {
     const cfg = readConfig();
     const once = flags.once === true;
-    const friendly = cfg["log.format"] === "auto" && process.stdout.isTTY === true;
-    const logger = friendly ? undefined : moduleLogger(createLogger(loggerOptsFromConfig(cfg)), "prover");
+    const friendly = cfg["log.format"] === "auto" && io.stdout.isTTY === true;
+    const logger = friendly
+      ? undefined
+      : moduleLogger(
+          createLogger({ ...loggerOptsFromConfig(cfg), destination: logDestination(io) }),
+          "prover",
+        );
     const output = logger
       ? createLogOutput(logger)
-      : createTerminalOutput({ out: process.stdout, err: process.stderr });
+      : createTerminalOutput({ out: io.stdout, err: io.stderr });
 
     const pin = genesisPin(cmd, cfg["genesis-hash"], cfg.genesis);
-    const key = await unlockNodeKey(cfg, { warn: output.warn });
-    const engine: WorkEngine = cfg.engine === "wasm" ? await createWasmEngine() : createJsEngine();
+    const key = await unlockNodeKey(cfg, { warn: output.warn, io: promptIO(io) });
+    // Each engine must pass its exactness self-test; a refused one is reported and the next used.
+    const engines = await selectEngines(cfg.engine, {
+      onRefused: (r) => output.warn(`engine ${r.engine} refused: ${r.reason}`),
+    });
+    const engine = engines.engine;
     const ac = new AbortController();
     const client = createRpcClient({ url: cfg.rpc, signal: ac.signal });
     const prover = createProver(
@@ -435,13 +445,26 @@ export function registerProverCommand(program: Command): void {
         ...(cfg.tier === undefined ? {} : { tier: cfg.tier }),
         ...(once ? { maxChallenges: 1 } : {}),
       },
-      { chain: client, engine },
+      {
+        chain: client,
+        engine,
+        // A recomputed product is logged where the operator looks, not as a bare process warning.
+        check: {
+          onMismatch: (m) =>
+            output.warn(
+              `product ${m.j} from engine ${m.engine} failed its Freivalds check; ` +
+                (m.recomputedWith === undefined
+                  ? `no fallback passed (${m.alsoFailed.join(", ") || "none"})`
+                  : `recomputed with ${m.recomputedWith}`),
+            ),
+        },
+      },
     );
     prover.onEvent(output.onEvent);
 
     const shutdown = createShutdown({ timeoutMs: cfg["shutdown.timeout"] * 1000 }, logger ? { logger } : {});
     const running = prover.run(ac.signal);
-    shutdown.register("engine", () => engine.close());
+    shutdown.register("engine", () => engines.close());
     shutdown.register("prover", async () => {
       ac.abort();
       await running.catch(() => {});
@@ -453,7 +476,7 @@ export function registerProverCommand(program: Command): void {
       summary = await running;
     } catch (e) {
       shutdown.uninstall();
-      await engine.close();
+      await engines.close();
       throw new Error(errorText(e), { cause: e });
     }
     output.finish(summary);
@@ -463,7 +486,7 @@ export function registerProverCommand(program: Command): void {
       return;
     }
     shutdown.uninstall();
-    await engine.close();
-    if (once && summary.passed < 1) process.exitCode = 1;
+    await engines.close();
+    if (once && summary.passed < 1) throw new CliExit(1);
   });
 }

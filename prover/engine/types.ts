@@ -1,6 +1,6 @@
 /**
  * The work-engine port: whatever computes the exact int8 products of a challenge (PROTOCOL §3).
- * Engines here: plain JS (reference), WASM SIMD (one core). An external engine (a GPU process, a
+ * Engines here: plain JS (reference), WASM SIMD (one core), native (onnxruntime-node, one core). An external engine (a GPU process, a
  * worker pool) implements the same interface later; hence every call is async.
  * @module
  */
@@ -39,6 +39,11 @@ export interface WorkEngine {
   multiply(job: MatmulJob): Promise<Int32Array>;
   /** Frees what the engine holds (memory, workers, device contexts). */
   close(): Promise<void>;
+  /**
+   * Engines to recompute a product with when one from this engine fails its Freivalds check, in
+   * order (set by selection, select.ts); default: the JS reference.
+   */
+  readonly fallbacks?: readonly WorkEngine[];
 }
 
 /** Validates a job and resolves its band; throws RangeError on a malformed job. */
