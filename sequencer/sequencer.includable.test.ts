@@ -9,10 +9,8 @@ import { describe, expect, it, vi } from "vitest";
 import type { BuiltBlock } from "../chain/chainCore.ts";
 import { TX_ERROR } from "../chain/errors.ts";
 import { checkIncludable, headCheckContext } from "../chain/transition/precheckTx.ts";
-import { recoverSender } from "../chain/tx/index.ts";
 import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
-import { DEFAULT_MEMPOOL_OPTS } from "./mempool.ts";
-import { Sequencer } from "./sequencer.ts";
+import { sequencerOver } from "../test/helpers/testSequencer.ts";
 
 /** A sequencer over a chain where `a` (funded) is registered; blocks of at most `maxTxsPerBlock`. */
 function setup(maxTxsPerBlock = 100) {
@@ -21,26 +19,7 @@ function setup(maxTxsPerBlock = 100) {
   const a = new TestAccount(acct.privateKey, chain.params.l2ChainId);
   chain.block([a.sign({ kind: "register" })]); // a is registered: another "register" can never run
   const clock = { now: chain.time };
-  const seq = new Sequencer(
-    { blockTimeMs: 500, maxTxsPerBlock, mempool: DEFAULT_MEMPOOL_OPTS },
-    {
-      core: chain.core,
-      store: {
-        commitBlock: async (_b, ops) => chain.kv.apply(ops),
-        addPending: async () => {},
-        removePending: async () => {},
-        isIncluded: () => false,
-      },
-      beacon: { getRound: async () => undefined },
-      recovery: {
-        recover: async (t) => {
-          const r = recoverSender(t);
-          return r.ok ? r.value : null;
-        },
-      },
-      now: () => clock.now,
-    },
-  );
+  const seq = sequencerOver(chain, clock, maxTxsPerBlock);
   return { chain, a, clock, seq };
 }
 

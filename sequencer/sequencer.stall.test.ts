@@ -10,13 +10,11 @@ import { beaconRandomness } from "../chain/beacon/index.ts";
 import { equalBytes } from "../chain/bytes.ts";
 import { TIER_TINY } from "../chain/params.ts";
 import { challengeSeed } from "../chain/proof/index.ts";
-import { recoverSender } from "../chain/tx/index.ts";
 import type { Challenge, SignedTx } from "../chain/types.ts";
 import { createJsEngine } from "../prover/engine/index.ts";
 import { buildReveal, proveChallenge } from "../prover/proveChallenge.ts";
 import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
-import { DEFAULT_MEMPOOL_OPTS } from "./mempool.ts";
-import { Sequencer } from "./sequencer.ts";
+import { sequencerOver } from "../test/helpers/testSequencer.ts";
 
 function challengeOf(chain: TestChain, id: bigint): Challenge {
   const c = chain.core.readState().getChallenge(id);
@@ -49,29 +47,6 @@ async function sampled(): Promise<{ chain: TestChain; id: bigint; reveal: Signed
   return { chain, id, reveal: acct.sign({ kind: "reveal", challengeId: id, tiles, proof }) };
 }
 
-function sequencerAt(chain: TestChain, clock: { now: bigint }): Sequencer {
-  return new Sequencer(
-    { blockTimeMs: 500, maxTxsPerBlock: 100, mempool: DEFAULT_MEMPOOL_OPTS },
-    {
-      core: chain.core,
-      store: {
-        commitBlock: async (_b, ops) => chain.kv.apply(ops),
-        addPending: async () => {},
-        removePending: async () => {},
-        isIncluded: () => false,
-      },
-      beacon: { getRound: async () => undefined },
-      recovery: {
-        recover: async (t) => {
-          const r = recoverSender(t);
-          return r.ok ? r.value : null;
-        },
-      },
-      now: () => clock.now,
-    },
-  );
-}
-
 describe("Sequencer admission during a stall", () => {
   it("admits a reveal past its stored deadline while a stall is in progress, and the block passes it", async () => {
     const { chain, id, reveal } = await sampled();
@@ -80,7 +55,7 @@ describe("Sequencer admission during a stall", () => {
     // The sequencer was frozen: its clock is now past the deadline and past head + maxBlockGapMs.
     const clock = { now: deadline + 1_000n };
     expect(clock.now - head).toBeGreaterThan(chain.params.maxBlockGapMs);
-    const seq = sequencerAt(chain, clock);
+    const seq = sequencerOver(chain, clock);
     expect(await seq.submit(reveal.raw)).toMatchObject({ ok: true });
     const block = await seq.produceBlock();
     expect(block.block.txs.map((t) => t.hash)).toContainEqual(reveal.hash);
@@ -93,7 +68,7 @@ describe("Sequencer admission during a stall", () => {
     chain.advanceTo(deadline - 500n, 1000n); // one-second blocks up to just before the deadline
     const clock = { now: deadline + 1n };
     expect(clock.now - chain.core.head.header.timestamp).toBeLessThanOrEqual(chain.params.maxBlockGapMs);
-    const seq = sequencerAt(chain, clock);
+    const seq = sequencerOver(chain, clock);
     expect(await seq.submit(reveal.raw)).toMatchObject({ ok: false, code: "DEADLINE_PASSED" });
   });
 });
