@@ -76,6 +76,7 @@ export const PROVER_OPTIONS = {
 /** Turns prover events into output. `finish` prints the end-of-run line. */
 export interface ProverOutput {
   onEvent(e: ProverEvent): void;
+  info(message: string): void;
   warn(message: string): void;
   finish(summary: ProverSummary): void;
 }
@@ -136,6 +137,7 @@ export function createTerminalOutput(io: {
   let lastTransient = "";
   let lastPhase = "";
   return {
+    info: (m) => line(m),
     warn: (m) => {
       progress.clear();
       io.err.write(`warning: ${m}\n`);
@@ -245,6 +247,7 @@ export function createTerminalOutput(io: {
 export function createLogOutput(log: Logger): ProverOutput {
   let lastQuarter = -1;
   return {
+    info: (m) => log.info(m),
     warn: (m) => log.warn(m),
     onEvent(e) {
       switch (e.type) {
@@ -434,6 +437,10 @@ export function registerProverCommand(program: Command, io: CliIO = processIO())
       onRefused: (r) => output.warn(`engine ${r.engine} refused: ${r.reason}`),
     });
     const engine = engines.engine;
+    output.info(
+      `engine ${engine.name}` +
+        (engines.fallbacks.length ? ` (fallbacks: ${engines.fallbacks.map((f) => f.name).join(", ")})` : ""),
+    );
     const ac = new AbortController();
     const client = createRpcClient({ url: cfg.rpc, signal: ac.signal });
     const prover = createProver(
