@@ -26,11 +26,6 @@ export function hexToBytes(hex: string): Uint8Array {
   return out;
 }
 
-export function isHex(value: unknown, byteLength?: number): value is Hex {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]*$/.test(value) || value.length % 2 !== 0) return false;
-  return byteLength === undefined || value.length === 2 + byteLength * 2;
-}
-
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
@@ -47,16 +42,6 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Lexicographic byte order: negative if a < b. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
 }
 
 /** u64 big-endian (8 bytes). Throws outside [0, 2^64). */
@@ -76,25 +61,6 @@ export function u32ToBytes(value: number): Uint8Array {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, value);
   return out;
-}
-
-/**
- * Unsigned bigint as minimal big-endian bytes (zero is the empty array): the canonical form of
- * amounts on the wire, so one value has one encoding.
- */
-export function bigintToMinimalBytes(value: bigint): Uint8Array {
-  if (value < 0n) throw new RangeError("bigintToMinimalBytes: negative");
-  if (value === 0n) return new Uint8Array(0);
-  let hex = value.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  return hexToBytes(hex);
-}
-
-/** Inverse of bigintToMinimalBytes; rejects a leading zero byte (non-canonical). */
-export function minimalBytesToBigint(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
-  if (bytes[0] === 0) throw new Error("minimalBytesToBigint: leading zero byte (non-canonical)");
-  return BigInt(bytesToHex(bytes));
 }
 
 /** Unsigned bigint as fixed 32-byte big-endian (uint256). */

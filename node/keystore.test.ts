@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { PassThrough } from "node:stream";
+import * as OxKeystore from "ox/Keystore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
 import {
@@ -22,6 +23,7 @@ import {
   unlockNodeKey,
   writeKeystore,
 } from "./keystore.ts";
+import { encryptKeystoreV3, KeystoreParamError } from "./keystoreV3.ts";
 
 // Low scrypt cost keeps the suite fast; the default (2^18) is exercised by the spec vector below.
 const N = 1024;
@@ -75,6 +77,32 @@ describe("writeKeystore / loadKeystore", () => {
     expect(JSON.stringify(json)).not.toContain(bytesToHex(KEY1).slice(2));
     expect(await loadKeystore(entry.file, "correct horse", warn)).toEqual(KEY1);
     expect(warnings).toEqual([]);
+  });
+
+  it("interop: a written keystore opens with ox's own decrypt; geth's layout (address, uuid id, fresh salt and iv)", async () => {
+    const dir = fresh();
+    const { file } = await writeKeystore(KEY2, "pw", { dir, scryptN: N });
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    expect(Object.keys(json)[0]).toBe("address");
+    expect(json.address).toBe(addressOf(KEY2).slice(2).toLowerCase());
+    expect(json.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(json.crypto).toMatchObject({ cipher: "aes-128-ctr", kdfparams: { dklen: 32 } });
+    expect(json.crypto.kdfparams.salt).toMatch(/^[0-9a-f]{64}$/);
+    expect(json.crypto.cipherparams.iv).toMatch(/^[0-9a-f]{32}$/);
+    // An independent reader: ox derives with @noble/hashes, we derive with node:crypto. (Its
+    // toKeyAsync ignores the file's r and p, 0.14.67, which is why derivation stays ours.)
+    const key = OxKeystore.toKey(json, { password: "pw" });
+    expect(OxKeystore.decrypt(json, key)).toBe(bytesToHex(KEY2));
+    // Two writes of the same key differ (fresh salt and iv).
+    const other = await encryptKeystoreV3(KEY2, "pw", N);
+    expect(other.crypto.kdfparams.salt).not.toBe(json.crypto.kdfparams.salt);
+    expect(other.crypto.ciphertext).not.toBe(json.crypto.ciphertext);
+  });
+
+  it("the writer applies the loader's bounds before deriving", async () => {
+    await expect(encryptKeystoreV3(KEY1, "pw", 2 ** 19)).rejects.toThrow(KeystoreParamError);
+    await expect(encryptKeystoreV3(KEY1, "pw", 1000)).rejects.toThrow(/power of two/);
+    await expect(encryptKeystoreV3(KEY1.subarray(1), "pw", N)).rejects.toThrow(RangeError);
   });
 
   it("wrong password: WRONG_PASSWORD with the file named", async () => {

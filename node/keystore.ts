@@ -27,7 +27,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, join } from "node:path";
-import { Wallet } from "@ethereumjs/wallet";
 import { getAddress } from "viem";
 import { bytesToBigint, bytesToHex, hexToBytes } from "../chain/bytes.ts";
 import { RollupError } from "../chain/errors.ts";
@@ -36,6 +35,7 @@ import { opt } from "./config.ts";
 import {
   checkKeystoreCrypto,
   decryptKeystoreCrypto,
+  encryptKeystoreV3,
   KEYSTORE_BOUNDS,
   KeystoreParamError,
 } from "./keystoreV3.ts";
@@ -264,9 +264,11 @@ export async function writeKeystore(
       file: existing.file,
     });
   }
-  const wallet = Wallet.fromPrivateKey(privateKey);
-  const json = await wallet.toV3(password, { kdf: "scrypt", n });
-  const file = join(opts.dir, wallet.getV3Filename());
+  const lower = address.slice(2).toLowerCase();
+  // geth's layout: `address` first (not in the v3 spec, but geth, ethers and Foundry write it) and
+  // the file name `UTC--<ISO time, ':' as '-'>--<address>`.
+  const json = { address: lower, ...(await encryptKeystoreV3(privateKey, password, n)) };
+  const file = join(opts.dir, `UTC--${new Date().toISOString().replaceAll(":", "-")}--${lower}`);
   // Write-then-rename so a crash never leaves a truncated keystore under the final name; 'wx'
   // with mode 0600 means the file is never, even briefly, readable by others.
   const tmp = `${file}.tmp-${process.pid}`;

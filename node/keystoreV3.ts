@@ -10,10 +10,16 @@
  *
  * The derivation runs in Node's crypto on the libuv thread pool, so an unlock never blocks the
  * event loop; the one case OpenSSL refuses (below) runs in @noble/hashes, which yields to it.
+ *
+ * Writing: the key is derived here (the same bounded, off-thread derivation), and ox's maintained
+ * Keystore module (viem's) lays out the cipher, MAC and JSON. Not ox's own derivation: it runs on
+ * the event loop, and its toKeyAsync/scryptAsync ignore r and p (0.14.67), so it misreads geth's
+ * r = 8, p = 1 files.
  * @module
  */
-import { createDecipheriv, pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
+import { createDecipheriv, pbkdf2, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { scryptAsync } from "@noble/hashes/scrypt.js";
+import { type Keystore as OxKeystore, encrypt as oxEncrypt } from "ox/Keystore";
 import { keccak256 } from "../chain/hash.ts";
 
 /** Bounds on a keystore's KDF and cipher parameters, checked before any derivation. */
@@ -166,6 +172,34 @@ function deriveKey(kdf: ScryptParams | Pbkdf2Params, password: Uint8Array): Prom
     // the bounds above keep the sum a little over 256 MiB at most.
     const maxmem = 128 * kdf.r * (kdf.n + kdf.p + 2) + 1024 * 1024;
     scrypt(password, kdf.salt, dklen, { N: kdf.n, r: kdf.r, p: kdf.p, maxmem }, done);
+  });
+}
+
+/** geth's "standard" scrypt shape (r = 8, p = 1): what every wallet reads. */
+const WRITE_SCRYPT_R = 8;
+const WRITE_SCRYPT_P = 1;
+
+/**
+ * Encrypts a 32-byte private key into a keystore v3 `crypto` section (scrypt n, r = 8, p = 1, fresh
+ * 32-byte salt and 16-byte IV), plus `id` and `version`. The parameters are checked against the
+ * loader's bounds first: nothing is written that loading would refuse.
+ */
+export async function encryptKeystoreV3(
+  privateKey: Uint8Array,
+  password: string,
+  scryptN: number,
+): Promise<OxKeystore> {
+  if (privateKey.length !== 32) throw new RangeError(`a private key is 32 bytes, got ${privateKey.length}`);
+  const salt = randomBytes(32);
+  const iv = randomBytes(KEYSTORE_BOUNDS.ivBytes);
+  const kdfparams = { dklen: KEYSTORE_BOUNDS.dklen, n: scryptN, r: WRITE_SCRYPT_R, p: WRITE_SCRYPT_P };
+  // The same checks as loading: a bad n is refused here, not discovered at the next unlock.
+  const kdf = checkScrypt(kdfparams, salt);
+  const dk = await deriveKey(kdf, Buffer.from(password, "utf8"));
+  return oxEncrypt(privateKey, `0x${dk.toString("hex")}`, {
+    kdf: "scrypt",
+    kdfparams: { ...kdfparams, salt: salt.toString("hex") },
+    iv,
   });
 }
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { setTimeout as delay } from "node:timers/promises";
+
 export interface BackoffOpts {
   /** First delay; default 250 ms. */
   initialMs?: number;
@@ -40,20 +42,12 @@ export function abortError(signal?: AbortSignal): Error {
   return e;
 }
 
-/** Resolves after `ms`; rejects with an AbortError as soon as `signal` fires. */
+/**
+ * Resolves after `ms`; rejects with an AbortError (its `cause` the signal's reason) as soon as
+ * `signal` fires. Node's timers/promises does the timer and listener bookkeeping.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  return delay(ms, undefined, signal === undefined ? undefined : { signal });
 }
 
 /** Throws an AbortError if `signal` has fired. */

@@ -187,22 +187,19 @@ export class BeaconCache {
     const controller = new AbortController();
     const entry: InFlight = { controller };
     this.inFlight.set(round, entry);
-    const timeout = setTimeout(
-      () => controller.abort(new Error(`no answer within ${this.opts.fetchTimeoutMs} ms`)),
-      this.opts.fetchTimeoutMs,
-    );
+    // `controller` is every way out of the cache's side (settle, forget, drop, stop); Node's
+    // AbortSignal.timeout is the deadline (its reason a TimeoutError).
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.opts.fetchTimeoutMs)]);
     // The race frees the slot on abort even if a source ignores its signal.
     const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
     });
-    const answer = Promise.resolve().then(() => this.m.source.getRound(round, controller.signal));
+    const answer = Promise.resolve().then(() => this.m.source.getRound(round, signal));
     Promise.race([answer, aborted]).then(
       (signature) => this.settle(round, entry, signature, undefined),
       (e: unknown) => this.settle(round, entry, undefined, e ?? new Error("beacon source failed")),
     );
     void answer.catch(() => {}); // a late rejection after the race was lost is expected, not unhandled
-    // Every way out (settle, forget, drop, stop) aborts the controller, which ends the timeout.
-    controller.signal.addEventListener("abort", () => clearTimeout(timeout), { once: true });
   }
 
   private settle(round: bigint, entry: InFlight, signature: Uint8Array | undefined, error: unknown): void {

@@ -20,6 +20,7 @@ export const PREFIX = {
   PENDING: 0x14, // 0x14 ‖ txHash(32) -> raw signed tx admitted to the mempool, not yet in a block
 } as const;
 
+/** @public one key prefix of the registry above (knip: documented surface) */
 export type Prefix = (typeof PREFIX)[keyof typeof PREFIX];
 
 /** Lowest prefix store/ repositories may take. */

@@ -12,16 +12,13 @@ export {
   DEV_BEACON_SEED,
   deriveBeaconSecretKey,
   type LocalBeacon,
-  type LocalBeaconOpts,
 } from "./localBeacon.ts";
 export { firstRoundAfter, latestRoundAt, roundTimeMs } from "./roundTime.ts";
 export {
   assertBeaconPublicKey,
   BEACON_DST,
-  BEACON_PUBLIC_KEY_BYTES,
   BEACON_SCHEME,
   BEACON_SIGNATURE_BYTES,
-  type BeaconRound,
   beaconRandomness,
   beaconRoundMessage,
   isBeaconPublicKey,

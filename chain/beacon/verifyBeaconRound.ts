@@ -27,7 +27,10 @@ export const BEACON_PUBLIC_KEY_BYTES = 96;
 /** Rounds are u64 on the wire (the signed message is the 8-byte big-endian round). */
 export const MAX_BEACON_ROUND = (1n << 64n) - 1n;
 
-/** A beacon round as it enters the chain (the `beacon` system transaction carries these two). */
+/**
+ * A beacon round as it enters the chain (the `beacon` system transaction carries these two).
+ * @public the shape PROTOCOL §2 names (knip: documented surface)
+ */
 export interface BeaconRound {
   round: bigint;
   /** 48-byte compressed G1 signature. */

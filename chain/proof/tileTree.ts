@@ -83,12 +83,6 @@ export function treeNode(tree: TileTree, level: number, index: number): Uint8Arr
   return l.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
 }
 
-/** Ascending distinct copy of `indexes`. */
-export function sortedDistinct(indexes: readonly number[]): number[] {
-  const s = [...new Set(indexes)].sort((a, b) => a - b);
-  return s;
-}
-
 function checkLeafIndexes(leafIndexes: readonly number[], depth: number): void {
   const leaves = 2 ** depth;
   for (let t = 0; t < leafIndexes.length; t++) {

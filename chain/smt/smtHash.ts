@@ -12,7 +12,10 @@
  */
 import { createHash, hash as oneShotHash } from "node:crypto";
 
-/** Key length and hash length, in bytes. */
+/**
+ * Key length and hash length, in bytes.
+ * @public the layout constant of chain/smt/README.md (knip: documented surface)
+ */
 export const SMT_KEY_BYTES = 32;
 /** Preimage length of every node (leaf and internal). */
 export const SMT_NODE_BYTES = 65;

@@ -11,9 +11,8 @@
  *   0x03 SMT_WITHDRAWALS ‖ h -> withdrawals SMT node
  * @module
  */
-import { concatBytes, u64ToBytes } from "../bytes.ts";
+import { concatBytes } from "../bytes.ts";
 import { sha256 } from "../hash.ts";
-import type { Address } from "../types.ts";
 
 export const KV_PREFIX = { FLAT: 0x01, SMT_STATE: 0x02, SMT_WITHDRAWALS: 0x03 } as const;
 
@@ -39,13 +38,6 @@ export const NS = {
   META: 0x09,
 } as const;
 export type Namespace = (typeof NS)[keyof typeof NS];
-
-export function idOfAddress(a: Address): Uint8Array {
-  return a;
-}
-export function idOfU64(v: bigint): Uint8Array {
-  return u64ToBytes(v);
-}
 
 export function flatKey(ns: Namespace, id: Uint8Array): Uint8Array {
   const out = new Uint8Array(2 + id.length);

@@ -12,6 +12,6 @@ export {
   type SigBackend,
 } from "./backend.ts";
 export { recoverAddress, recoverSender } from "./recoverSender.ts";
-export { SECP256K1_HALF_N, SECP256K1_N, SIGNATURE_LENGTH, signatureDefect } from "./signature.ts";
+export { SECP256K1_HALF_N, SECP256K1_N, signatureDefect } from "./signature.ts";
 export { signingHash, TX_SIGNING_DOMAIN } from "./signingHash.ts";
 export { signBodyBytes, signTx } from "./signTx.ts";

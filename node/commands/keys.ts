@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Wallet } from "@ethereumjs/wallet";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { Command } from "commander";
 import { declareOptions, opt, usageError } from "../config.ts";
 import {
@@ -51,7 +51,8 @@ export function registerKeysCommand(program: Command, io: CliIO = processIO()): 
   create.action(async (flags: { json?: boolean }) => {
     const cfg = readCreate();
     const password = await newPassword(io, create, cfg["password-file"]);
-    const privateKey = Wallet.generate().getPrivateKey();
+    // A uniformly random valid secret key (CSPRNG, rejection of out-of-range scalars).
+    const privateKey = secp256k1.utils.randomSecretKey();
     const entry = await writeWithWarning(io, privateKey, password, cfg["keystore-dir"], cfg["scrypt-n"]);
     printEntry(io, entry, flags.json === true);
   });

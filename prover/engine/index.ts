@@ -1,18 +1,8 @@
 /**
- * Work engines: the port (`WorkEngine`) and the built-in implementations.
+ * Work engines: the port (`WorkEngine`, in types.ts) and the built-in implementations. Callers
+ * outside prover/engine/ take engines from here; the modules themselves export their details.
  * @module
  */
-export { createJsEngine, matmulJs } from "./jsEngine.ts";
-export { createNativeEngine, type NativeEngineOpts } from "./nativeEngine.ts";
-export {
-  ENGINE_CHOICES,
-  type EngineChoice,
-  type EngineRefusal,
-  type SelectedEngines,
-  type SelectOpts,
-  selectEngines,
-} from "./select.ts";
-export { type SelfTestResult, selfTestEngine } from "./selfTest.ts";
-export type { MatmulJob, WorkEngine } from "./types.ts";
-export { resolveJob } from "./types.ts";
-export { createWasmEngine, matmulModule, type WasmEngineOpts } from "./wasmEngine.ts";
+export { createJsEngine } from "./jsEngine.ts";
+export { ENGINE_CHOICES, selectEngines } from "./select.ts";
+export { createWasmEngine } from "./wasmEngine.ts";

@@ -1,36 +1,55 @@
 /**
  * Enforces the dependency direction of docs/ARCHITECTURE.md on every source file (test files
  * excluded): `node -> {api, sequencer, prover, bridge} -> store -> chain`, chain/ pure.
- * A hand-rolled checker (imports are plain ESM strings) because dependency-cruiser's current
- * major needs Node 22.
+ * The arrows are dependency-cruiser rules (.dependency-cruiser.cjs); this test runs its CLI on the
+ * tree and on small fixtures that break each kind of rule, so a config that stopped matching would
+ * fail here. Clocks and randomness in chain/ are calls, not imports: a grep below keeps them out.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const LAYERS = ["chain", "store", "sequencer", "prover", "bridge", "api", "node"] as const;
-type Layer = (typeof LAYERS)[number];
+const LAYERS = ["chain", "store", "sequencer", "prover", "bridge", "api", "node"];
+const DEPCRUISE = join(ROOT, "node_modules/dependency-cruiser/bin/dependency-cruise.mjs");
+const CONFIG = join(ROOT, ".dependency-cruiser.cjs");
 
-/** Our folders each layer may import (besides itself). */
-const ALLOWED: Record<Layer, readonly Layer[]> = {
-  chain: [],
-  store: ["chain"],
-  sequencer: ["chain", "store"],
-  prover: ["chain", "store"],
-  bridge: ["chain", "store"],
-  api: ["chain", "store"],
-  node: ["chain", "store", "sequencer", "prover", "bridge", "api"],
-};
+interface Violation {
+  from: string;
+  to: string;
+  rule: { name: string; severity: string };
+}
 
-/** Packages chain/ may use: pure computation only (node:module only to load the native secp256k1 addon). */
-const CHAIN_PACKAGES = [
-  /^@noble\//,
-  /^protobufjs(\/|$)/,
-  /^secp256k1(\/|$)/,
-  /^node:crypto$/,
-  /^node:module$/,
-];
+/** Runs depcruise with our config in `cwd` on `paths`; returns its violations. */
+async function cruise(cwd: string, paths: string[]): Promise<Violation[]> {
+  // --output-type json exits 0 whatever it finds: the violations are in the summary.
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [DEPCRUISE, "--config", CONFIG, "--output-type", "json", ...paths],
+    { cwd, maxBuffer: 64 << 20 },
+  );
+  return (JSON.parse(stdout) as { summary: { violations: Violation[] } }).summary.violations;
+}
+
+const fixtures: string[] = [];
+/** A throwaway tree (files: path -> source) with the tsconfig the config names. */
+function fixture(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "flops-depcruise-"));
+  fixtures.push(dir);
+  writeFileSync(join(dir, "tsconfig.json"), readFileSync(join(ROOT, "tsconfig.json")));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+afterAll(() => {
+  for (const dir of fixtures) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Calls that bring a clock or randomness into the core. */
 const CHAIN_FORBIDDEN_CALLS = [
   /\bDate\.now\(/,
@@ -50,61 +69,51 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-function importsOf(text: string): string[] {
-  const specs: string[] = [];
-  const re =
-    /(?:^|\n)\s*(?:import|export)\s[^"'`;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s*["']([^"']+)["']/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) specs.push((m[1] ?? m[2] ?? m[3])!);
-  return specs;
-}
-
-function layerOf(file: string): Layer | "test" | "bench" | "other" {
-  const top = relative(ROOT, file).split("/")[0]!;
-  if ((LAYERS as readonly string[]).includes(top)) return top as Layer;
-  if (top === "test" || top === "bench") return top;
-  return "other";
-}
-
-function violations(): string[] {
-  const problems: string[] = [];
-  const files = LAYERS.flatMap((l) => {
-    try {
-      return sourceFiles(join(ROOT, l));
-    } catch {
-      return [];
-    }
-  });
-  for (const file of files) {
-    const from = layerOf(file) as Layer;
+function clockOrRandomness(dir: string): string[] {
+  return sourceFiles(dir).flatMap((file) => {
     const text = readFileSync(file, "utf8");
-    const rel = relative(ROOT, file);
-    for (const spec of importsOf(text)) {
-      if (spec.startsWith(".")) {
-        const target = layerOf(resolve(dirname(file), spec));
-        if (target === "test" || target === "bench") problems.push(`${rel}: imports ${target}/ (${spec})`);
-        else if (target !== from && target !== "other" && !ALLOWED[from].includes(target)) {
-          problems.push(`${rel}: ${from}/ must not import ${target}/ (${spec})`);
-        }
-      } else if (from === "chain" && !CHAIN_PACKAGES.some((re) => re.test(spec))) {
-        problems.push(`${rel}: chain/ must stay pure, imports ${spec}`);
-      }
-    }
-    if (from === "chain") {
-      for (const re of CHAIN_FORBIDDEN_CALLS)
-        if (re.test(text)) problems.push(`${rel}: chain/ uses ${re.source}`);
-    }
-  }
-  return problems;
+    return CHAIN_FORBIDDEN_CALLS.filter((re) => re.test(text)).map(
+      (re) => `${relative(dir, file)}: uses ${re.source}`,
+    );
+  });
 }
 
 describe("architecture", () => {
-  it("default: every import follows the dependency direction", () => {
-    expect(violations()).toEqual([]);
+  it("default: every import follows the dependency direction", async () => {
+    const found = await cruise(ROOT, LAYERS);
+    expect(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
   });
 
-  it("behavior: the checker catches a forbidden import", () => {
-    expect(
-      importsOf('import { Level } from "level";\nimport type { X } from "../sequencer/mempool.ts";'),
-    ).toEqual(["level", "../sequencer/mempool.ts"]);
+  it("default: chain/ reads no clock and draws no randomness", () => {
+    expect(clockOrRandomness(join(ROOT, "chain"))).toEqual([]);
+  });
+
+  it("behavior: a forbidden import fails, naming the rule", async () => {
+    const dir = fixture({
+      "chain/bad.ts": 'import { start } from "../node/start.ts";\nexport const x = start;\n',
+      "chain/impure.ts": 'import { readFileSync } from "node:fs";\nexport const r = readFileSync;\n',
+      "chain/pure.ts": 'import { createHash } from "node:crypto";\nexport const h = createHash;\n',
+      "chain/pure.test.ts": 'import { start } from "../node/start.ts";\nexport const t = start;\n',
+      "node/start.ts": "export const start = 1;\n",
+      "store/up.ts": 'import type { P } from "../sequencer/p.ts";\nexport type Q = P;\n',
+      "sequencer/p.ts": 'import type { R } from "../prover/r.ts";\nexport type P = R;\n',
+      "prover/r.ts": 'import { T } from "../test/helpers/t.ts";\nexport type R = typeof T;\n',
+      "test/helpers/t.ts": "export const T = 1;\n",
+    });
+    const found = await cruise(dir, ["chain", "store", "sequencer", "prover", "node"]);
+    expect(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort()).toEqual([
+      "chain-imports-no-layer: chain/bad.ts -> node/start.ts",
+      "chain-only-pure-packages: chain/bad.ts -> node/start.ts",
+      "chain-only-pure-packages: chain/impure.ts -> fs",
+      "no-test-or-bench-in-source: prover/r.ts -> test/helpers/t.ts",
+      // Type-only imports count too.
+      "sequencer-only-chain-store: sequencer/p.ts -> prover/r.ts",
+      "store-only-chain: store/up.ts -> sequencer/p.ts",
+    ]);
+  });
+
+  it("behavior: the grep catches a clock in chain/", () => {
+    const dir = fixture({ "chain/clock.ts": "export const now = () => Date.now();\n" });
+    expect(clockOrRandomness(join(dir, "chain"))).toEqual(["clock.ts: uses \\bDate\\.now\\("]);
   });
 });
