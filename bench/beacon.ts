@@ -1,7 +1,8 @@
 /**
  * Beacon verification cost: the chain's `verifyBeaconRound` (Miller-loop coefficients of −pk and
  * the G2 generator prepared once per key) against noble's one-shot `shortSignatures.verify`, on a
- * real quicknet round. Also the local beacon's signing cost.
+ * real quicknet round. Also the local beacon's signing cost. beacon_verify carries the one-shot
+ * figure of the same run as its baseline (`ceiling`, `ratio` = speed-up; bench/ceiling.ts).
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import {
@@ -13,6 +14,7 @@ import {
 } from "../chain/beacon/index.ts";
 import { hexToBytes } from "../chain/bytes.ts";
 import { QUICKNET } from "../chain/params.ts";
+import { ceilingFields } from "./ceiling.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 // quicknet round 3 (test/vectors/drandQuicknet.json).
@@ -54,6 +56,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
       name: "beacon_verify",
       value: round3(prepared.mean),
       unit: "ms/op",
+      ...ceilingFields(round3(prepared.mean), oneShot.mean, "noble one-shot verify, same run", "time"),
       p50: round3(prepared.p50),
       p99: round3(prepared.p99),
       n,

@@ -10,7 +10,9 @@
  *   Inclusion time = when the newHeads notification (WebSocket /ws) of the block holding the tx
  *   arrived (the block's tx hashes come from eth_getBlockByNumber); without a WebSocket client it
  *   polls eth_blockNumber every 10 ms. After the window it waits (at most `drainMs`) for every
- *   accepted tx to be included.
+ *   accepted tx to be included. With `inclusion: false` (the empty-route ceiling, bench/emptyRoute.ts)
+ *   nothing is watched: any JSON-RPC result counts as accepted, and the rate is accepted per second
+ *   over the window after `warmupMs`.
  * - "read": each line of `file` is a request body; they are sent round-robin over `concurrency`
  *   keep-alive connections (raw sockets, one request at a time per connection: the cheapest
  *   client, so the server is what is measured) for `durationMs` or `maxRequests`.
@@ -148,6 +150,13 @@ async function watchHeads(c, agent, onTxs) {
   };
 }
 
+/** Accepted requests completed in [from, to], per second. */
+function windowRate(doneAt, accepted, sent, from, to) {
+  let n = 0;
+  for (let i = 0; i < sent; i++) if (accepted[i] && doneAt[i] >= from) n++;
+  return to > from ? n / ((to - from) / 1000) : 0;
+}
+
 async function ingest(c) {
   const lines = readFileSync(c.file, "utf8").split("\n").filter(Boolean);
   const hashes = lines.map((l) => l.slice(0, 66));
@@ -162,15 +171,18 @@ async function ingest(c) {
 
   let included = 0;
   let lastInclusion = 0;
-  const heads = await watchHeads(c, agent, (txs, at) => {
-    for (const h of txs) {
-      const i = index.get(h);
-      if (i === undefined || includedAt[i] !== 0) continue;
-      includedAt[i] = at;
-      included++;
-      lastInclusion = at;
-    }
-  });
+  const tracking = c.inclusion !== false;
+  const heads = tracking
+    ? await watchHeads(c, agent, (txs, at) => {
+        for (const h of txs) {
+          const i = index.get(h);
+          if (i === undefined || includedAt[i] !== 0) continue;
+          includedAt[i] = at;
+          included++;
+          lastInclusion = at;
+        }
+      })
+    : undefined;
 
   const cpu0 = process.cpuUsage();
   let next = 0;
@@ -180,7 +192,9 @@ async function ingest(c) {
   let firstError;
   const rejectCodes = {};
   const t0 = now();
-  const deadline = t0 + c.durationMs;
+  // Untracked runs (the ceiling) may warm up first: the window's rate counts only what completes after.
+  const warmupMs = tracking ? 0 : (c.warmupMs ?? 0);
+  const deadline = t0 + warmupMs + c.durationMs;
   async function lane() {
     while (next < bodies.length && now() < deadline) {
       const i = next++;
@@ -189,7 +203,7 @@ async function ingest(c) {
         const r = await post(agent, url, bodies[i]);
         doneAt[i] = now();
         const j = JSON.parse(r.text);
-        if (j.result === hashes[i]) {
+        if (tracking ? j.result === hashes[i] : j.result !== undefined) {
           accepted[i] = 1;
           ok++;
         } else {
@@ -212,8 +226,8 @@ async function ingest(c) {
   const sent = next;
   // Drain: wait for every accepted tx to show up in a block.
   const drainUntil = now() + c.drainMs;
-  while (included < ok && now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
-  await heads.stop();
+  while (tracking && included < ok && now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+  await heads?.stop();
   agent.destroy();
 
   const lat = [];
@@ -233,13 +247,17 @@ async function ingest(c) {
     included,
     notIncluded: ok - included,
     // Throughput until included: accepted txs over first send → last inclusion.
-    rate: ok === 0 ? 0 : included / ((Math.max(lastInclusion, tEnd) - t0) / 1000),
+    rate: !tracking
+      ? windowRate(doneAt, accepted, sent, t0 + warmupMs, tEnd)
+      : ok === 0
+        ? 0
+        : included / ((Math.max(lastInclusion, tEnd) - t0) / 1000),
     acceptRate: ok / seconds,
     p50: pct(lat, 50),
     p99: pct(lat, 99),
     max: lat.length ? lat[lat.length - 1] : null,
     perSecond: perSecondBuckets(doneTimes, t0, seconds),
-    inclusionVia: heads.how,
+    inclusionVia: heads?.how ?? "not tracked",
     cpuSeconds: cpuSeconds(cpu0),
   };
 }

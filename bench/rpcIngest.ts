@@ -14,6 +14,10 @@
  * accounts. Commit/reveal are left out: they need beacon timing and a proof per challenge, which
  * a throughput run cannot produce honestly at this rate (stf_apply_tx_per_s covers their cost).
  * All txs are signed before the timed window (the client's cost, not the node's).
+ *
+ * Ceiling, measured in this run before the node starts: the same load process, mode, workload and
+ * 64 requests in flight against an empty route on a fastify server with the node's settings
+ * (bench/emptyRoute.ts), a warm-up of up to 1 s, then 3 s (--quick: 1.5 s): what HTTP + JSON-RPC framing alone allows.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +28,8 @@ import { startNode } from "../node/commands/node.ts";
 import type { FlopsNode } from "../node/createNode.ts";
 import { devGenesis } from "../node/devnet.ts";
 import { createLogger } from "../node/logger.ts";
+import { ceilingFields } from "./ceiling.ts";
+import { emptyRouteLoad } from "./emptyRoute.ts";
 import { BenchAccount, machineLoad, median, runLoad, tempDir } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
@@ -99,6 +105,11 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
     const tSign = performance.now();
     const mix = writeWorkload(file, total, chainId, funded);
     const signSeconds = (performance.now() - tSign) / 1000;
+    const ceilingMs = opts.quick ? 1500 : 3000;
+    const empty = await emptyRouteLoad(
+      { mode: "ingest", file, concurrency: CONCURRENCY, drainMs: 0 },
+      ceilingMs,
+    );
 
     node = await startNode({
       datadir: join(tmp.dir, "node"),
@@ -149,6 +160,12 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
         name: "rpc_ingest_tx_per_s",
         value: Math.round(r.rate),
         unit: "tx/s",
+        ...ceilingFields(
+          Math.round(r.rate),
+          empty.rate,
+          `empty fastify route, same loadgen, ${CONCURRENCY} in flight, ${ceilingMs / 1000} s`,
+        ),
+        ...(empty.rejected + empty.errors > 0 ? { ceilingFailed: empty.rejected + empty.errors } : {}),
         target: 5000,
         windowSeconds: Number(r.seconds.toFixed(1)),
         sent: r.sent,

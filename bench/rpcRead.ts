@@ -8,6 +8,10 @@
  *
  * The state is built fast and untimed: 10 blocks of 10,000 register txs through ChainCore.build
  * over the node's own store (ChainStore), then the node resumes that datadir.
+ *
+ * Ceiling, measured in this run before the node starts: the same load process, mode, requests and
+ * 32 connections against an empty route on a fastify server with the node's settings
+ * (bench/emptyRoute.ts), a warm-up of up to 1 s, then 3 s (--quick: 1.5 s).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +23,8 @@ import type { FlopsNode } from "../node/createNode.ts";
 import { devGenesis } from "../node/devnet.ts";
 import { createLogger } from "../node/logger.ts";
 import { ChainStore } from "../store/chainStore.ts";
+import { ceilingFields } from "./ceiling.ts";
+import { emptyRouteLoad } from "./emptyRoute.ts";
 import { BenchAccount, type LoadReport, machineLoad, median, runLoad, tempDir } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
@@ -79,6 +85,11 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
       body += `{"jsonrpc":"2.0","id":${i},"method":"flops_getNode","params":["${addresses[(i * step + (i % step)) % addresses.length]}"]}\n`;
     }
     writeFileSync(file, body);
+    const ceilingMs = opts.quick ? 1500 : 3000;
+    const empty = await emptyRouteLoad(
+      { mode: "read", file, concurrency: CONCURRENCY, maxRequests: 2_000_000 },
+      ceilingMs,
+    );
 
     node = await startNode({
       datadir: join(tmp.dir, "node"),
@@ -129,6 +140,12 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
         name: "rpc_read_req_per_s",
         value: Math.round(mid.rate),
         unit: "req/s",
+        ...ceilingFields(
+          Math.round(mid.rate),
+          empty.rate,
+          `empty fastify route, same loadgen, ${CONCURRENCY} connections, ${ceilingMs / 1000} s`,
+        ),
+        ...(empty.rejected + empty.errors > 0 ? { ceilingFailed: empty.rejected + empty.errors } : {}),
         target: 20_000,
         rounds: rates.map((x) => Math.round(x)),
         failed: bad,

@@ -1,17 +1,52 @@
 /**
  * Sender recovery throughput.
  * - sig_verify_per_s: end to end through the worker pool (main-thread signing hash + packing,
- *   2 workers), the figure the sequencer gets. Ceiling on the 2-core dev machine ≈ 32k/s.
- * - sig_verify_single_per_s: recoverSender on one thread, native (ceiling ≈ 17.5k/s).
+ *   2 workers), the figure the sequencer gets.
+ * - sig_verify_single_per_s: recoverSender on one thread, native.
  * - sig_verify_noble_per_s: the same with the pure-JS fallback (≈ 700/s).
  * Inputs cycle through 512 transfer txs signed by 64 keys.
+ *
+ * Ceiling, measured in this run (bench/ceiling.ts): raw native recovery, libsecp256k1's
+ * ecdsaRecover on the same digests and signatures with nothing around it (no decode, no signing
+ * hash, no address), on one thread; for the pool, times its workers (at most the cores). Absent
+ * where the native addon does not load.
  */
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 
 import { keccak256, utf8 } from "../chain/hash.ts";
-import { recoverSender, SIG_BACKEND, type SigBackend, signTx } from "../chain/tx/index.ts";
+import { recoverSender, SIG_BACKEND, type SigBackend, signingHash, signTx } from "../chain/tx/index.ts";
 import type { SignedTx } from "../chain/types.ts";
 import { createSigPool } from "../sequencer/sigPool.ts";
+import { ceilingFields, opsPerSecond } from "./ceiling.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
+
+type EcdsaRecover = (sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean) => Uint8Array;
+
+/** Raw native recoveries/s on one thread over the txs' digests, or undefined without the addon. */
+function rawNativeRecoveryPerS(txs: SignedTx[], ms: number): number | undefined {
+  let recover: EcdsaRecover;
+  try {
+    recover = (createRequire(import.meta.url)("secp256k1/bindings") as { ecdsaRecover: EcdsaRecover })
+      .ecdsaRecover;
+  } catch {
+    return undefined;
+  }
+  const inputs = txs.map((tx) => ({
+    digest: signingHash(tx.bodyBytes),
+    rs: tx.signature.subarray(0, 64),
+    v: tx.signature[64]!,
+  }));
+  let i = 0;
+  return opsPerSecond(
+    () => {
+      const x = inputs[i++ % inputs.length]!;
+      recover(x.rs, x.v, x.digest, false);
+    },
+    ms,
+    16,
+  );
+}
 
 function makeTxs(count: number, keys: number): SignedTx[] {
   const sks = Array.from({ length: keys }, (_, i) => keccak256(utf8(`bench/sig/key/${i}`)));
@@ -82,6 +117,11 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
   const pool = await timePool(txs, workers, batch, opts.quick ? 400 : 1500);
   const single = timeSingle(txs, SIG_BACKEND, opts.quick ? 200 : 600);
   const noble = timeSingle(txs, "noble", opts.quick ? 200 : 600);
+  const raw = rawNativeRecoveryPerS(txs, opts.quick ? 200 : 600);
+  const lanes = Math.min(workers, availableParallelism());
+  const rawName = "raw native ecdsaRecover, one thread";
+  const vsRaw = (value: number, times = 1, name = rawName) =>
+    raw === undefined ? {} : ceilingFields(value, raw * times, name);
   const round = (x: number) => Math.round(x);
   return [
     {
@@ -93,7 +133,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
       backend: pool.backends.join(","),
       ops: pool.ops,
       target: 10_000,
-      ceiling: 32_000,
+      ...vsRaw(round(pool.perS), lanes, `raw native ecdsaRecover × ${lanes} threads`),
     },
     {
       name: "sig_verify_single_per_s",
@@ -102,7 +142,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
       backend: SIG_BACKEND,
       us_per_op: Number((1e6 / single.perS).toFixed(1)),
       ops: single.ops,
-      ceiling: 17_500,
+      ...vsRaw(round(single.perS)),
     },
     {
       name: "sig_verify_noble_per_s",
@@ -111,7 +151,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
       backend: "noble",
       us_per_op: Number((1e6 / noble.perS).toFixed(1)),
       ops: noble.ops,
-      ceiling: 740,
+      ...vsRaw(round(noble.perS)),
     },
   ];
 }

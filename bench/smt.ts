@@ -8,6 +8,12 @@
  * - smt_proof_bytes: compressed proof size at 100,000 keys (inclusion mean; max and exclusion
  *   figures as extras).
  * - smt_verify_per_s: verifySmtProof (node:crypto sha256) of inclusion proofs at 100,000 keys.
+ *
+ * Ceilings, measured in this run (bench/ceiling.ts): raw sha256 node hashes/s of 65-byte node
+ * preimages, with the batch kernel the tree uses (WASM SIMD where it compiles) and with node:crypto
+ * one call per node, each divided by the node hashes per update counted in the timed blocks: the
+ * update rate if hashing were the only cost. For the level figure, the sum of that hashing and the
+ * raw batched level puts (the same batch size, 32 B keys, 65 B values) per update.
  */
 import { hash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,7 +27,9 @@ import {
   SparseMerkleTree,
   verifySmtProof,
 } from "../chain/smt/index.ts";
+import { createSha256SlotKernel, MAX_SLOTS, sha256Slots } from "../chain/smt/sha256Batch.ts";
 import { LevelKv } from "../store/levelKv.ts";
+import { ceilingFields, opsPerSecond } from "./ceiling.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 const TREE_KEYS = 100_000;
@@ -77,6 +85,50 @@ class Workload {
   }
 }
 
+/** Raw node hashes/s of a slot kernel: MAX_SLOTS 65-byte preimages per call, for `ms`. */
+function kernelHashesPerS(kind: "wasm" | "node", ms: number): number | undefined {
+  let k: ReturnType<typeof createSha256SlotKernel>;
+  try {
+    k = createSha256SlotKernel(kind);
+  } catch {
+    return undefined; // no WebAssembly SIMD here: only the node:crypto figure
+  }
+  k.mem.fill(0x5a, 0, k.mem.length >> 1);
+  return opsPerSecond(() => k.hash(MAX_SLOTS), ms, 4) * MAX_SLOTS;
+}
+
+/** Counts the node hashes the tree asks of its kernel while `f` runs. */
+function countingHashes<T>(f: () => T): { result: T; hashes: number } {
+  const hash = sha256Slots.hash;
+  let hashes = 0;
+  sha256Slots.hash = (n: number) => {
+    hashes += n;
+    hash.call(sha256Slots, n);
+  };
+  try {
+    return { result: f(), hashes };
+  } finally {
+    sha256Slots.hash = hash;
+  }
+}
+
+/** Raw level batched puts/s: batches of `batch` fresh 32 B keys with 65 B values, for `ms`. */
+async function levelPutsPerS(kv: LevelKv, batch: number, ms: number): Promise<number> {
+  const value = new Uint8Array(65).fill(7);
+  let puts = 0;
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    const ops = [];
+    for (let i = 0; i < batch; i++) ops.push({ type: "put" as const, key: h32(77, n++), value });
+    await kv.write(ops);
+    puts += batch;
+    elapsed = performance.now() - start;
+  } while (elapsed < ms);
+  return (puts / elapsed) * 1000;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1]!;
@@ -86,6 +138,9 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
   const blocks = opts.quick ? 3 : 8;
   const warmup = 2;
   const results: BenchResult[] = [];
+  // From the memory run, for the level figure's ceiling.
+  let hashesPerUpdate = 0;
+  let treeHps = 0;
 
   // --- in memory -------------------------------------------------------------------------------
   {
@@ -97,17 +152,38 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
     tree.update(init);
     const buildMs = performance.now() - t0;
     const times: number[] = [];
+    let hashes = 0;
     for (let b = 0; b < warmup + blocks; b++) {
       const changes = w.block(BLOCK);
+      // The counter costs one add per batch of up to 256 hashes: inside the timing, negligible.
       const s = performance.now();
-      tree.update(changes);
-      if (b >= warmup) times.push(performance.now() - s);
+      const counted = countingHashes(() => tree.update(changes));
+      if (b >= warmup) {
+        times.push(performance.now() - s);
+        hashes += counted.hashes;
+      }
     }
     const total = times.reduce((a, b) => a + b, 0);
+    hashesPerUpdate = hashes / (blocks * BLOCK);
+    const ms = opts.quick ? 150 : 500;
+    const nodeHps = kernelHashesPerS("node", ms)!;
+    const wasmHps = kernelHashesPerS("wasm", ms);
+    treeHps = sha256Slots.kind === "wasm" && wasmHps !== undefined ? wasmHps : nodeHps;
+    const value = Math.round((blocks * BLOCK) / (total / 1000));
     results.push({
       name: "smt_update_per_s",
-      value: Math.round((blocks * BLOCK) / (total / 1000)),
+      value,
       unit: "updates/s",
+      ...ceilingFields(
+        value,
+        treeHps / hashesPerUpdate,
+        `raw ${sha256Slots.kind} sha256 node hashes/s ÷ ${hashesPerUpdate.toFixed(2)} hashes per update`,
+      ),
+      hashesPerUpdate: Number(hashesPerUpdate.toFixed(2)),
+      kernel: sha256Slots.kind,
+      nodeCryptoHashesPerS: Math.round(nodeHps),
+      ...(wasmHps === undefined ? {} : { wasmHashesPerS: Math.round(wasmHps) }),
+      ratioNodeCrypto: Number((value / (nodeHps / hashesPerUpdate)).toFixed(3)),
       blockSize: BLOCK,
       treeKeys: TREE_KEYS,
       blockMsMedian: Number(median(times).toFixed(1)),
@@ -158,24 +234,38 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
     overlay.discard();
     const times: number[] = [];
     const commitTimes: number[] = [];
+    let puts = 0;
     for (let b = 0; b < warmup + blocks; b++) {
       const changes = w.block(BLOCK);
       const s = performance.now();
       tree.update(changes);
       const c = performance.now();
-      await kv.write(overlay.ops());
+      const ops = overlay.ops();
+      await kv.write(ops);
       overlay.discard();
       const e = performance.now();
       if (b >= warmup) {
         times.push(e - s);
         commitTimes.push(e - c);
+        for (const op of ops) if (op.type === "put") puts++;
       }
     }
     const total = times.reduce((a, b) => a + b, 0);
+    const putsPerUpdate = puts / (blocks * BLOCK);
+    const putsPerS = await levelPutsPerS(kv, Math.round(puts / blocks), opts.quick ? 500 : 1500);
+    const ceiling = 1 / (hashesPerUpdate / treeHps + putsPerUpdate / putsPerS);
+    const value = Math.round((blocks * BLOCK) / (total / 1000));
     results.push({
       name: "smt_update_level_per_s",
-      value: Math.round((blocks * BLOCK) / (total / 1000)),
+      value,
       unit: "updates/s",
+      ...ceilingFields(
+        value,
+        ceiling,
+        `per update: ${hashesPerUpdate.toFixed(2)} raw node hashes + ${putsPerUpdate.toFixed(2)} raw batched level puts`,
+      ),
+      levelPutsPerS: Math.round(putsPerS),
+      putsPerUpdate: Number(putsPerUpdate.toFixed(2)),
       blockSize: BLOCK,
       treeKeys: TREE_KEYS,
       blockMsMedian: Number(median(times).toFixed(1)),

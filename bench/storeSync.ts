@@ -20,7 +20,8 @@
  * LevelKv.write for this process only.
  *
  * Modes alternate (unsynced, synced, unsynced, ...) so load drift on a shared machine hits both
- * alike. Run alone: `node --import tsx bench/storeSync.ts [--quick] [--json] [--rpc]`; or export
+ * alike. Each synced figure carries the unsynced one of the same run as its ceiling and the ratio
+ * (bench/ceiling.ts); bench/run.ts runs this module as "storeSync". Run alone: `node --import tsx bench/storeSync.ts [--quick] [--json] [--rpc]`; or export
  * `run`.
  * @module
  */
@@ -32,6 +33,7 @@ import type { BlockHeader, SignedTx } from "../chain/types.ts";
 import { blockHash } from "../chain/wire/index.ts";
 import { ChainStore, type StoredBlockData } from "../store/chainStore.ts";
 import { LevelKv } from "../store/levelKv.ts";
+import { ceilingFields } from "./ceiling.ts";
 import { machineLoad, median, percentile, tempDir } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
@@ -210,10 +212,21 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
         load,
       });
     }
-    return out;
+    return withSyncRatios(out);
   } finally {
     tmp.cleanup();
   }
+}
+
+/** Gives each synced figure its unsynced twin (same run) as ceiling: rates by value, times inverted. */
+function withSyncRatios(results: BenchResult[]): BenchResult[] {
+  const byName = new Map(results.map((r) => [r.name, r]));
+  return results.map((r) => {
+    const twin = byName.get(`${r.name}_nosync`);
+    if (twin === undefined) return r;
+    const direction = r.unit === "ms" ? "time" : "rate";
+    return { ...r, ...ceilingFields(r.value, twin.value, `${twin.name}, same run`, direction) };
+  });
 }
 
 /** rpc_ingest (bench/rpcIngest.ts) with every level write synced as the node does, and without. */
