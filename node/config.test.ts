@@ -3,6 +3,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from "vitest";
+import { resolveLimits } from "../api/jsonRpc/plugin.ts";
 import {
   type Config,
   ConfigError,
@@ -11,6 +12,7 @@ import {
   type LoadedConfig,
   METRICS_OPTIONS,
   opt,
+  rateLimitFromConfig,
   readConfigFile,
   resolveConfig,
 } from "./config.ts";
@@ -356,5 +358,18 @@ describe("declaring options", () => {
     cmd.parse(["--a.x", "5", "--b.y"], { from: "user" });
     expect(a()).toEqual({ "a.x": 5 });
     expect(b()).toEqual({ "b.y": true });
+  });
+});
+
+describe("rateLimitFromConfig", () => {
+  it("0 turns the limit off; any other rate gets a burst of 2× the rate, never below one full batch", () => {
+    expect(rateLimitFromConfig(0)).toBe(false);
+    expect(rateLimitFromConfig(500)).toEqual({ perSecond: 500, burst: 1000 });
+    // A burst below maxBatch (100) made the node refuse to start for any rate under 50.
+    for (const rate of [1, 10, 49, 50]) {
+      const limit = rateLimitFromConfig(rate);
+      expect(limit).toEqual({ perSecond: rate, burst: 100 });
+      expect(() => resolveLimits({ rateLimit: limit })).not.toThrow();
+    }
   });
 });

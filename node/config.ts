@@ -658,3 +658,13 @@ export function mempoolOptsFromConfig(cfg: Partial<Config<typeof MEMPOOL_OPTIONS
   if (cfg["mempool.queued-ttl-ms"] !== undefined) o.queuedTtlMs = cfg["mempool.queued-ttl-ms"];
   return o;
 }
+
+/**
+ * The RPC rate limit of `--rpc.rate-limit N` (calls per second per client IP; 0 turns it off). The
+ * burst is twice the rate, and never below one full batch: a batch takes all its tokens at once, so
+ * a smaller bucket would refuse every full batch forever (api/ refuses such limits at startup).
+ */
+export function rateLimitFromConfig(perSecond: number): RpcLimits["rateLimit"] {
+  if (perSecond === 0) return false;
+  return { perSecond, burst: Math.max(perSecond * 2, DEFAULT_RPC_LIMITS.maxBatch) };
+}

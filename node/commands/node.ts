@@ -23,6 +23,7 @@ import {
   mempoolOptsFromConfig,
   opt,
   RPC_LIMIT_OPTIONS,
+  rateLimitFromConfig,
   rpcLimitsFromConfig,
   usageError,
 } from "../config.ts";
@@ -106,7 +107,7 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
       rpc: {
         addr: i.cfg["rpc.addr"],
         port: i.cfg["rpc.port"],
-        limits: { ...rpcLimits.limits, rateLimit: rate === 0 ? false : { perSecond: rate, burst: rate * 2 } },
+        limits: { ...rpcLimits.limits, rateLimit: rateLimitFromConfig(rate) },
         connections: rpcLimits.connections,
       },
       ...(i.cfg["metrics.enabled"]
