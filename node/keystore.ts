@@ -406,9 +406,11 @@ export function findKeystore(o: {
   file?: string | undefined;
   dir: string;
   address?: string | undefined;
+  /** Where warnings about the folder go (default: the process's stderr; the CLI passes its own). */
+  warn?: Warn;
 }): string {
   if (o.file !== undefined) return o.file;
-  const entries = listKeystores(o.dir);
+  const entries = listKeystores(o.dir, o.warn);
   if (o.address !== undefined) {
     const want = o.address.toLowerCase();
     const hit = entries.find((e) => e.address.toLowerCase() === want);
@@ -537,7 +539,11 @@ export async function unlockNodeKey(
   cfg: { keystore: string | undefined; "keystore-dir": string; "password-file": string | undefined },
   opts: { warn?: Warn; io?: PromptIO } = {},
 ): Promise<{ privateKey: Uint8Array; address: AddressHex; file: string }> {
-  const file = findKeystore({ file: cfg.keystore, dir: cfg["keystore-dir"] });
+  const file = findKeystore({
+    file: cfg.keystore,
+    dir: cfg["keystore-dir"],
+    ...(opts.warn === undefined ? {} : { warn: opts.warn }),
+  });
   const unlocked = await unlockKeystore({ file, passwordFile: cfg["password-file"], ...opts });
   return { ...unlocked, file };
 }

@@ -110,7 +110,7 @@ export function registerKeysCommand(program: Command, io: CliIO = processIO()): 
   const readVerify = declareOptions(verify, KEYSTORE_OPTIONS);
   verify.action(async (flags: { json?: boolean }) => {
     const cfg = readVerify();
-    const file = findKeystore({ file: cfg.keystore, dir: cfg["keystore-dir"] });
+    const file = findKeystore({ file: cfg.keystore, dir: cfg["keystore-dir"], warn });
     let password: string;
     if (cfg["password-file"] !== undefined) password = readPasswordFile(cfg["password-file"], warn);
     else if (canPrompt(prompt)) password = await promptSecret(`Password for ${file}: `, prompt);
