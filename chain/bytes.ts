@@ -27,6 +27,11 @@ export function hexToBytes(hex: string): Uint8Array {
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/** The parts back to back; takes an array, so any number of parts (a spread overflows the stack past ~130k). */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
   const out = new Uint8Array(len);

@@ -11,7 +11,7 @@
  * group commits; see {@link ChainStore.removePending}.
  * @module
  */
-import { bytesToU64, concatBytes, u32ToBytes, u64ToBytes } from "../chain/bytes.ts";
+import { bytesToU64, concatAll, concatBytes, u32ToBytes, u64ToBytes } from "../chain/bytes.ts";
 import type { Head } from "../chain/chainCore.ts";
 import { type GenesisDoc, genesisFromJson, genesisToJson } from "../chain/genesisDoc.ts";
 import { utf8 } from "../chain/hash.ts";
@@ -68,18 +68,6 @@ function encodeList(items: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The items back to back (senders: 20 bytes each). */
-function concatAll(items: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const i of items) total += i.length;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const i of items) {
-    out.set(i, off);
-    off += i.length;
-  }
-  return out;
-}
 function decodeList(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { bytesToHex } from "../bytes.ts";
 import { MemoryKv } from "../kv.ts";
 import { defaultParams, QUICKNET, TIER_TINY } from "../params.ts";
+import { newNodeRecord } from "../state/liveness.ts";
 import type { DeadlineEntry } from "../state/records.ts";
 import { EMPTY_ROOT, StateDb } from "../state/stateDb.ts";
 import { CHALLENGE_STATUS, type NodeRecord } from "../types.ts";
@@ -69,22 +70,7 @@ function waitersOnOneRound(n: number): { state: StateDb; round: bigint; deadline
   const state = freshState();
   const round = 100n;
   const deadline = T + 70_000n;
-  const node: NodeRecord = {
-    registeredAt: 0n,
-    streak: 0,
-    lastLiveEpoch: 0n,
-    currentEpoch: T / params.epochMs,
-    epochWork: 0n,
-    epochFailed: false,
-    openChallenges: n,
-    passed: 0,
-    failed: 0,
-    expired: 0,
-    cancelled: 0,
-    totalWork: 0n,
-    totalCredits: 0n,
-    lastThroughput: 0n,
-  };
+  const node: NodeRecord = { ...newNodeRecord(0n, T / params.epochMs), openChallenges: n };
   state.setNode(NODE, node);
   for (let id = 1n; id <= BigInt(n); id++) {
     const status = CHALLENGE_STATUS.REQUESTED;

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { arbOversizedAmount } from "../../test/helpers/wireArbitraries.ts";
 import { DecodeError, MAX_ERROR_MESSAGE_CHARS } from "../errors.ts";
+import { newNodeRecord } from "../state/liveness.ts";
 import type { Account, Challenge, NodeRecord, Receipt, SystemTx, TxBody, Withdrawal } from "../types.ts";
 import { AMOUNT_MAX_BYTES } from "./codec.ts";
 import {
@@ -36,22 +37,7 @@ const fill = (n: number, v = 0xaa): Uint8Array => new Uint8Array(n).fill(v);
 const TWO_256 = Uint8Array.of(1, ...new Uint8Array(32));
 const SIGNATURE = fill(65, 0x11).map((b, i) => (i === 64 ? 1 : b));
 
-const NODE: NodeRecord = {
-  registeredAt: 1n,
-  streak: 0,
-  lastLiveEpoch: -1n,
-  currentEpoch: 0n,
-  epochWork: 0n,
-  epochFailed: false,
-  openChallenges: 0,
-  passed: 0,
-  failed: 0,
-  expired: 0,
-  cancelled: 0,
-  totalWork: 0n,
-  totalCredits: 0n,
-  lastThroughput: 0n,
-};
+const NODE: NodeRecord = { ...newNodeRecord(1n, 0n), lastLiveEpoch: -1n };
 const CHALLENGE: Challenge = {
   id: 1n,
   node: fill(20),
