@@ -1,8 +1,9 @@
 /**
  * The layer rules of docs/ARCHITECTURE.md, checked by dependency-cruiser 17 (Node ^20.12):
- * `node -> {api, sequencer, prover, bridge} -> store -> chain`, chain/ pure.
+ * `node -> {api, sequencer, prover, bridge} -> store -> chain`, chain/ pure; rpc/ (the JSON-RPC
+ * contract) beside store/: api/, prover/, bridge/ and node/ may import it, it imports chain/ and viem.
  * Run by test/architecture/dependencies.test.ts (part of `npm test`): `npx depcruise --config
- * .dependency-cruiser.cjs chain store sequencer prover bridge api node`.
+ * .dependency-cruiser.cjs chain rpc store sequencer prover bridge api node`.
  * Clocks and randomness in chain/ are calls, not imports: that test greps for them.
  */
 
@@ -26,34 +27,44 @@ module.exports = {
       "chain-imports-no-layer",
       "chain/ is the bottom layer: it imports nothing of ours outside chain/",
       "^chain/",
-      "^(store|sequencer|prover|bridge|api|node)/",
+      "^(rpc|store|sequencer|prover|bridge|api|node)/",
     ),
     {
       name: "chain-only-pure-packages",
       comment:
         "chain/ stays pure: no level/fastify/viem/fs. Allowed: @noble/*, protobufjs, secp256k1 (native addon, " +
-        "loaded through node:module), node:crypto (sha256, ChaCha20)",
+        "loaded through node:module), node:crypto (sha256, ChaCha20), node:zlib (brotli channels of chain/derive: " +
+        "pure (de)compression, synchronous)",
       severity: "error",
       from: { path: "^chain/", pathNot: TEST_FILE },
       to: {
         pathNot: [
           "^chain/",
           "^node_modules/(@noble/[^/]+|protobufjs|secp256k1)/",
-          "^(node:)?(crypto|module)$",
+          "^(node:)?(crypto|module|zlib)$",
         ],
       },
+    },
+    {
+      name: "rpc-only-chain-viem",
+      comment:
+        "rpc/ is the JSON-RPC contract shared by the server (api/) and clients (prover/, bridge/, node/): " +
+        "it imports chain/ and viem only, never a layer that uses it",
+      severity: "error",
+      from: { path: "^rpc/", pathNot: TEST_FILE },
+      to: { pathNot: ["^rpc/", "^chain/", "^node_modules/viem/"] },
     },
     forbid(
       "store-only-chain",
       "store/ may import chain/ only",
       "^store/",
-      "^(sequencer|prover|bridge|api|node)/",
+      "^(rpc|sequencer|prover|bridge|api|node)/",
     ),
     forbid(
       "sequencer-only-chain-store",
-      "sequencer/ never imports prover/, bridge/, api/ or node/: it declares ports that node/ wires",
+      "sequencer/ never imports prover/, bridge/, api/, rpc/ or node/: it declares ports that node/ wires",
       "^sequencer/",
-      "^(prover|bridge|api|node)/",
+      "^(rpc|prover|bridge|api|node)/",
     ),
     forbid(
       "prover-only-chain-store",
@@ -76,7 +87,7 @@ module.exports = {
     forbid(
       "no-test-or-bench-in-source",
       "production code never imports test/ or bench/",
-      "^(chain|store|sequencer|prover|bridge|api|node)/",
+      "^(chain|rpc|store|sequencer|prover|bridge|api|node)/",
       "^(test|bench)/",
     ),
     {

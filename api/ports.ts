@@ -11,27 +11,25 @@
  * @module
  */
 
-import type { TxErrorCode } from "../chain/errors.ts";
+import type { AdmissionCode } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
+import type { Account, Address, Block, Challenge, Hash32, NodeRecord, Receipt } from "../chain/types.ts";
+import type { BlockTag } from "../rpc/params.ts";
 import type {
-  Account,
-  Address,
-  Block,
-  Challenge,
-  Hash32,
-  NodeRecord,
-  Receipt,
-  SignedTx,
-  SystemTx,
-} from "../chain/types.ts";
+  BlockRef,
+  OutputInfo,
+  ReceiptLookup,
+  TxLookup,
+  WithdrawalInfo,
+  WithdrawalPage,
+  WithdrawalProofInfo,
+} from "../rpc/types.ts";
+
+// The contract's own types (rpc/): a backend returns what the methods carry.
+export type { BlockTag } from "../rpc/params.ts";
+export type { BlockRef, ReceiptLookup, TxLookup } from "../rpc/types.ts";
 
 export type Awaitable<T> = T | Promise<T>;
-
-/**
- * Named blocks: `latest` = the unsafe head, `safe` = derived from L1 data, `finalized` = derived
- * from finalized L1 data, `earliest` = genesis. There is no pending block: `pending` = `latest`.
- */
-export type BlockTag = "latest" | "earliest" | "pending" | "safe" | "finalized";
 
 /** A block as stored, with what the RPC needs beside it. */
 export interface StoredBlock {
@@ -44,24 +42,6 @@ export interface StoredBlock {
   senders: readonly Address[];
   /** Size in bytes of the block's canonical encoding (the `size` of eth_getBlock*). */
   size: number;
-}
-
-/** Where a transaction sits in the chain. */
-export interface TxLocation {
-  blockNumber: bigint;
-  blockHash: Hash32;
-  /** Position in the block: system txs first, then signed txs. */
-  index: number;
-}
-
-export type TxLookup =
-  /** `location` null: still in the mempool. */
-  | { kind: "signed"; tx: SignedTx; from: Address; location: TxLocation | null }
-  | { kind: "system"; tx: SystemTx; hash: Hash32; location: TxLocation };
-
-export interface ReceiptLookup {
-  receipt: Receipt;
-  location: TxLocation;
 }
 
 /** A node record with the fields derived at the current head (settled lazily on chain, PROTOCOL §4). */
@@ -83,13 +63,6 @@ export interface NodePage {
   nextCursor: string | null;
 }
 
-export interface BlockRef {
-  number: bigint;
-  hash: Hash32;
-  /** L2: milliseconds; L1: seconds (as the chains themselves count). */
-  timestamp: bigint;
-}
-
 /** The OP Stack's sync-status vocabulary (optimism_syncStatus), camel-cased. */
 export interface SyncStatus {
   unsafeL2: BlockRef;
@@ -99,33 +72,30 @@ export interface SyncStatus {
   currentL1?: BlockRef;
   /** Newest L1 block seen. */
   headL1?: BlockRef;
+  /** L1's `safe` and `finalized` blocks (the L2 safe and finalized heads follow them). */
+  safeL1?: BlockRef;
+  finalizedL1?: BlockRef;
   /** Present only while catching up (eth_syncing then reports progress instead of false). */
   catchingUp?: { startingBlock: bigint; highestBlock: bigint };
 }
 
-/**
- * Mempool admission codes beside the chain's TX_ERROR codes. The node maps the sequencer's
- * admission results onto these (api/ cannot import sequencer/); api/jsonRpc/errors.ts maps them
- * onto JSON-RPC codes.
- */
-export const MEMPOOL_ERROR = {
-  /** The same tx (same hash) is already pending or included. */
-  ALREADY_KNOWN: "ALREADY_KNOWN",
-  /** The pool is at capacity. */
-  MEMPOOL_FULL: "MEMPOOL_FULL",
-  /** This sender already has the maximum number of pending txs. */
-  SENDER_LIMIT: "SENDER_LIMIT",
-  /** This node does not take transactions (a verifier, or shutting down). */
-  NOT_ACCEPTING: "NOT_ACCEPTING",
-  /** A pending (sender, nonce) slot was already replaced the maximum number of times. */
-  REPLACEMENT_LIMIT: "REPLACEMENT_LIMIT",
-} as const;
-export type MempoolErrorCode = (typeof MEMPOOL_ERROR)[keyof typeof MEMPOOL_ERROR];
-
 export type SubmitResult =
   | { ok: true; hash: Hash32 }
-  /** `message`: human-readable, e.g. TX_ERROR_MESSAGE[code] plus detail. */
-  | { ok: false; code: TxErrorCode | MempoolErrorCode; message: string };
+  /** `code`: chain/errors.ts TX_ERROR or MEMPOOL_ERROR; `message`: human-readable, e.g. TX_ERROR_MESSAGE[code] plus detail. */
+  | { ok: false; code: AdmissionCode; message: string };
+
+/**
+ * The credits bridge's reads (flops_outputAtBlock, flops_getWithdrawalProof,
+ * flops_getWithdrawalByTx, flops_getWithdrawals); node/ implements them over
+ * bridge/withdrawals/withdrawalReader.ts. Blocks are numbers or tags, as in getBlockByNumber.
+ */
+export interface WithdrawalReads {
+  outputAt(block: bigint | BlockTag): Awaitable<OutputInfo | undefined>;
+  proof(index: bigint, block: bigint | BlockTag): Awaitable<WithdrawalProofInfo | undefined>;
+  byTx(hash: Hash32): Awaitable<WithdrawalInfo | undefined>;
+  /** `limit` 1..100; each call reads a bounded number of records (a page may be short). */
+  list(address: Address, page: { limit: number; cursor?: string }): Awaitable<WithdrawalPage>;
+}
 
 /** Everything the JSON-RPC server reads or submits. */
 export interface RpcBackend {
@@ -170,4 +140,6 @@ export interface RpcBackend {
    * API catches its own errors.
    */
   onNewHead(listener: (head: StoredBlock) => void): () => void;
+  /** The bridge's reads; absent: the flops_ bridge methods answer -32004 (method not supported). */
+  readonly withdrawals?: WithdrawalReads;
 }

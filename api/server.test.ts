@@ -7,7 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import pino from "pino";
 import { createPublicClient, http, webSocket } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hex, quantity } from "./jsonRpc/format.ts";
+import { hex, quantity } from "../rpc/json.ts";
 import type { RpcLimits } from "./jsonRpc/plugin.ts";
 import { createApiServer } from "./server.ts";
 import { FakeBackend, fakeAddress, fakeSignedTx } from "./testBackend.ts";

@@ -177,6 +177,40 @@ export const TX_ERROR_MESSAGE: Record<TxErrorCode, string> = {
   NOT_REVOCABLE: "only a PASSED challenge can be revoked",
 };
 
+/**
+ * Why the mempool refused a tx, beside TX_ERROR's chain rules: the sequencer's admission answers.
+ * With TX_ERROR these are every code a submission can be refused with (`AdmissionCode`): the
+ * mempool returns them, the API maps them onto JSON-RPC errors (rpc/errorCodes.ts), the prover
+ * reads them back from `error.data.code`. One list, so the three cannot drift apart.
+ */
+export const MEMPOOL_ERROR = {
+  /** The same tx (same hash) is already pending or included. */
+  ALREADY_KNOWN: "ALREADY_KNOWN",
+  /** The pool is at capacity. */
+  MEMPOOL_FULL: "MEMPOOL_FULL",
+  /** This sender already has the maximum number of pending txs (or bytes). */
+  SENDER_LIMIT: "SENDER_LIMIT",
+  /** A pending (sender, nonce) slot was already replaced the maximum number of times. */
+  REPLACEMENT_LIMIT: "REPLACEMENT_LIMIT",
+  /** This node does not take transactions (a verifier, or shutting down). */
+  NOT_ACCEPTING: "NOT_ACCEPTING",
+} as const;
+export type MempoolErrorCode = (typeof MEMPOOL_ERROR)[keyof typeof MEMPOOL_ERROR];
+
+/** Every code a submitted tx can be refused with. */
+export type AdmissionCode = TxErrorCode | MempoolErrorCode;
+
+/**
+ * Refusals that say "not now": the same bytes may be accepted later, unchanged (the pool or the
+ * sender's share of it drains, the node starts accepting). Every other code needs a new tx or
+ * never passes.
+ */
+export const TEMPORARY_ADMISSION_CODES: ReadonlySet<string> = new Set<AdmissionCode>([
+  MEMPOOL_ERROR.MEMPOOL_FULL,
+  MEMPOOL_ERROR.SENDER_LIMIT,
+  MEMPOOL_ERROR.NOT_ACCEPTING,
+]);
+
 /** Expected failures in hot paths are values, not exceptions. */
 export type Result<T, E = TxErrorCode> = { ok: true; value: T } | { ok: false; error: E; detail?: string };
 export function ok<T>(value: T): { ok: true; value: T } {

@@ -1,18 +1,23 @@
 /**
- * Errors of the prover client. Every one is a `RollupError` (code + typed metadata), and
- * `isTransientError` classifies them for the retry loops: transient = waiting and trying again
- * may help (network down, node restarting, rate limited), anything else is a bug or a
- * misconfiguration that retrying will not fix.
+ * Errors of the prover client. Every one is a `RollupError` (code + typed metadata). Every place
+ * that catches one classifies it with `errorKind` (the shape of op-node's derivation errors):
+ *
+ * - `temporary`: waiting and trying the same step again may help (network down, node restarting,
+ *   rate limited, a receipt not there yet). Retried with backoff, forever.
+ * - `reset`: the local view of one challenge (or the tx sender's nonces) no longer matches the
+ *   chain (a tx dropped or refused, a round that does not verify, an answer that does not parse).
+ *   That challenge's in-memory view is dropped and re-read from the chain after a backoff; the
+ *   state file (what was sent) is kept.
+ * - `critical`: retrying cannot help and going on could do harm (another chain's genesis, an
+ *   unknown tier, a state file that cannot be written). The prover stops: `run` rejects and
+ *   `flops prover` exits 1 with the message.
+ *
+ * `isTransientError` is the transport's own question (may a request be repeated?), used by the
+ * RPC client; it is `errorKind(e) === "temporary"` for transport errors.
  * @module
  */
 import { RollupError } from "../chain/errors.ts";
-
-/** JSON-RPC codes (EIP-1474) that mean "not now" rather than "never". */
-const TRANSIENT_RPC_CODES: ReadonlySet<number> = new Set([
-  -32002, // resource unavailable (node not accepting txs, shutting down)
-  -32005, // limit exceeded (rate limit, mempool full)
-  -32603, // internal error: the node logged it; a restart or the next block may clear it
-]);
+import { TRANSIENT_RPC_CODES } from "../rpc/errorCodes.ts";
 
 /** The node could not be reached, or answered with something that is not a JSON-RPC response. */
 export class RpcTransportError extends RollupError<{
@@ -67,14 +72,6 @@ function domainCodeOf(data: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-/** The node answered a JSON-RPC result of the wrong shape (a different or newer node?). */
-export class RpcResponseError extends RollupError<{ method: string; path: string }> {
-  constructor(method: string, path: string, expected: string) {
-    super("RPC_BAD_RESPONSE", `${method}: ${path} is not ${expected}`, { method, path });
-    this.name = "RpcResponseError";
-  }
-}
-
 export type ProverErrorCode =
   /** The configured tier does not exist on this chain. */
   | "UNKNOWN_TIER"
@@ -87,7 +84,15 @@ export type ProverErrorCode =
   /** The node serves a genesis document that does not parse, validate or is not canonical. */
   | "BAD_GENESIS"
   /** A beacon round of a challenge does not verify against the genesis key, or is too early. */
-  | "BAD_BEACON_ROUND";
+  | "BAD_BEACON_ROUND"
+  /** A tx's nonce went to another tx (or the node lost a nonce it never had): the step is redone. */
+  | "TX_DROPPED"
+  /** The node refused a tx for now (MEMPOOL_FULL, SENDER_LIMIT, NOT_ACCEPTING): sent again later. */
+  | "TX_NOT_ACCEPTED"
+  /** No receipt within the wait's deadline; the tx stays in the sender's hands (resent, tracked). */
+  | "RECEIPT_TIMEOUT"
+  /** The state file could not be written: sending without remembering would risk double work. */
+  | "STATE_WRITE_FAILED";
 
 export class ProverError extends RollupError<Record<string, unknown>> {
   declare readonly code: ProverErrorCode;
@@ -95,6 +100,35 @@ export class ProverError extends RollupError<Record<string, unknown>> {
     super(code, message, meta);
     this.name = "ProverError";
   }
+}
+
+/** How the prover's loops treat an error (module doc). */
+export type ErrorKind = "temporary" | "reset" | "critical";
+
+/** The kind of each ProverError code. */
+const KIND_OF_CODE: Readonly<Record<ProverErrorCode, ErrorKind>> = {
+  UNKNOWN_TIER: "critical",
+  GENESIS_MISMATCH: "critical",
+  BAD_GENESIS: "critical",
+  // The genesis record is damaged: reading it as "no record" would drop the pin (genesisTrust.ts).
+  BAD_STATE_FILE: "critical",
+  STATE_WRITE_FAILED: "critical",
+  TX_REJECTED: "reset",
+  TX_DROPPED: "reset",
+  BAD_BEACON_ROUND: "reset",
+  TX_NOT_ACCEPTED: "temporary",
+  RECEIPT_TIMEOUT: "temporary",
+};
+
+/**
+ * Classifies an error (module doc). Aborts are not errors: check `isAbortError` first. Anything
+ * unknown (a malformed answer, a bug, an engine that failed its check) is `reset`: the old
+ * policy of ending the attempt and starting it again from the chain's view after a backoff.
+ */
+export function errorKind(e: unknown): ErrorKind {
+  if (e instanceof ProverError) return KIND_OF_CODE[e.code] ?? "reset";
+  if (isTransientError(e)) return "temporary";
+  return "reset";
 }
 
 /** True for an abort (AbortSignal fired): the caller asked to stop, never retry. */

@@ -18,7 +18,8 @@ import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
 import { createJsEngine } from "./engine/jsEngine.ts";
 import { ProverError } from "./errors.ts";
 import { genesisRecordPath } from "./genesisTrust.ts";
-import { createProver, type ProverEvent, type ProverOpts } from "./proverClient.ts";
+import { createProver, type ProverOpts } from "./proverClient.ts";
+import type { ProverEvent } from "./proverEvents.ts";
 
 const FAST = { pollIntervalMs: 1, resendIntervalMs: 20, retry: { initialMs: 1, maxMs: 5, jitter: 0 } };
 

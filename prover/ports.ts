@@ -12,6 +12,7 @@
  *   waiting and trying again may help.
  * @module
  */
+import { MEMPOOL_ERROR, TEMPORARY_ADMISSION_CODES, TX_ERROR } from "../chain/errors.ts";
 import type { Address, Challenge, Hash32, ReceiptStatus } from "../chain/types.ts";
 
 /** An account at the head, and the nonce a new tx should use (past the sender's pending txs). */
@@ -97,19 +98,18 @@ export interface ProverChain {
   head(): Promise<HeadInfo>;
 }
 
-/** Mempool and tx codes the prover treats specially (the node's names; see api/README.md). */
+/**
+ * Admission codes the prover treats specially: the node's names, from the one list of them
+ * (chain/errors.ts TX_ERROR and MEMPOOL_ERROR).
+ */
 export const SEND_CODE = {
-  ALREADY_KNOWN: "ALREADY_KNOWN",
-  NONCE_TOO_LOW: "NONCE_TOO_LOW",
-  NONCE_TOO_HIGH: "NONCE_TOO_HIGH",
-  MEMPOOL_FULL: "MEMPOOL_FULL",
-  SENDER_LIMIT: "SENDER_LIMIT",
-  NOT_ACCEPTING: "NOT_ACCEPTING",
+  ALREADY_KNOWN: MEMPOOL_ERROR.ALREADY_KNOWN,
+  NONCE_TOO_LOW: TX_ERROR.NONCE_TOO_LOW,
+  NONCE_TOO_HIGH: TX_ERROR.NONCE_TOO_HIGH,
+  MEMPOOL_FULL: MEMPOOL_ERROR.MEMPOOL_FULL,
+  SENDER_LIMIT: MEMPOOL_ERROR.SENDER_LIMIT,
+  NOT_ACCEPTING: MEMPOOL_ERROR.NOT_ACCEPTING,
 } as const;
 
-/** Rejections that say "not now": the same tx may be accepted later. */
-export const TEMPORARY_SEND_CODES: ReadonlySet<string> = new Set([
-  SEND_CODE.MEMPOOL_FULL,
-  SEND_CODE.SENDER_LIMIT,
-  SEND_CODE.NOT_ACCEPTING,
-]);
+/** Rejections that say "not now": the same tx may be accepted later (chain/errors.ts). */
+export const TEMPORARY_SEND_CODES: ReadonlySet<string> = TEMPORARY_ADMISSION_CODES;

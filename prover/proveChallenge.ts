@@ -7,12 +7,15 @@
  *      never makes the prover commit a wrong root
  *   3. commitment: leaf hashes of every 8×8 tile, the tile tree, its root (→ `commit` tx)
  *   4. later, given randomness(r2): the reveal (tiles + multiproof) for the sampled positions
- * `computeAndCommit` overlaps steps 2 and 3: C_j's tiles are hashed on a worker thread
- * (leafHasher.ts) while the main thread computes C_{j+1} and checks C_j, in slices on the event
- * loop so band completions, progress and a stop still get through. (Today's engines, JS, WASM and
- * onnxruntime-node whose `run` blocks the calling thread, compute on the main thread, so the
- * check itself does not overlap the next product.) `computeProducts` / `commitProducts` are the
- * same steps one after the other on one thread (tests, benchmarks).
+ * `computeAndCommit` overlaps steps 2 and 3 on two threads: while the main thread computes
+ * C_{j+1} (today's engines, JS, WASM and onnxruntime-node whose `run` blocks the calling thread,
+ * compute on it), the leaf worker (leafHasher.ts) checks C_j and hashes its leaves and subtree
+ * (tileHashing.ts, batched WASM sha256), reading A_j and C_j in place on SharedArrayBuffers. The
+ * last product has nothing to overlap with, so its check runs on the worker while its hashes run
+ * here. Without a worker (small n, a big-endian host, a failed worker) the same steps run on the
+ * main thread in slices on the event loop, so band completions, progress and a stop get through.
+ * `computeProducts` / `commitProducts` are the same steps one after the other on one thread
+ * (tests, benchmarks).
  * Memory: m·n²·4 bytes of products kept for the reveal (64 MiB at the devnet tier) plus the tree
  * (2·32 bytes per tile, 16 MiB at the devnet tier).
  * @module
@@ -38,8 +41,15 @@ import {
 import { createJsEngine } from "./engine/jsEngine.ts";
 import type { WorkEngine } from "./engine/types.ts";
 import { freivaldsCheck, freivaldsCheckSliced, freivaldsVectors } from "./freivalds.ts";
-import { type LeafHasher, sharedLeafHasher } from "./leafHasher.ts";
-import { buildTileTreeBatched, hashProductLeaves } from "./tileHashing.ts";
+import { type LeafHasher, type ProductResult, sharedLeafHasher } from "./leafHasher.ts";
+import {
+  buildTileTreeBatched,
+  hashProductLeaves,
+  hashProductLevels,
+  hashUpperLevels,
+  placeProductSubtree,
+  treeLevels,
+} from "./tileHashing.ts";
 
 /** Everything the prover keeps between commit and reveal. */
 export interface ProvedChallenge {
@@ -185,9 +195,9 @@ export function commitProducts(
   return { root: tree.root, tree };
 }
 
-/** Rows of the Freivalds check, and tiles hashed, per slice of background work (~5 ms each). */
+/** Rows of the Freivalds check, and tiles hashed, per slice of main-thread work (~5 ms each). */
 const CHECK_ROWS_PER_SLICE = 128;
-const TILES_PER_SLICE = 2048;
+const TILES_PER_SLICE = 8192;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -205,22 +215,31 @@ export async function computeAndCommit(
   const verify = opts.verify ?? true;
   const vectors = opts.vectors ?? ((size: number) => freivaldsVectors(size));
   const perMatrix = (n / TILE_DIM) ** 2;
-  const leaves = new Uint8Array(tileCount(tier) * HASH_BYTES);
+  const levels = treeLevels(tileCount(tier));
   const products: Int32Array[] = [];
-  // Two A/Bᵀ buffer pairs: the engine fills C_{j+1} from one while C_j is checked against the other.
-  const pairs = [0, 1].map(() => ({ a: new Int8Array(n * n), bt: new Int8Array(n * n) }));
   const hasher: LeafHasher | undefined = (opts.leafWorker ?? n >= 256) ? sharedLeafHasher() : undefined;
-  const hashed: Promise<void>[] = [];
+  // With a worker, A and the products live on SharedArrayBuffers, which it reads in place. Not Bᵀ:
+  // onnxruntime-node refuses tensors on shared memory (its "Invalid argument"), so Bᵀ is copied.
+  const shared = (len: number): Int8Array =>
+    hasher ? new Int8Array(new SharedArrayBuffer(len)) : new Int8Array(len);
+  // Two A/Bᵀ buffer pairs: the engine fills C_{j+1} from one while C_j is checked against the other.
+  const pairs = [0, 1].map(() => ({ a: shared(n * n), bt: new Int8Array(n * n) }));
   let stopped = false;
 
   async function hashOnMainThread(j: number, c: Int32Array): Promise<void> {
     for (let t = 0; t < perMatrix; t += TILES_PER_SLICE) {
-      hashProductLeaves(n, c, j, leaves, t, Math.min(perMatrix, t + TILES_PER_SLICE));
+      hashProductLeaves(n, c, j, levels[0]!, t, Math.min(perMatrix, t + TILES_PER_SLICE));
       await yieldToEventLoop();
     }
+    hashProductLevels(levels, j, perMatrix);
   }
 
-  async function finish(j: number, a: Int8Array, bt: Int8Array, computed: Int32Array): Promise<void> {
+  async function finishOnMainThread(
+    j: number,
+    a: Int8Array,
+    bt: Int8Array,
+    computed: Int32Array,
+  ): Promise<void> {
     let c = computed;
     if (
       verify &&
@@ -229,17 +248,64 @@ export async function computeAndCommit(
       c = await recompute(j, engine, a, bt, n, vectors, opts);
     }
     products[j] = c;
-    const done = c;
-    if (hasher === undefined) await hashOnMainThread(j, done);
-    else {
-      // Off the main thread; if the worker fails, the same hashes on this one.
-      hashed.push(
-        hasher.hash(n, done).then(
-          (l) => leaves.set(l, j * perMatrix * HASH_BYTES),
-          () => (stopped ? undefined : hashOnMainThread(j, done)),
-        ),
-      );
+    await hashOnMainThread(j, c);
+  }
+
+  // The check and the subtree on the worker; if the worker fails, the same on this thread.
+  async function finishOnWorker(
+    h: LeafHasher,
+    j: number,
+    a: Int8Array,
+    bt: Int8Array,
+    computed: Int32Array,
+  ): Promise<void> {
+    let c = computed;
+    let r: ProductResult;
+    try {
+      r = await h.run({ n, c, ...(verify ? { check: { a, bt, vectors: vectors(n) } } : {}) });
+    } catch {
+      if (stopped) return;
+      return finishOnMainThread(j, a, bt, c);
     }
+    if (!r.ok) {
+      c = await recompute(j, engine, a, bt, n, vectors, opts);
+      try {
+        r = await h.run({ n, c });
+      } catch {
+        if (stopped) return;
+        products[j] = c;
+        return hashOnMainThread(j, c);
+      }
+      if (!r.ok) throw new Error(`product ${j}: the leaf worker refused an unchecked job`);
+    }
+    if (r.subtree === undefined) throw new Error(`product ${j}: the leaf worker sent no subtree`);
+    products[j] = c;
+    placeProductSubtree(levels, j, r.subtree);
+  }
+
+  // The last product: nothing is left to overlap it with, so its share is split between the two
+  // threads: the check on the worker, the hashes here (if the check fails, hashed again).
+  async function finishLast(h: LeafHasher, j: number, a: Int8Array, bt: Int8Array, computed: Int32Array) {
+    if (!verify) return finishOnWorker(h, j, a, bt, computed);
+    const check = h.run({ n, c: computed, check: { a, bt, vectors: vectors(n) }, hash: false });
+    // Settled here so that a failure while this thread hashes is not an unhandled rejection.
+    const checked = check.then(
+      (r) => r.ok,
+      () => undefined,
+    );
+    await hashOnMainThread(j, computed);
+    let ok = await checked;
+    if (ok === undefined) {
+      if (stopped) return;
+      ok = await freivaldsCheckSliced(a, bt, computed, n, vectors(n), CHECK_ROWS_PER_SLICE, yieldToEventLoop);
+    }
+    if (ok) {
+      products[j] = computed;
+      return;
+    }
+    const c = await recompute(j, engine, a, bt, n, vectors, opts);
+    products[j] = c;
+    await hashOnMainThread(j, c);
   }
 
   try {
@@ -248,17 +314,22 @@ export async function computeAndCommit(
       const { a, bt } = pairs[j % 2]!;
       prgMatrix(seed, TAG_A, j, n, a);
       prgMatrix(seed, TAG_B, j, n, bt);
+      const out = hasher ? new Int32Array(new SharedArrayBuffer(4 * n * n)) : undefined;
       // Buffers of pair j % 2 were last read by finish(j − 2), which the previous round awaited.
-      const [c] = await Promise.all([engine.multiply({ n, a, bt }), background]);
-      background = finish(j, a, bt, c);
+      const [c] = await Promise.all([engine.multiply({ n, a, bt, ...(out ? { out } : {}) }), background]);
+      background =
+        hasher === undefined
+          ? finishOnMainThread(j, a, bt, c)
+          : j === m - 1
+            ? finishLast(hasher, j, a, bt, c)
+            : finishOnWorker(hasher, j, a, bt, c);
     }
     await background;
-    await Promise.all(hashed);
   } finally {
     // The shared worker stays for the next challenge; jobs of an aborted one finish unread.
     stopped = true;
   }
-  const tree = buildTileTreeBatched(leaves);
+  const tree = hashUpperLevels(levels, Math.log2(perMatrix));
   return { products, tree, root: tree.root };
 }
 

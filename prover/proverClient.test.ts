@@ -2,21 +2,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TIER_TINY, tierWork } from "../chain/params.ts";
+import { TIER_SMALL, TIER_TINY, type Tier, tierWork } from "../chain/params.ts";
 import { creditsForPass } from "../chain/state/liveness.ts";
 import { CHALLENGE_STATUS } from "../chain/types.ts";
 import { FakeProverChain } from "../test/helpers/fakeProverChain.ts";
 import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
+import { appliedMultiplierBps } from "./challengeRunner.ts";
 import { createJsEngine } from "./engine/jsEngine.ts";
 import type { WorkEngine } from "./engine/types.ts";
 import type { CheckOpts, ProductMismatch } from "./proveChallenge.ts";
-import {
-  appliedMultiplierBps,
-  createProver,
-  type ProverEvent,
-  type ProverOpts,
-  resolveTier,
-} from "./proverClient.ts";
+import { createProver, type ProverOpts, resolveMaxInFlight, resolveTier } from "./proverClient.ts";
+import type { ProverEvent } from "./proverEvents.ts";
 import { loadState, stateFilePath } from "./proverState.ts";
 
 const FAST = { pollIntervalMs: 1, resendIntervalMs: 20, retry: { initialMs: 1, maxMs: 5, jitter: 0 } };
@@ -29,8 +25,13 @@ afterEach(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function setup(opts: { epochMs?: bigint } = {}) {
-  const chain = new TestChain(opts.epochMs === undefined ? {} : { params: { epochMs: opts.epochMs } });
+function setup(opts: { epochMs?: bigint; tiers?: Tier[] } = {}) {
+  const chain = new TestChain({
+    params: {
+      ...(opts.epochMs === undefined ? {} : { epochMs: opts.epochMs }),
+      ...(opts.tiers === undefined ? {} : { tiers: opts.tiers }),
+    },
+  });
   const fake = new FakeProverChain(chain);
   const account = TestAccount.fromSeed(7, chain.params.l2ChainId);
   return { chain, fake, account };
@@ -77,7 +78,15 @@ describe("createProver", () => {
 
     const work = tierWork(TIER_TINY);
     const credits = creditsForPass(work, 10_000n, fake.chain.params);
-    expect(summary).toEqual({ challenges: 1, passed: 1, failed: 0, skipped: 0, credits, stopped: false });
+    expect(summary).toEqual({
+      challenges: 1,
+      passed: 1,
+      failed: 0,
+      skipped: 0,
+      credits,
+      work,
+      stopped: false,
+    });
     expect(types(events)).toEqual([
       "started",
       "registered",
@@ -105,13 +114,14 @@ describe("createProver", () => {
       chainId: fake.chain.params.l2ChainId,
       address: account.address,
     });
-    expect(saved.kind === "ok" && saved.state.challenge).toBe(undefined);
+    expect(saved.kind === "ok" && saved.state.challenges).toEqual([]);
   });
 
   it("does not register twice, and the multiplier grows with consecutive live epochs", async () => {
     // Short epochs: each challenge (~10 blocks of 1 s) lands in a later epoch than the last.
     const { fake, account } = setup({ epochMs: 10_000n });
-    const { prover, events } = proverFor(fake, account, { maxChallenges: 4 });
+    // One at a time: four challenges in flight together would land in the same epoch.
+    const { prover, events } = proverFor(fake, account, { maxChallenges: 4, maxInFlight: 1 });
     const summary = await prover.run();
     expect(summary.passed).toBe(4);
     const revealed = ofType(events, "revealed");
@@ -134,12 +144,12 @@ describe("createProver", () => {
     const stopped = await first.prover.run(ac.signal);
     expect(stopped).toMatchObject({ stopped: true, challenges: 0 });
     const file = JSON.parse(readFileSync(stateFilePath(dataDir, account.address), "utf8"));
-    expect(file.challenge).toMatchObject({ id: "1", tier: TIER_TINY.id });
-    expect(file.challenge.commit.kind).toBe("commit");
+    expect(file.challenges).toHaveLength(1);
+    expect(file.challenges[0]).toMatchObject({ id: "1", tier: TIER_TINY.id });
+    expect(file.challenges[0].commit.kind).toBe("commit");
 
     // Meanwhile the chain moves on: the sample round comes in, so the restart finds it SAMPLED.
-    fake.mine();
-    fake.mine();
+    while (fake.chain.core.readState().getChallenge(1n)?.status !== CHALLENGE_STATUS.SAMPLED) fake.mine();
     const second = proverFor(fake, account);
     const summary = await second.prover.run();
     expect(summary).toMatchObject({ passed: 1, challenges: 1 });
@@ -318,7 +328,7 @@ describe("createProver", () => {
       chainId: fake.chain.params.l2ChainId,
       address: account.address,
     });
-    expect(saved.kind === "ok" && saved.state.challenge?.id).toBe(1n);
+    expect(saved.kind === "ok" && saved.state.challenges.map((c) => c.id)).toEqual([1n]);
   });
 
   it("fails fast on an unknown tier", async () => {
@@ -327,6 +337,107 @@ describe("createProver", () => {
     await expect(prover.run()).rejects.toThrow(
       /unknown tier nope; this chain has: 100 \(tiny\), 101 \(small\)/,
     );
+  });
+});
+
+/**
+ * Several runners polling an in-process chain: its block building (tens of ms, BLS checks of the
+ * rounds) runs on the prover's thread, so a queued compute waits many test-chain seconds. The
+ * tiny tier's windows are lengthened to what the devnet's are in compute times (30 s for ~1 s of
+ * compute), blocks come at most every 10 ms, and the runners poll less.
+ */
+const PACED = { blockEveryMs: 10, prover: { pollIntervalMs: 5, bandsPerProduct: 1 } };
+const LONG_WINDOWS: Tier[] = [{ ...TIER_TINY, commitWindowMs: 60_000n, revealWindowMs: 60_000n }, TIER_SMALL];
+
+describe("createProver: pipelining", () => {
+  /** Challenges open on chain for the account, sampled at every event. */
+  function watchOpen(prover: ReturnType<typeof createProver>, fake: FakeProverChain, account: TestAccount) {
+    const seen = { maxOpen: 0, computing: new Set<bigint>(), overlappedCompute: false };
+    prover.onEvent((e) => {
+      seen.maxOpen = Math.max(seen.maxOpen, fake.nodeInfo(account.address)?.openChallenges ?? 0);
+      if (e.type === "computing" && e.progress.done === 0) {
+        if (seen.computing.size > 0) seen.overlappedCompute = true;
+        seen.computing.add(e.challengeId);
+      }
+      if (e.type === "computed") seen.computing.delete(e.challengeId);
+    });
+    return seen;
+  }
+
+  it("keeps several challenges open (up to maxOpenChallenges), computing one at a time", async () => {
+    const { fake, account } = setup({ tiers: LONG_WINDOWS });
+    // Chain time from wall time (1 s a block every 10 ms), not from how often four runners poll.
+    fake.blockEveryMs = PACED.blockEveryMs;
+    const { prover, events } = proverFor(fake, account, { maxChallenges: 8, ...PACED.prover });
+    const seen = watchOpen(prover, fake, account);
+    const summary = await prover.run();
+    expect(summary).toMatchObject({ challenges: 8, passed: 8, failed: 0, skipped: 0 });
+    expect(summary.work).toBe(8n * tierWork(TIER_TINY));
+    expect(ofType(events, "started")[0]!.maxInFlight).toBe(fake.chain.params.maxOpenChallenges);
+    expect(seen.maxOpen).toBeGreaterThan(1);
+    expect(seen.maxOpen).toBeLessThanOrEqual(fake.chain.params.maxOpenChallenges);
+    expect(seen.overlappedCompute).toBe(false);
+    // One request per challenge, none refused for too many open ones.
+    expect(fake.accepted.filter((t) => t.body.action.kind === "challenge")).toHaveLength(8);
+    expect(ofType(events, "challengeSkipped")).toEqual([]);
+  });
+
+  it("--max-in-flight 1 keeps one open at a time; above the genesis value it is capped", async () => {
+    const { fake, account } = setup({ tiers: LONG_WINDOWS });
+    fake.blockEveryMs = PACED.blockEveryMs;
+    const one = proverFor(fake, account, { maxChallenges: 3, maxInFlight: 1, ...PACED.prover });
+    const seen = watchOpen(one.prover, fake, account);
+    expect(await one.prover.run()).toMatchObject({ passed: 3 });
+    expect(seen.maxOpen).toBe(1);
+    expect(resolveMaxInFlight(99, 4)).toBe(4);
+    expect(resolveMaxInFlight(undefined, 4)).toBe(4);
+    expect(resolveMaxInFlight(0, 4)).toBe(1);
+  });
+
+  it("a crash with several challenges in flight restarts into the same state: no work lost, none done twice", async () => {
+    const { fake, account } = setup({ tiers: LONG_WINDOWS });
+    fake.blockEveryMs = PACED.blockEveryMs;
+    const first = proverFor(fake, account, { maxChallenges: 6, ...PACED.prover });
+    const ac = new AbortController();
+    // Crash as the second commit reaches the node's pool; the node then restarts without its pool.
+    let commits = 0;
+    fake.onAccepted = (tx) => {
+      if (tx.body.action.kind === "commit" && ++commits === 2) ac.abort();
+    };
+    const stopped = await first.prover.run(ac.signal);
+    fake.onAccepted = undefined;
+    fake.restartNode();
+    expect(stopped.stopped).toBe(true);
+    const file = JSON.parse(readFileSync(stateFilePath(dataDir, account.address), "utf8"));
+    expect(file.challenges.length).toBeGreaterThanOrEqual(2);
+    const inFlight = file.challenges.filter((c: { id?: string }) => c.id !== undefined).length;
+    expect(inFlight).toBeGreaterThanOrEqual(2);
+
+    const second = proverFor(fake, account, { maxChallenges: 6 - stopped.challenges, ...PACED.prover });
+    const summary = await second.prover.run();
+    expect(ofType(second.events, "resumed").length).toBe(file.challenges.length);
+    expect(stopped.passed + summary.passed).toBe(6);
+    expect(summary.skipped).toBe(0);
+    // On chain: every challenge this key ever asked for passed; none was asked for twice.
+    const state = fake.chain.core.readState();
+    const ids = [...Array(6).keys()].map((i) => BigInt(i + 1));
+    expect(ids.map((id) => state.getChallenge(id)?.status)).toEqual(ids.map(() => CHALLENGE_STATUS.PASSED));
+    expect(state.getChallenge(7n)).toBeUndefined();
+    // Each commit went out as one tx: resent byte for byte after the restart, never signed anew.
+    const commitHashes = new Map<bigint, Set<string>>();
+    for (const t of fake.accepted) {
+      if (t.body.action.kind !== "commit") continue;
+      const set = commitHashes.get(t.body.action.challengeId) ?? new Set();
+      set.add(Buffer.from(t.hash).toString("hex"));
+      commitHashes.set(t.body.action.challengeId, set);
+    }
+    expect([...commitHashes.values()].map((s) => s.size)).toEqual(ids.map(() => 1));
+    expect(
+      loadState(stateFilePath(dataDir, account.address), {
+        chainId: fake.chain.params.l2ChainId,
+        address: account.address,
+      }),
+    ).toMatchObject({ kind: "ok", state: { challenges: [] } });
   });
 });
 

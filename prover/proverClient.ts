@@ -1,63 +1,47 @@
 /**
- * The challenge loop of a node operator (PROTOCOL §3): register once, then forever
- *   request a challenge → wait for ACTIVE (seed round in) → compute → commit
- *   → wait for SAMPLED (sample round in) → reveal → read the verdict and the credits.
+ * The prover: a node operator's challenge loop (PROTOCOL §3), composed of
  *
- * The chain is the source of truth. The loop reads the challenge's status each round and does
- * the next step for that status; what the prover itself must remember (the challenge id and the
- * exact txs it sent) is in a state file written before each send (proverState.ts). So a restart
- * at any point resumes: ACTIVE → recompute and commit (or wait for the commit already sent);
- * COMMITTED/SAMPLED → recompute (deterministic: same root) and reveal; PASSED/FAILED → report;
- * EXPIRED/CANCELLED → drop it and start a new one.
+ * - `txSender.ts`: owns the key's nonces, signs, sends, resends and returns receipts;
+ * - `challengeRunner.ts` + `nextStep.ts`: one challenge from request to verdict, each step
+ *   chosen by a pure function of the chain's view and the local one;
+ * - `proverState.ts`: the state file (the challenges in flight and the txs sent for them);
+ * - `errors.ts`: the error kinds every catch classifies by (temporary, reset, critical).
  *
- * Failure policy: transient RPC errors (node down or restarting, rate limits) are retried with
- * capped exponential backoff forever; txs not included are resent byte for byte (a restarted
- * node has lost its mempool); a failed receipt or a challenge that expired or was cancelled is
- * reported and the loop moves on; any other error ends the current attempt, is reported, and the
- * loop starts again from the state file after a backoff. Only a configuration error (unknown
- * tier, a node serving another genesis than the pinned one) ends `run`. An AbortSignal stops it
- * cleanly between steps, within one compute band.
+ * `run` checks the node's genesis against the pin, registers the key as a node, then keeps up to
+ * `maxInFlight` challenges in flight (default the genesis's maxOpenChallenges): it computes the
+ * next while it waits for the rounds of the others. Compute runs one challenge at a time (one
+ * engine); commits, reveals and waits overlap. A restart resumes every challenge the state file
+ * names. Only a critical error (an unknown tier, a node serving another genesis, a state file
+ * that cannot be written) ends `run` with a rejection; an AbortSignal stops it cleanly between
+ * steps, within one compute band.
  *
  * The node is not trusted for what the prover's work rests on: the params come from the genesis
  * document, whose hash must match the pin (genesisTrust.ts), and every beacon round is verified
  * against that genesis's beacon key before the prover commits or reveals with it (beaconCheck.ts).
  * @module
  */
-import { equalBytes } from "../chain/bytes.ts";
-import { type ChainParams, type Tier, tierWork } from "../chain/params.ts";
-import { challengeSeed } from "../chain/proof/index.ts";
-import { addressFromPrivateKey, signTx } from "../chain/tx/index.ts";
-import {
-  type Action,
-  type Address,
-  CHALLENGE_STATUS,
-  type Challenge,
-  type ChallengeStatus,
-  type Hash32,
-} from "../chain/types.ts";
-import { decodeSignedTx } from "../chain/wire/index.ts";
-import { verifiedSampleRandomness, verifiedSeedRandomness } from "./beaconCheck.ts";
-import { type ComputeProgress, computeChallenge } from "./computeChallenge.ts";
+import type { ChainParams, Tier } from "../chain/params.ts";
+import { addressFromPrivateKey } from "../chain/tx/index.ts";
+import type { Address, Hash32 } from "../chain/types.ts";
+import { type Outcome, type RunnerContext, runChallenge } from "./challengeRunner.ts";
 import type { WorkEngine } from "./engine/types.ts";
-import { errorText, isAbortError, isTransientError, ProverError } from "./errors.ts";
-import { type GenesisTrust, trustGenesis } from "./genesisTrust.ts";
-import {
-  type NodeInfo,
-  type ProverChain,
-  type ReceiptInfo,
-  SEND_CODE,
-  TEMPORARY_SEND_CODES,
-} from "./ports.ts";
-import { buildReveal, type CheckOpts, type ProvedChallenge } from "./proveChallenge.ts";
+import { errorKind, errorText, isAbortError, ProverError } from "./errors.ts";
+import { trustGenesis } from "./genesisTrust.ts";
+import type { ProverChain, ReceiptInfo } from "./ports.ts";
+import type { CheckOpts } from "./proveChallenge.ts";
+import type { ProverEvent, ProverEventListener, ProverSummary } from "./proverEvents.ts";
 import {
   type InFlightChallenge,
   loadState,
   type ProverState,
-  type SentTx,
   saveState,
   stateFilePath,
+  stateTxs,
 } from "./proverState.ts";
 import { abortError, type BackoffOpts, backoffDelay, sleep, throwIfAborted } from "./retry.ts";
+import { retryingChain } from "./retryingChain.ts";
+import { createSerialQueue } from "./serialQueue.ts";
+import { createTxSender, type TxSender } from "./txSender.ts";
 
 export interface ProverOpts {
   /** The node key (32 bytes). */
@@ -85,6 +69,13 @@ export interface ProverOpts {
   pollIntervalMs?: number;
   /** Resend a tx not yet included after this long (the node may have restarted); default 10 s. */
   resendIntervalMs?: number;
+  /**
+   * Challenges kept in flight at once (`--max-in-flight`); default and most: the genesis's
+   * maxOpenChallenges. 1 runs them one after the other.
+   */
+  maxInFlight?: number;
+  /** A wait for a receipt is re-checked against the chain after this long; default 60 s. */
+  receiptTimeoutMs?: number;
   /** Backoff between retries after errors; default 500 ms doubling to 30 s, ±20 % jitter. */
   retry?: BackoffOpts;
   /** Progress granularity of the compute (row bands per matrix product); default 8. */
@@ -104,98 +95,19 @@ export interface ProverModules {
   random?: () => number;
 }
 
-/** A challenge's end as the prover saw it. */
-export type ChallengeEnd = "passed" | "failed" | "skipped";
-
-/** What the prover reports while it runs; the CLI turns these into lines, a bar or logs. */
-export type ProverEvent =
-  | {
-      type: "started";
-      address: Address;
-      chainId: bigint;
-      /** The genesis the prover works for, and why it trusts it. */
-      genesisHash: Hash32;
-      genesisTrust: GenesisTrust;
-      tier: Tier;
-      engine: string;
-      stateFile: string;
-    }
-  /** A state file named an in-flight challenge (id undefined: its request tx is still pending). */
-  | { type: "resumed"; challengeId: bigint | undefined; tier: number }
-  /** The state file could not be used; the prover starts fresh. */
-  | { type: "stateIgnored"; reason: string }
-  /** `txHash` undefined: the node was registered already. */
-  | { type: "registered"; txHash: Hash32 | undefined }
-  | { type: "challengeRequested"; challengeId: bigint; tier: number; txHash: Hash32 }
-  /** The seed round is in: the work can start. `deadlineMs`: commit deadline (chain time). */
-  | { type: "challengeActive"; challengeId: bigint; r1: bigint; deadlineMs: bigint }
-  | { type: "computing"; challengeId: bigint; progress: ComputeProgress }
-  | { type: "computed"; challengeId: bigint; root: Hash32; elapsedMs: number; work: bigint }
-  | { type: "committed"; challengeId: bigint; root: Hash32; txHash: Hash32 }
-  /** The sample round is in: the reveal can be built. `deadlineMs`: reveal deadline. */
-  | { type: "sampled"; challengeId: bigint; r2: bigint; deadlineMs: bigint }
-  | {
-      type: "revealed";
-      challengeId: bigint;
-      /** Undefined when the verdict was found on chain after a restart. */
-      txHash: Hash32 | undefined;
-      passed: boolean;
-      /** Credits minted by this pass (0 if it failed). */
-      credits: bigint;
-      /** The multiplier this pass earned (basis points; 10000 = 1.0×). */
-      multiplierBps: bigint;
-      /** The node after the reveal (credits balance, streak, next multiplier), if it could be read. */
-      node: NodeInfo | undefined;
-      /** Why it failed (the receipt's error), when it did. */
-      error?: string;
-    }
-  /** The challenge ended without a verdict from this prover, or was given up; the loop moves on. */
-  | {
-      type: "challengeSkipped";
-      challengeId: bigint | undefined;
-      status: ChallengeStatus | undefined;
-      reason: string;
-    }
-  | {
-      type: "error";
-      /** What the prover was doing ("read challenge 7", "send commit", ...). */
-      during: string;
-      message: string;
-      error: unknown;
-      /** True when the prover retries the same step; false when it restarts the attempt. */
-      transient: boolean;
-      /** Delay before the retry. */
-      retryInMs: number;
-    };
-
-export type ProverEventListener = (event: ProverEvent) => void;
-
-export interface ProverSummary {
-  /** Challenges that ended while this run worked on them (see ProverOpts.maxChallenges). */
-  challenges: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  /** Credits earned by this run's passes. */
-  credits: bigint;
-  /** True when the run ended because its signal was aborted. */
-  stopped: boolean;
-}
-
 export interface Prover {
   readonly address: Address;
   /** Subscribes to events; returns the unsubscribe function. A throwing listener is ignored. */
   onEvent(listener: ProverEventListener): () => void;
   /**
-   * Runs the loop until `signal` aborts or maxChallenges have ended. Rejects only on a config
-   * error: an unknown tier, or a node serving another genesis (GENESIS_MISMATCH, BAD_GENESIS).
+   * Runs the loop until `signal` aborts or maxChallenges have ended. Rejects only on a critical
+   * error: an unknown tier, a node serving another genesis (GENESIS_MISMATCH, BAD_GENESIS), a
+   * state file that cannot be written.
    */
   run(signal?: AbortSignal): Promise<ProverSummary>;
 }
 
 const DEFAULT_RETRY: BackoffOpts = { initialMs: 500, maxMs: 30_000 };
-/** Attempts to get a fresh tx accepted when the nonce raced (another tx from the same key). */
-const MAX_NONCE_RETRIES = 5;
 
 /** Picks the tier by id or name; default the chain's first. */
 export function resolveTier(params: ChainParams, want: number | string | undefined): Tier {
@@ -212,36 +124,16 @@ export function resolveTier(params: ChainParams, want: number | string | undefin
   return found;
 }
 
-/**
- * The multiplier a pass was paid at, recovered exactly from its credits:
- * credits = ⌊work·m·10^18 / (10000·flopsPerCredit)⌋ has one solution m = ⌈credits·D / q⌉ whenever
- * q = work·10^18 ≥ D = 10000·flopsPerCredit (every real tier). Undefined when it cannot be told.
- */
-export function appliedMultiplierBps(
-  credits: bigint,
-  work: bigint,
-  params: Pick<ChainParams, "flopsPerCredit">,
-): bigint | undefined {
-  const q = work * 10n ** 18n;
-  const d = 10_000n * params.flopsPerCredit;
-  if (credits <= 0n || q < d) return undefined;
-  return (credits * d + q - 1n) / q;
-}
-
-interface Outcome {
-  end: ChallengeEnd;
-  /** Counts towards maxChallenges. */
-  counts: boolean;
-  credits: bigint;
+/** `want` (default `most`) bounded to [1, most]. */
+export function resolveMaxInFlight(want: number | undefined, most: number): number {
+  return Math.max(1, Math.min(most, want ?? most));
 }
 
 export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
-  const { chain, engine } = modules;
   const random = modules.random ?? Math.random;
   const address = addressFromPrivateKey(opts.privateKey);
   const pollMs = opts.pollIntervalMs ?? 500;
-  const resendMs = opts.resendIntervalMs ?? 10_000;
-  const retryOpts = opts.retry ?? DEFAULT_RETRY;
+  const retry = opts.retry ?? DEFAULT_RETRY;
   const stateFile = stateFilePath(opts.dataDir, address);
   const listeners = new Set<ProverEventListener>();
   let running = false;
@@ -265,10 +157,11 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
       failed: 0,
       skipped: 0,
       credits: 0n,
+      work: 0n,
       stopped: false,
     };
     try {
-      await loop(signal, summary);
+      await work(signal, summary);
     } catch (e) {
       if (!isAbortError(e)) throw e;
     } finally {
@@ -278,33 +171,35 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
     return summary;
   }
 
-  async function loop(signal: AbortSignal, summary: ProverSummary): Promise<void> {
-    /** Retries `fn` while it fails transiently; other errors propagate. */
-    async function retrying<T>(during: string, fn: () => Promise<T>): Promise<T> {
-      for (let n = 0; ; n++) {
-        throwIfAborted(signal);
-        try {
-          return await fn();
-        } catch (e) {
-          if (signal.aborted) throw abortError(signal);
-          if (isAbortError(e) || !isTransientError(e)) throw e;
-          const retryInMs = backoffDelay(n, retryOpts, random);
-          emit({ type: "error", during, message: errorText(e), error: e, transient: true, retryInMs });
-          await sleep(retryInMs, signal);
-        }
-      }
-    }
-
-    const poll = (): Promise<void> => sleep(pollMs, signal);
+  async function work(signal: AbortSignal, summary: ProverSummary): Promise<void> {
+    // Runners stop together: on the caller's abort, or when one of them hits a critical error.
+    const stopAll = new AbortController();
+    const runSignal = AbortSignal.any([signal, stopAll.signal]);
+    const chain = retryingChain(modules.chain, {
+      retry,
+      random,
+      signal: runSignal,
+      onRetry: (during, e, retryInMs) =>
+        emit({
+          type: "error",
+          during,
+          message: errorText(e),
+          error: e,
+          kind: "temporary",
+          transient: true,
+          retryInMs,
+        }),
+    });
     // The params come from the genesis document, checked against the pin, never from the node's
     // word (flops_getParams): they hold the chain id signed for and the beacon key rounds verify with.
-    const servedGenesis = await retrying("read genesis", () => chain.genesis());
+    const servedGenesis = await chain.genesis();
     const genesis = trustGenesis(servedGenesis, { pin: opts.genesisHash, dataDir: opts.dataDir });
     const params = genesis.doc.params;
     const tier = resolveTier(params, opts.tier);
     const chainId = params.l2ChainId;
+    const maxInFlight = resolveMaxInFlight(opts.maxInFlight, params.maxOpenChallenges);
 
-    let state: ProverState = { chainId, address };
+    let state: ProverState = { chainId, address, challenges: [] };
     const loaded = loadState(stateFile, { chainId, address });
     if (loaded.kind === "ok") state = loaded.state;
     else if (loaded.kind === "ignored") emit({ type: "stateIgnored", reason: loaded.reason });
@@ -315,467 +210,158 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
       genesisHash: genesis.hash,
       genesisTrust: genesis.trust,
       tier,
-      engine: engine.name,
+      engine: modules.engine.name,
       stateFile,
+      maxInFlight,
     });
-    if (state.challenge)
-      emit({ type: "resumed", challengeId: state.challenge.id, tier: state.challenge.tier });
-    const save = (): void => saveState(stateFile, state);
-
-    // ---- txs -------------------------------------------------------------------------------
-
-    /** Sends the same bytes until the node takes them (or says they are known). */
-    async function sendUntilAccepted(
-      tx: SentTx,
-    ): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
-      for (let n = 0; ; n++) {
-        const res = await retrying(`send ${tx.kind}`, () => chain.sendRawTransaction(tx.raw));
-        if (res.ok || res.code === SEND_CODE.ALREADY_KNOWN) return { ok: true };
-        if (!TEMPORARY_SEND_CODES.has(res.code)) return res;
-        const retryInMs = backoffDelay(n, retryOpts, random);
-        emit({
-          type: "error",
-          during: `send ${tx.kind}`,
-          message: `${res.code}: ${res.message}`,
-          error: res,
-          transient: true,
-          retryInMs,
-        });
-        await sleep(retryInMs, signal);
-      }
-    }
-
-    /**
-     * Signs `action` at the pending nonce, records it with `record` (persisted before sending, so a
-     * crash right after the send still knows the tx), and sends it.
-     */
-    async function submit(action: Action, record: (tx: SentTx | undefined) => void): Promise<SentTx> {
-      for (let attempt = 0; ; attempt++) {
-        const account = await retrying("read account nonce", () => chain.getAccount(address));
-        const signed = signTx({ chainId, nonce: account.pendingNonce, action }, opts.privateKey);
-        const tx: SentTx = {
-          kind: action.kind,
-          nonce: account.pendingNonce,
-          hash: signed.hash,
-          raw: signed.raw,
-        };
-        record(tx);
-        save();
-        const res = await sendUntilAccepted(tx);
-        if (res.ok) return tx;
-        if (res.code === SEND_CODE.NONCE_TOO_LOW) {
-          // An earlier attempt of this very send may have got through and been included (the
-          // client retries after a lost response): then this tx is done, not to be redone.
-          const receipt = await retrying(`read the ${tx.kind} receipt`, () => chain.getReceipt(tx.hash));
-          if (receipt) return tx;
-        }
-        record(undefined);
-        save();
-        const raced = res.code === SEND_CODE.NONCE_TOO_LOW || res.code === SEND_CODE.NONCE_TOO_HIGH;
-        if (!raced || attempt >= MAX_NONCE_RETRIES) {
-          throw new ProverError(
-            "TX_REJECTED",
-            `the node rejected ${action.kind}: ${res.code}: ${res.message}`,
-            {
-              code: res.code,
-            },
-          );
-        }
-        // The pending nonce moved under us (another tx from this key): read it again shortly.
-        await poll();
-      }
-    }
-
-    /**
-     * Waits for the receipt of `tx`, resending its bytes every resendIntervalMs (at once when
-     * `resendFirst`: after a restart the node may have lost it). Undefined: the tx was dropped
-     * and its nonce used by another tx, so it will never be included.
-     */
-    async function awaitReceipt(tx: SentTx, resendFirst: boolean): Promise<ReceiptInfo | undefined> {
-      let lastSend = resendFirst ? Number.NEGATIVE_INFINITY : Date.now();
-      for (;;) {
-        const receipt = await retrying(`wait for the ${tx.kind} receipt`, () => chain.getReceipt(tx.hash));
-        if (receipt) return receipt;
-        if (Date.now() - lastSend >= resendMs) {
-          lastSend = Date.now();
-          // Nonce used and no receipt above: either this tx was included just now (its receipt
-          // is there now) or another tx from this key took the nonce and this one never will be.
-          const account = await retrying("read account nonce", () => chain.getAccount(address));
-          if (account.nonce > tx.nonce) {
-            return await retrying(`wait for the ${tx.kind} receipt`, () => chain.getReceipt(tx.hash));
-          }
-          const res = await sendUntilAccepted(tx);
-          if (!res.ok) {
-            if (res.code === SEND_CODE.NONCE_TOO_LOW || res.code === SEND_CODE.NONCE_TOO_HIGH) {
-              return await retrying(`wait for the ${tx.kind} receipt`, () => chain.getReceipt(tx.hash));
-            }
-            throw new ProverError(
-              "TX_REJECTED",
-              `the node rejected ${tx.kind}: ${res.code}: ${res.message}`,
-              {
-                code: res.code,
-              },
-            );
-          }
-        }
-        await poll();
-      }
-    }
-
-    // ---- registration ----------------------------------------------------------------------
-
-    let registered = false;
-    async function ensureRegistered(): Promise<void> {
-      if (registered) return;
-      if (state.register) {
-        const receipt = await awaitReceipt(state.register, true);
-        const hash = state.register.hash;
-        delete state.register;
-        save();
-        if (receipt?.status === "success") {
-          registered = true;
-          emit({ type: "registered", txHash: hash });
-          return;
-        }
-      }
-      const node = await retrying("read node", () => chain.getNode(address));
-      if (node) {
-        registered = true;
-        emit({ type: "registered", txHash: undefined });
-        return;
-      }
-      const tx = await submit({ kind: "register" }, (t) => {
-        if (t) state.register = t;
-        else delete state.register;
-      });
-      const receipt = await awaitReceipt(tx, false);
-      delete state.register;
-      save();
-      if (receipt?.status === "failed" && !receipt.error?.startsWith("ALREADY_REGISTERED")) {
-        throw new ProverError("TX_REJECTED", `register failed: ${receipt.error ?? "unknown error"}`);
-      }
-      if (receipt === undefined) return; // dropped: the next round checks the node again
-      registered = true;
-      emit({ type: "registered", txHash: tx.hash });
-    }
-
-    // ---- one challenge ---------------------------------------------------------------------
-
-    function clearChallenge(): void {
-      delete state.challenge;
-      save();
-    }
-
-    function skip(
-      c: InFlightChallenge,
-      status: ChallengeStatus | undefined,
-      reason: string,
-      counts: boolean,
-    ): Outcome {
-      clearChallenge();
-      emit({ type: "challengeSkipped", challengeId: c.id, status, reason });
-      return { end: "skipped", counts, credits: 0n };
-    }
-
-    async function compute(id: bigint, ch: Challenge, t: Tier): Promise<ProvedChallenge> {
-      // Verified before any work: a forged seed round is refused, never committed to.
-      const seed = challengeSeed(chainId, id, address, verifiedSeedRandomness(params, ch));
-      const started = performance.now();
-      const proved = await computeChallenge(t, seed, engine, {
-        ...modules.check,
-        signal,
-        ...(opts.bandsPerProduct === undefined ? {} : { bandsPerProduct: opts.bandsPerProduct }),
-        onProgress: (progress) => emit({ type: "computing", challengeId: id, progress }),
-      });
-      emit({
-        type: "computed",
-        challengeId: id,
-        root: proved.root,
-        elapsedMs: Math.round(performance.now() - started),
-        work: tierWork(t),
-      });
-      return proved;
-    }
-
-    async function report(
-      id: bigint,
-      ch: Challenge | undefined,
-      t: Tier,
-      txHash: Hash32 | undefined,
-      receipt: ReceiptInfo | undefined,
-    ): Promise<Outcome> {
-      const passed = ch?.status === CHALLENGE_STATUS.PASSED || receipt?.status === "success";
-      const credits = receipt?.credits ?? ch?.credits ?? 0n;
-      const node = await retrying("read node", () => chain.getNode(address));
-      const multiplierBps =
-        (passed ? appliedMultiplierBps(credits, tierWork(t), params) : undefined) ??
-        node?.multiplierBps ??
-        10_000n;
-      clearChallenge();
-      const error = receipt?.error;
-      emit({
-        type: "revealed",
-        challengeId: id,
-        txHash,
-        passed,
-        credits: passed ? credits : 0n,
-        multiplierBps,
-        node,
-        ...(error === undefined ? {} : { error }),
-      });
-      return { end: passed ? "passed" : "failed", counts: true, credits: passed ? credits : 0n };
-    }
-
-    /**
-     * Waits while the node has maxOpenChallenges open (challenges a lost state file forgot, or
-     * another prover with this key): a request now would only fail, and cost a tx each time.
-     */
-    async function waitForCapacity(): Promise<void> {
-      for (let n = 0; ; n++) {
-        const node = await retrying("read node", () => chain.getNode(address));
-        if (node === undefined || node.openChallenges < params.maxOpenChallenges) return;
-        const retryInMs = backoffDelay(n + 3, retryOpts, random);
-        emit({
-          type: "error",
-          during: "request a challenge",
-          message: `the node has ${node.openChallenges} open challenges (the most allowed); waiting for them to end`,
-          error: undefined,
-          transient: true,
-          retryInMs,
-        });
-        await sleep(retryInMs, signal);
-      }
-    }
-
-    async function runChallenge(): Promise<Outcome> {
-      let c = state.challenge;
-      const resumed = c !== undefined;
-      if (c === undefined) {
-        c = { tier: tier.id };
-        state.challenge = c;
-      }
-      const inFlight = c;
-
-      // 1. The id, from the request's receipt.
-      if (inFlight.id === undefined) {
-        const hadRequest = inFlight.request !== undefined;
-        if (!hadRequest) await waitForCapacity();
-        inFlight.request ??= await submit({ kind: "challenge", tier: inFlight.tier }, (t) => {
-          if (t) inFlight.request = t;
-          else delete inFlight.request;
-        });
-        const request = inFlight.request;
-        const receipt = await awaitReceipt(request, hadRequest);
-        if (receipt === undefined)
-          return skip(inFlight, undefined, "the challenge request was dropped", false);
-        if (receipt.status === "failed" || receipt.challengeId === undefined) {
-          const outcome = skip(
-            inFlight,
-            undefined,
-            `the challenge request failed: ${receipt.error ?? "no id"}`,
-            false,
-          );
-          // TOO_MANY_OPEN_CHALLENGES and the like: older challenges must time out first.
-          await sleep(backoffDelay(3, retryOpts, random), signal);
-          return outcome;
-        }
-        inFlight.id = receipt.challengeId;
-        save();
-        emit({
-          type: "challengeRequested",
-          challengeId: inFlight.id,
-          tier: inFlight.tier,
-          txHash: request.hash,
+    for (const c of state.challenges) emit({ type: "resumed", challengeId: c.id, tier: c.tier });
+    const save = (): void => {
+      try {
+        saveState(stateFile, state);
+      } catch (e) {
+        throw new ProverError("STATE_WRITE_FAILED", `cannot write the state file ${stateFile}`, {
+          cause: e,
         });
       }
-      const id = inFlight.id;
+    };
 
-      // 2. Drive it by the chain's view of it.
-      let proved: ProvedChallenge | undefined;
-      let firstLook = true;
-      let announced: ChallengeStatus | undefined;
-      let committedEmitted = false;
-      for (;;) {
-        const ch = await retrying(`read challenge ${id}`, () => chain.getChallenge(id));
-        const stale = resumed && firstLook;
-        firstLook = false;
-        if (ch === undefined || !equalBytes(ch.node, address)) {
-          return skip(inFlight, undefined, `challenge ${id} is not this node's on this chain`, !stale);
-        }
-        const t = params.tiers.find((x) => x.id === ch.tier);
-        if (t === undefined)
-          return skip(inFlight, ch.status, `challenge ${id} has unknown tier ${ch.tier}`, !stale);
-        const announce = (): boolean => {
-          if (announced === ch.status) return false;
-          announced = ch.status;
-          return true;
-        };
-        const rootMatches = (p: ProvedChallenge): boolean =>
-          ch.root !== undefined && equalBytes(ch.root, p.root);
+    const sender = createTxSender(
+      {
+        chainId,
+        privateKey: opts.privateKey,
+        pollIntervalMs: pollMs,
+        ...(opts.resendIntervalMs === undefined ? {} : { resendIntervalMs: opts.resendIntervalMs }),
+      },
+      { chain },
+    );
+    // Every tx the last run sent and did not see settled: resent in nonce order, so none blocks the next.
+    sender.adopt(stateTxs(state));
+    const receiptTimeoutMs = opts.receiptTimeoutMs ?? 60_000;
+    await ensureRegistered({ chain, state, sender, save, signal: runSignal, timeoutMs: receiptTimeoutMs });
 
-        switch (ch.status) {
-          case CHALLENGE_STATUS.REQUESTED:
-            await poll();
-            continue;
-
-          case CHALLENGE_STATUS.ACTIVE: {
-            if (announce())
-              emit({ type: "challengeActive", challengeId: id, r1: ch.r1, deadlineMs: ch.deadline });
-            let resendFirst = true;
-            if (inFlight.commit === undefined) {
-              proved ??= await compute(id, ch, t);
-              const head = await retrying("read head", () => chain.head());
-              if (head.timestampMs > ch.deadline) {
-                return skip(inFlight, ch.status, `missed the commit deadline of challenge ${id}`, true);
-              }
-              const root = proved.root;
-              await submit({ kind: "commit", challengeId: id, root }, (tx) => {
-                if (tx) inFlight.commit = tx;
-                else delete inFlight.commit;
-              });
-              resendFirst = false;
-            }
-            const commit = inFlight.commit!;
-            const receipt = await awaitReceipt(commit, resendFirst);
-            if (receipt === undefined) {
-              delete inFlight.commit;
-              save();
-              continue;
-            }
-            if (receipt.status === "failed") {
-              return skip(
-                inFlight,
-                ch.status,
-                `commit of challenge ${id} failed: ${receipt.error ?? "?"}`,
-                true,
-              );
-            }
-            if (!committedEmitted) {
-              committedEmitted = true;
-              emit({ type: "committed", challengeId: id, root: commitRoot(commit), txHash: commit.hash });
-            }
-            // The receipt can come before the node serves the new status; do not spin meanwhile.
-            await poll();
-            continue;
-          }
-
-          case CHALLENGE_STATUS.COMMITTED:
-            // Use the wait for the sample round to redo the work lost in a restart.
-            proved ??= await compute(id, ch, t);
-            if (!rootMatches(proved)) {
-              return skip(
-                inFlight,
-                ch.status,
-                `recomputed root of challenge ${id} differs from the committed one`,
-                true,
-              );
-            }
-            await poll();
-            continue;
-
-          case CHALLENGE_STATUS.SAMPLED: {
-            // A forged sample round is refused before anything else: the reveal is built only
-            // from a verified one.
-            const r2Randomness =
-              inFlight.reveal === undefined ? verifiedSampleRandomness(params, ch) : undefined;
-            if (announce() && ch.r2 !== undefined) {
-              emit({ type: "sampled", challengeId: id, r2: ch.r2, deadlineMs: ch.deadline });
-            }
-            let resendFirst = true;
-            if (r2Randomness !== undefined) {
-              proved ??= await compute(id, ch, t);
-              if (!rootMatches(proved)) {
-                return skip(
-                  inFlight,
-                  ch.status,
-                  `recomputed root of challenge ${id} differs from the committed one`,
-                  true,
-                );
-              }
-              const { tiles, proof } = buildReveal(proved, r2Randomness);
-              const head = await retrying("read head", () => chain.head());
-              if (head.timestampMs > ch.deadline) {
-                return skip(inFlight, ch.status, `missed the reveal deadline of challenge ${id}`, true);
-              }
-              await submit({ kind: "reveal", challengeId: id, tiles, proof }, (tx) => {
-                if (tx) inFlight.reveal = tx;
-                else delete inFlight.reveal;
-              });
-              resendFirst = false;
-            }
-            const reveal = inFlight.reveal!;
-            const receipt = await awaitReceipt(reveal, resendFirst);
-            if (receipt === undefined) {
-              delete inFlight.reveal;
-              save();
-              continue;
-            }
-            const after = await retrying(`read challenge ${id}`, () => chain.getChallenge(id));
-            if (receipt.status === "failed" && after?.status !== CHALLENGE_STATUS.FAILED) {
-              // Not a verdict (late, not sampled yet, block limit): the challenge will expire.
-              return skip(
-                inFlight,
-                after?.status,
-                `reveal of challenge ${id} failed: ${receipt.error ?? "?"}`,
-                true,
-              );
-            }
-            return report(id, after, t, reveal.hash, receipt);
-          }
-
-          case CHALLENGE_STATUS.PASSED:
-          case CHALLENGE_STATUS.FAILED: {
-            // Revealed before a restart: the verdict is on chain; the receipt may say more.
-            const receipt = inFlight.reveal
-              ? await retrying("read reveal receipt", () => chain.getReceipt(inFlight.reveal!.hash))
-              : undefined;
-            return report(id, ch, t, inFlight.reveal?.hash, receipt);
-          }
-
-          case CHALLENGE_STATUS.EXPIRED:
-          case CHALLENGE_STATUS.CANCELLED: {
-            const from = ch.expiredFrom === undefined ? "" : ` (was ${ch.expiredFrom})`;
-            const why = stale ? "while the prover was down" : "";
-            return skip(
-              inFlight,
-              ch.status,
-              `challenge ${id} ${ch.status.toLowerCase()}${from}${why ? ` ${why}` : ""}`,
-              !stale,
-            );
-          }
-
-          default:
-            // A status a newer chain adds: wait it out.
-            await poll();
-        }
-      }
-    }
-
-    // ---- the loop --------------------------------------------------------------------------
-
-    let failuresInRow = 0;
+    const ctx: RunnerContext = {
+      address,
+      params,
+      chain,
+      sender,
+      engine: modules.engine,
+      check: modules.check,
+      bandsPerProduct: opts.bandsPerProduct,
+      computeQueue: createSerialQueue(),
+      requestQueue: createSerialQueue(),
+      state,
+      save,
+      emit,
+      pollMs,
+      receiptTimeoutMs,
+      retry,
+      random,
+      signal: runSignal,
+    };
+    type Ended = { runner: Promise<Ended>; outcome?: Outcome; error?: unknown };
+    const live = new Set<Promise<Ended>>();
+    const start = (record: InFlightChallenge, resumed: boolean): void => {
+      const runner: Promise<Ended> = runChallenge(record, resumed, ctx).then(
+        (outcome) => ({ runner, outcome }),
+        (error: unknown) => ({ runner, error }),
+      );
+      live.add(runner);
+    };
+    // Resumed challenges first (the chain already holds them), even beyond maxInFlight.
+    for (const c of [...state.challenges]) start(c, true);
     const max = opts.maxChallenges;
-    while (max === undefined || summary.challenges < max) {
+    let failure: unknown;
+    for (;;) {
+      while (
+        !runSignal.aborted &&
+        live.size < maxInFlight &&
+        (max === undefined || summary.challenges + live.size < max)
+      ) {
+        // Saved with its request's write-ahead record (a record without a request is a fresh start anyway).
+        const record: InFlightChallenge = { tier: tier.id };
+        state.challenges.push(record);
+        start(record, false);
+      }
+      if (live.size === 0) break;
+      const ended = await Promise.race(live);
+      live.delete(ended.runner);
+      if (ended.error !== undefined) {
+        if (!isAbortError(ended.error)) failure ??= ended.error;
+        stopAll.abort();
+        continue;
+      }
+      const o = ended.outcome!;
+      if (o.counts) summary.challenges++;
+      if (o.end === "passed") summary.passed++;
+      else if (o.end === "failed") summary.failed++;
+      else summary.skipped++;
+      summary.credits += o.credits;
+      summary.work += o.work;
+    }
+    if (failure !== undefined) throw failure;
+    throwIfAborted(signal);
+  }
+
+  /** Registers the key as a node unless it is one; retried until done (critical errors aside). */
+  async function ensureRegistered(p: {
+    chain: ProverChain;
+    state: ProverState;
+    sender: TxSender;
+    save: () => void;
+    signal: AbortSignal;
+    timeoutMs: number;
+  }): Promise<void> {
+    const { chain, state, sender, save, signal } = p;
+    const waitOpts = { signal, timeoutMs: p.timeoutMs };
+    for (let n = 0; ; n++) {
       throwIfAborted(signal);
       try {
-        await ensureRegistered();
-        const outcome = await runChallenge();
-        failuresInRow = 0;
-        if (outcome.counts) summary.challenges++;
-        if (outcome.end === "passed") summary.passed++;
-        else if (outcome.end === "failed") summary.failed++;
-        else summary.skipped++;
-        summary.credits += outcome.credits;
+        let receipt: ReceiptInfo | undefined;
+        let hash: Hash32 | undefined;
+        if (state.register) {
+          hash = state.register.hash;
+          receipt = await sender.wait(state.register, waitOpts);
+        } else if (await chain.getNode(address)) {
+          emit({ type: "registered", txHash: undefined });
+          return;
+        } else {
+          receipt = await sender.send(
+            { kind: "register" },
+            {
+              ...waitOpts,
+              record: (tx) => {
+                state.register = tx;
+                save();
+              },
+            },
+          );
+          hash = state.register!.hash;
+        }
+        delete state.register;
+        save();
+        if (receipt.status === "failed" && !receipt.error?.startsWith("ALREADY_REGISTERED")) {
+          throw new ProverError("TX_REJECTED", `register failed: ${receipt.error ?? "unknown error"}`);
+        }
+        emit({ type: "registered", txHash: hash });
+        return;
       } catch (e) {
         if (signal.aborted || isAbortError(e)) throw abortError(signal);
-        if (e instanceof ProverError && e.code === "UNKNOWN_TIER") throw e;
-        const retryInMs = backoffDelay(failuresInRow++, retryOpts, random);
+        const kind = errorKind(e);
+        if (kind === "critical") throw e;
+        if (e instanceof ProverError && (e.code === "TX_DROPPED" || e.code === "TX_REJECTED")) {
+          // Never included (or refused): whether the key is a node is asked again.
+          delete state.register;
+          save();
+        }
+        const retryInMs = backoffDelay(n, retry, random);
+        const transient = kind === "temporary";
         emit({
           type: "error",
-          during: "challenge loop",
+          during: "register",
           message: errorText(e),
           error: e,
-          transient: false,
+          kind,
+          transient,
           retryInMs,
         });
         await sleep(retryInMs, signal);
@@ -791,11 +377,4 @@ export function createProver(opts: ProverOpts, modules: ProverModules): Prover {
     },
     run,
   };
-}
-
-/** The root a commit tx carries (after a restart the tx bytes are all the prover has of it). */
-function commitRoot(tx: SentTx): Hash32 {
-  const action = decodeSignedTx(tx.raw).body.action;
-  if (action.kind !== "commit") throw new Error(`commitRoot: a ${action.kind} tx is not a commit`);
-  return action.root;
 }

@@ -1,8 +1,8 @@
 /**
  * The prover's memory across restarts: one small JSON file per node key in the data dir,
- * `<datadir>/prover-<address>.json`. It holds the in-flight challenge (its id once known) and
- * every tx sent for it, as the exact signed bytes, so a restarted prover can wait for them or
- * resend them byte for byte (same hash: the node answers ALREADY_KNOWN, never a second tx).
+ * `<datadir>/prover-<address>.json`. It holds the challenges in flight (each one's id once known)
+ * and every tx sent for them, as the exact signed bytes, so a restarted prover can wait for them
+ * or resend them byte for byte (same hash: the node answers ALREADY_KNOWN, never a second tx).
  * Everything else (status, seed, rounds, root) is read back from the chain, and the work is
  * recomputed: it is deterministic, so the root comes out the same.
  *
@@ -10,20 +10,23 @@
  * leaves either the old file or the new one, never half of one.
  *
  * ```json
- * { "version": 1, "chainId": "987909", "address": "0xab…",
- *   "challenge": { "tier": 100, "id": "7",
- *     "request": { "kind": "challenge", "nonce": "1", "hash": "0x…", "raw": "0x…" },
- *     "commit": { "kind": "commit", "nonce": "2", "hash": "0x…", "raw": "0x…" } } }
+ * { "version": 2, "chainId": "987909", "address": "0xab…",
+ *   "challenges": [
+ *     { "tier": 100, "id": "7",
+ *       "request": { "kind": "challenge", "nonce": "1", "hash": "0x…", "raw": "0x…" },
+ *       "commit": { "kind": "commit", "nonce": "3", "hash": "0x…", "raw": "0x…" } },
+ *     { "tier": 100, "request": { "kind": "challenge", "nonce": "4", "hash": "0x…", "raw": "0x…" } } ] }
  * ```
+ *
+ * Version 1 (one `challenge` instead of the list, before pipelining) is still read.
  * @module
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { bytesToHex } from "../chain/bytes.ts";
 import type { ActionKind, Address, Hash32 } from "../chain/types.ts";
-import { toHex } from "./rpcJson.ts";
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 /** A signed tx the prover sent (or is about to send) and has not yet seen settled. */
 export interface SentTx {
@@ -34,7 +37,7 @@ export interface SentTx {
   raw: Uint8Array;
 }
 
-/** The challenge being worked on. */
+/** A challenge being worked on. */
 export interface InFlightChallenge {
   tier: number;
   /** Assigned by the chain; known from the request's receipt. */
@@ -49,7 +52,17 @@ export interface ProverState {
   address: Address;
   /** A `register` tx not yet seen included. */
   register?: SentTx;
-  challenge?: InFlightChallenge;
+  /** In the order they were started; at most the genesis's maxOpenChallenges in normal runs. */
+  challenges: InFlightChallenge[];
+}
+
+/** Every tx the state names, for the tx sender to take over after a restart. */
+export function stateTxs(s: ProverState): SentTx[] {
+  const out: SentTx[] = s.register ? [s.register] : [];
+  for (const c of s.challenges) {
+    for (const tx of [c.request, c.commit, c.reveal]) if (tx) out.push(tx);
+  }
+  return out;
 }
 
 /** `<dataDir>/prover-<lower-case 0x address>.json`. */
@@ -65,7 +78,7 @@ interface TxJson {
 }
 
 function txToJson(tx: SentTx): TxJson {
-  return { kind: tx.kind, nonce: tx.nonce.toString(), hash: toHex(tx.hash), raw: toHex(tx.raw) };
+  return { kind: tx.kind, nonce: tx.nonce.toString(), hash: bytesToHex(tx.hash), raw: bytesToHex(tx.raw) };
 }
 
 const KINDS: ReadonlySet<string> = new Set([
@@ -110,18 +123,17 @@ export function stateToJson(s: ProverState): string {
   const out: Record<string, unknown> = {
     version: STATE_VERSION,
     chainId: s.chainId.toString(),
-    address: toHex(s.address),
+    address: bytesToHex(s.address),
   };
   if (s.register) out.register = txToJson(s.register);
-  const c = s.challenge;
-  if (c) {
+  out.challenges = s.challenges.map((c) => {
     const cj: Record<string, unknown> = { tier: c.tier };
     if (c.id !== undefined) cj.id = c.id.toString();
     if (c.request) cj.request = txToJson(c.request);
     if (c.commit) cj.commit = txToJson(c.commit);
     if (c.reveal) cj.reveal = txToJson(c.reveal);
-    out.challenge = cj;
-  }
+    return cj;
+  });
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
@@ -134,26 +146,43 @@ export function stateFromJson(text: string): ProverState {
   }
   if (typeof v !== "object" || v === null) throw new BadState("not an object");
   const o = v as Record<string, unknown>;
-  if (o.version !== STATE_VERSION) throw new BadState(`version ${String(o.version)} is not ${STATE_VERSION}`);
+  if (o.version !== STATE_VERSION && o.version !== 1)
+    throw new BadState(`version ${String(o.version)} is not ${STATE_VERSION}`);
   const state: ProverState = {
     chainId: decimal(o.chainId, "chainId"),
     address: bytes(o.address, "address", 20),
+    challenges: [],
   };
   const register = txFromJson(o.register, "register");
   if (register) state.register = register;
-  if (o.challenge !== undefined && o.challenge !== null) {
-    if (typeof o.challenge !== "object") throw new BadState("challenge is not an object");
-    const cj = o.challenge as Record<string, unknown>;
-    if (typeof cj.tier !== "number" || !Number.isSafeInteger(cj.tier)) throw new BadState("challenge.tier");
-    const c: InFlightChallenge = { tier: cj.tier };
-    if (cj.id !== undefined) c.id = decimal(cj.id, "challenge.id");
-    for (const k of ["request", "commit", "reveal"] as const) {
-      const tx = txFromJson(cj[k], `challenge.${k}`);
-      if (tx) c[k] = tx;
-    }
-    state.challenge = c;
+  if (o.version === 1) {
+    // Version 1 held at most one challenge.
+    if (o.challenge !== undefined && o.challenge !== null)
+      state.challenges.push(challengeFromJson(o.challenge, "challenge"));
+  } else {
+    if (!Array.isArray(o.challenges)) throw new BadState("challenges is not a list");
+    if (o.challenges.length > MAX_CHALLENGES) throw new BadState(`more than ${MAX_CHALLENGES} challenges`);
+    o.challenges.forEach((c, i) => {
+      state.challenges.push(challengeFromJson(c, `challenges[${i}]`));
+    });
   }
   return state;
+}
+
+/** Far above any chain's maxOpenChallenges: a longer list is not a file this prover wrote. */
+const MAX_CHALLENGES = 1024;
+
+function challengeFromJson(v: unknown, what: string): InFlightChallenge {
+  if (typeof v !== "object" || v === null) throw new BadState(`${what} is not an object`);
+  const cj = v as Record<string, unknown>;
+  if (typeof cj.tier !== "number" || !Number.isSafeInteger(cj.tier)) throw new BadState(`${what}.tier`);
+  const c: InFlightChallenge = { tier: cj.tier };
+  if (cj.id !== undefined) c.id = decimal(cj.id, `${what}.id`);
+  for (const k of ["request", "commit", "reveal"] as const) {
+    const tx = txFromJson(cj[k], `${what}.${k}`);
+    if (tx) c[k] = tx;
+  }
+  return c;
 }
 
 export type LoadResult =
@@ -185,8 +214,8 @@ export function loadState(path: string, expect: { chainId: bigint; address: Addr
       reason: `state file ${path} is for chain ${state.chainId}, not ${expect.chainId}`,
     };
   }
-  if (toHex(state.address) !== toHex(expect.address)) {
-    return { kind: "ignored", reason: `state file ${path} is for ${toHex(state.address)}` };
+  if (bytesToHex(state.address) !== bytesToHex(expect.address)) {
+    return { kind: "ignored", reason: `state file ${path} is for ${bytesToHex(state.address)}` };
   }
   return { kind: "ok", state };
 }

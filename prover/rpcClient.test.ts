@@ -136,6 +136,44 @@ describe("createRpcClient against canned answers", () => {
     expect(requests.map((r) => r.method)).toEqual(["eth_blockNumber", "eth_blockNumber"]);
   });
 
+  it("caps a node's retry-after at maxRetryAfterMs (a node cannot park the prover)", async () => {
+    answer = (req, n) =>
+      n === 1
+        ? [
+            429,
+            { jsonrpc: "2.0", id: req.id, error: { code: -32005, message: "slow down" } },
+            { "retry-after": "3600" },
+          ]
+        : ok(req.id, "0x2a");
+    const client = createRpcClient({ url: cannedUrl, backoff: FAST_BACKOFF, maxRetryAfterMs: 50 });
+    const started = Date.now();
+    expect(await client.blockNumber()).toBe(42n);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(requests).toHaveLength(2);
+  });
+
+  it("answers a temporary refusal (-32005 MEMPOOL_FULL) at once, without resending the tx", async () => {
+    answer = (req) => [
+      200,
+      {
+        jsonrpc: "2.0",
+        id: req.id,
+        error: {
+          code: -32005,
+          message: "mempool is full",
+          data: { code: "MEMPOOL_FULL", message: "mempool is full" },
+        },
+      },
+    ];
+    const client = createRpcClient({ url: cannedUrl, backoff: FAST_BACKOFF });
+    expect(await client.sendRawTransaction(Uint8Array.of(1))).toEqual({
+      ok: false,
+      code: "MEMPOOL_FULL",
+      message: "mempool is full",
+    });
+    expect(requests).toHaveLength(1);
+  });
+
   it("gives up after the retries on 5xx with a transient RpcTransportError", async () => {
     answer = () => [503, "upstream down"];
     const client = createRpcClient({ url: cannedUrl, retries: 2, backoff: FAST_BACKOFF });

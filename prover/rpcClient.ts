@@ -1,9 +1,17 @@
 /**
- * `ProverChain` over JSON-RPC 2.0 on HTTP (the node's `POST /`; api/README.md), with Node's global
- * fetch. One request per call, a timeout per attempt, and retries with backoff where retrying is
- * safe and may help:
- * - network errors and timeouts, HTTP 429 (honouring `retry-after`) and 5xx: retried up to
- *   `retries` times, then thrown as a transient `RpcTransportError`;
+ * `ProverChain` over JSON-RPC 2.0 on HTTP (the node's `POST /`; api/README.md), on viem's http
+ * transport with the node's typed RPC schema (rpc/methods.ts `FlopsRpcSchema`). Every call goes
+ * through a method definition of the shared contract: params encoded and the result parsed and
+ * checked by the same codecs the server formats with (rpc/).
+ *
+ * The transport does the JSON-RPC envelope and the timeout per attempt; its fetch is capped
+ * (rpc/cappedFetch.ts: answers over `maxResponseBytes` are aborted). Retries run in viem's
+ * `withRetry`, with this client's policy rather than the transport's built-in one, which would
+ * retry answers that cannot improve (an oversize or non-JSON body, a refused port), resend
+ * transactions the node refused with -32005, and wait as long as any Retry-After a node names:
+ * - network errors and timeouts, HTTP 429 and 5xx: retried up to `retries` times with jittered
+ *   backoff (a `retry-after` is honoured up to `maxRetryAfterMs`), then thrown as a transient
+ *   `RpcTransportError`;
  * - a JSON-RPC error object: thrown at once as `JsonRpcError` (code, message, data, data.code),
  *   except for flops_sendRawTransaction, where a rejection with a domain code is returned as
  *   `{ok: false, code, message}`.
@@ -11,24 +19,26 @@
  * ALREADY_KNOWN, never a second tx.
  * @module
  */
+import {
+  BaseError,
+  createClient,
+  HttpRequestError,
+  http,
+  RpcRequestError,
+  rpcSchema,
+  TimeoutError,
+  withRetry,
+} from "viem";
+import { capMessage } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
 import type { Address, Challenge, Hash32 } from "../chain/types.ts";
-import { isAbortError, JsonRpcError, RpcResponseError, RpcTransportError } from "./errors.ts";
+import { cappedFetch, ResponseTooLargeError } from "../rpc/cappedFetch.ts";
+import { type AnyParam, encodeParams, type MethodSpec, type ParamArgs, parseResult } from "../rpc/method.ts";
+import { ETH_RPC, FLOPS_RPC, type FlopsRpcSchema } from "../rpc/methods.ts";
+import type { SyncInfo } from "../rpc/types.ts";
+import { JsonRpcError, RpcTransportError } from "./errors.ts";
 import type { AccountView, HeadInfo, NodeInfo, ProverChain, ReceiptInfo, SendResult } from "./ports.ts";
-import { abortError, type BackoffOpts, backoffDelay, sleep } from "./retry.ts";
-import {
-  headFromSync,
-  JsonReader,
-  parseAccount,
-  parseChallenge,
-  parseGenesis,
-  parseNode,
-  parseParams,
-  parseReceipt,
-  parseSyncStatus,
-  type SyncInfo,
-  toHex,
-} from "./rpcJson.ts";
+import { abortError, type BackoffOpts, backoffDelay } from "./retry.ts";
 
 export interface RpcClientOpts {
   /** The node's JSON-RPC endpoint, e.g. http://127.0.0.1:8545. */
@@ -61,6 +71,11 @@ export interface RpcClient extends ProverChain {
   readonly url: string;
   /** flops_getParams: the node's own account of its params (the prover uses the pinned genesis instead). */
   params(): Promise<ChainParams>;
+  /** A call by its definition (rpc/methods.ts): domain args in, the checked domain value out. */
+  request<Ps extends readonly AnyParam[], R>(
+    spec: MethodSpec<string, Ps, R, unknown>,
+    ...args: ParamArgs<Ps>
+  ): Promise<R>;
   /** A raw JSON-RPC call: the `result` as parsed JSON. */
   call(method: string, params?: readonly unknown[]): Promise<unknown>;
   /** eth_blockNumber: the unsafe head. */
@@ -72,35 +87,31 @@ export interface RpcClient extends ProverChain {
 
 const DEFAULT_BACKOFF: BackoffOpts = { initialMs: 200, maxMs: 5_000 };
 
-/**
- * The body as text, or undefined once it passes `max` bytes: then `cut` aborts the request, which
- * closes the connection (cancelling the stream alone would leave the socket to the server).
- */
-async function readCapped(res: Response, max: number, cut: () => void): Promise<string | undefined> {
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  if (declared > max) {
-    cut();
-    return undefined;
+/** HTTP 429 or 5xx: the node is there but cannot answer now. Thrown by the fetch, before viem reads the body. */
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfter: string | null,
+  ) {
+    super(`HTTP ${status}`);
   }
-  if (res.body === null) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      cut();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
+/** The first error of `e`'s cause chain that `match` accepts. */
+function findCause<T>(e: unknown, match: (x: unknown) => x is T): T | undefined {
+  for (let x = e, depth = 0; x !== undefined && x !== null && depth < 16; depth++) {
+    if (match(x)) return x;
+    x = x instanceof Error ? x.cause : undefined;
+  }
+  return undefined;
+}
+
+const is =
+  <T>(cls: abstract new (...args: never[]) => T) =>
+  (x: unknown): x is T =>
+    x instanceof cls;
+
 export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules = {}): RpcClient {
-  const doFetch = modules.fetch ?? globalThis.fetch;
   const random = modules.random ?? Math.random;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const retries = opts.retries ?? 4;
@@ -108,94 +119,26 @@ export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules =
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
   const maxResponseBytes = opts.maxResponseBytes ?? 16 * 1024 * 1024;
   const { url, signal } = opts;
-  let nextId = 1;
 
-  /** One HTTP exchange: the response object's `result`, or a typed error. */
-  async function attempt(method: string, params: readonly unknown[]): Promise<unknown> {
-    const id = nextId++;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const tooLarge = new AbortController();
-    const attemptSignal = AbortSignal.any(
-      signal ? [signal, timeout, tooLarge.signal] : [timeout, tooLarge.signal],
-    );
-    let res: Response;
-    let text: string | undefined;
-    try {
-      res = await doFetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
-        signal: attemptSignal,
-      });
-      text = await readCapped(res, maxResponseBytes, () => tooLarge.abort());
-    } catch (e) {
-      if (signal?.aborted) throw abortError(signal);
-      const timedOut = timeout.aborted || (e instanceof Error && e.name === "TimeoutError");
-      // fetch refuses some ports outright (the Fetch spec's "bad ports": 1, 9, 6000, ...): a
-      // configuration error that no retry fixes.
-      const badPort = e instanceof Error && e.cause instanceof Error && e.cause.message === "bad port";
-      const why = timedOut
-        ? `timed out after ${timeoutMs} ms`
-        : badPort
-          ? "is unreachable: fetch refuses to connect to that port"
-          : "unreachable";
-      throw new RpcTransportError(
-        `${method}: node at ${url} ${why}`,
-        { url, method, transient: !badPort },
-        { cause: e },
-      );
-    }
-    const status = res.status;
-    if (text === undefined) {
-      throw new RpcTransportError(`${method}: node at ${url} answered more than ${maxResponseBytes} bytes`, {
-        url,
-        method,
-        status,
-        transient: false,
-      });
-    }
-    if (status === 429 || status >= 500) {
-      const err = new RpcTransportError(`${method}: node at ${url} answered HTTP ${status}`, {
-        url,
-        method,
-        status,
-        transient: true,
-      });
-      throw Object.assign(err, { retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (e) {
-      throw new RpcTransportError(
-        `${method}: node at ${url} answered HTTP ${status} with a body that is not JSON`,
-        { url, method, status, transient: false },
-        { cause: e },
-      );
-    }
-    const envelope =
-      typeof body === "object" && body !== null && !Array.isArray(body)
-        ? (body as Record<string, unknown>)
-        : undefined;
-    const error = envelope?.error;
-    if (typeof error === "object" && error !== null) {
-      const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
-      throw new JsonRpcError(
-        method,
-        typeof code === "number" ? code : 0,
-        typeof message === "string" ? message : "JSON-RPC error",
-        data,
-      );
-    }
-    if (status < 200 || status >= 300 || envelope === undefined || !("result" in envelope)) {
-      throw new RpcTransportError(
-        `${method}: node at ${url} answered HTTP ${status} without a JSON-RPC result`,
-        { url, method, status, transient: false },
-      );
-    }
-    if (envelope.id !== id) throw new RpcResponseError(method, "id", `the request id ${id}`);
-    return envelope.result;
-  }
+  const capped = cappedFetch(modules.fetch ?? globalThis.fetch, maxResponseBytes);
+  const client = createClient({
+    transport: http(url, {
+      async fetchFn(input, init) {
+        const res = await capped(input, init);
+        if (res.status === 429 || res.status >= 500) {
+          throw new HttpStatusError(res.status, res.headers.get("retry-after"));
+        }
+        return res;
+      },
+      fetchOptions: signal === undefined ? {} : { signal },
+      // cappedFetch has read the body under its own cap.
+      maxResponseBodySize: false,
+      timeout: timeoutMs,
+      // This client's policy, below.
+      retryCount: 0,
+    }),
+    rpcSchema: rpcSchema<FlopsRpcSchema>(),
+  });
 
   function retryAfterMs(header: string | null): number | undefined {
     if (header === null) return undefined;
@@ -205,47 +148,115 @@ export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules =
     return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - Date.now()), maxRetryAfterMs);
   }
 
-  async function call(method: string, params: readonly unknown[] = []): Promise<unknown> {
-    for (let n = 0; ; n++) {
-      try {
-        return await attempt(method, params);
-      } catch (e) {
-        if (isAbortError(e) || !(e instanceof RpcTransportError) || !e.meta.transient || n >= retries)
-          throw e;
-        const hinted = (e as { retryAfterMs?: number }).retryAfterMs;
-        const delay = Math.max(backoffDelay(n, backoff, random), hinted ?? 0);
-        await sleep(delay, signal);
+  /** A failed attempt as the prover's error types (errors.ts): transient or not, with the why. */
+  function clientError(e: unknown, method: string): Error {
+    const transport = (why: string, transient: boolean, status?: number, cause?: unknown) =>
+      new RpcTransportError(
+        `${method}: node at ${url} ${why}`,
+        status === undefined ? { url, method, transient } : { url, method, status, transient },
+        cause === undefined ? {} : { cause },
+      );
+    const rpc = findCause(e, is(RpcRequestError));
+    if (rpc !== undefined) {
+      const details: unknown = rpc.details;
+      return new JsonRpcError(
+        method,
+        typeof rpc.code === "number" ? rpc.code : 0,
+        typeof details === "string" ? capMessage(details) : "JSON-RPC error",
+        rpc.data,
+      );
+    }
+    const status = findCause(e, is(HttpStatusError));
+    if (status !== undefined) {
+      const err = transport(`answered HTTP ${status.status}`, true, status.status);
+      return Object.assign(err, { retryAfterMs: retryAfterMs(status.retryAfter) });
+    }
+    const large = findCause(e, is(ResponseTooLargeError));
+    if (large !== undefined) return transport(large.message, false, large.meta.status);
+    if (findCause(e, is(TimeoutError)) !== undefined)
+      return transport(`timed out after ${timeoutMs} ms`, true);
+    if (findCause(e, is(SyntaxError)) !== undefined)
+      return transport("answered with a body that is not JSON", false);
+    const http = findCause(e, is(HttpRequestError));
+    if (http?.status !== undefined) {
+      return transport(`answered HTTP ${http.status} without a JSON-RPC result`, false, http.status);
+    }
+    if (http !== undefined) {
+      // The fetch's own error (undici's "fetch failed" ← ECONNREFUSED), not viem's wrapper.
+      const cause = findCause(e, (x): x is Error => x instanceof Error && !(x instanceof BaseError));
+      // fetch refuses some ports outright (the Fetch spec's "bad ports": 1, 9, 6000, ...): a
+      // configuration error that no retry fixes.
+      if (cause?.cause instanceof Error && cause.cause.message === "bad port") {
+        return transport("is unreachable: fetch refuses to connect to that port", false, undefined, cause);
       }
+      return transport("unreachable", true, undefined, cause ?? e);
+    }
+    // No envelope at all (a JSON `null`, a bare value): not a JSON-RPC answer.
+    return transport("answered without a JSON-RPC result", false, undefined, e);
+  }
+
+  async function attempt(method: string, params: readonly unknown[]): Promise<unknown> {
+    let result: unknown;
+    try {
+      result = await client.request({ method, params } as never);
+    } catch (e) {
+      if (signal?.aborted) throw abortError(signal);
+      throw clientError(e, method);
+    }
+    if (result === undefined) throw clientError(undefined, method);
+    return result;
+  }
+
+  async function call(method: string, params: readonly unknown[] = []): Promise<unknown> {
+    try {
+      return await withRetry(() => attempt(method, params), {
+        retryCount: retries,
+        shouldRetry: ({ error }) => error instanceof RpcTransportError && error.meta.transient,
+        delay: ({ count, error }) =>
+          Math.max(
+            backoffDelay(count, backoff, random),
+            (error as { retryAfterMs?: number }).retryAfterMs ?? 0,
+          ),
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (e) {
+      // withRetry rejects with the signal's reason: whatever it is, a stop is an AbortError here.
+      if (signal?.aborted) throw abortError(signal);
+      throw e;
     }
   }
 
+  async function request<Ps extends readonly AnyParam[], R>(
+    spec: MethodSpec<string, Ps, R, unknown>,
+    ...args: ParamArgs<Ps>
+  ): Promise<R> {
+    return parseResult(spec, await call(spec.name, encodeParams(spec, args)));
+  }
+
   async function sendRawTransaction(raw: Uint8Array): Promise<SendResult> {
-    let result: unknown;
     try {
-      result = await call("flops_sendRawTransaction", [toHex(raw)]);
+      return { ok: true, hash: await request(FLOPS_RPC.sendRawTransaction, raw) };
     } catch (e) {
       // A rejection the node explains with a domain code is an answer, not a failure.
       if (e instanceof JsonRpcError && e.domainCode !== undefined) {
         const data = e.meta.data as { message?: unknown };
-        const message = typeof data.message === "string" ? data.message : e.message;
+        const message = typeof data.message === "string" ? capMessage(data.message) : e.message;
         return { ok: false, code: e.domainCode, message };
       }
       throw e;
     }
-    return { ok: true, hash: new JsonReader("flops_sendRawTransaction").data(result, "result", 32) };
   }
 
   let paramsCache: Promise<ChainParams> | undefined;
-  const hex = (b: Uint8Array): string => toHex(b);
-  const q = (n: bigint): string => `0x${n.toString(16)}`;
 
   return {
     url,
     call,
+    request,
     params(): Promise<ChainParams> {
       // Params are constant for a chain; a failed fetch is not cached.
       if (paramsCache === undefined) {
-        paramsCache = call("flops_getParams").then(parseParams);
+        paramsCache = request(FLOPS_RPC.getParams);
         paramsCache.catch(() => {
           paramsCache = undefined;
         });
@@ -253,32 +264,41 @@ export function createRpcClient(opts: RpcClientOpts, modules: RpcClientModules =
       return paramsCache;
     },
     async genesis(): Promise<string> {
-      return parseGenesis(await call("flops_getGenesis"));
+      // The served hash is not used: the prover hashes the text itself (genesisTrust.ts).
+      return (await request(FLOPS_RPC.getGenesis)).genesis;
     },
     async getAccount(address: Address): Promise<AccountView> {
-      return parseAccount(await call("flops_getAccount", [hex(address)]));
+      const a = await request(FLOPS_RPC.getAccount, address);
+      return { nonce: a.nonce, pendingNonce: a.pendingNonce, credits: a.credits };
     },
-    async getNode(address: Address): Promise<NodeInfo | undefined> {
-      return parseNode(await call("flops_getNode", [hex(address)]));
+    getNode(address: Address): Promise<NodeInfo | undefined> {
+      return request(FLOPS_RPC.getNode, address);
     },
-    async getChallenge(id: bigint): Promise<Challenge | undefined> {
-      return parseChallenge(await call("flops_getChallenge", [q(id)]));
+    getChallenge(id: bigint): Promise<Challenge | undefined> {
+      return request(FLOPS_RPC.getChallenge, id);
     },
     sendRawTransaction,
     async getReceipt(hash: Hash32): Promise<ReceiptInfo | undefined> {
-      return parseReceipt(await call("flops_getTransactionReceipt", [hex(hash)]));
+      const found = await request(FLOPS_RPC.getTransactionReceipt, hash);
+      if (found === undefined) return undefined;
+      return {
+        ...found.receipt,
+        blockNumber: found.location.blockNumber,
+        blockHash: found.location.blockHash,
+      };
     },
     async head(): Promise<HeadInfo> {
-      return headFromSync(parseSyncStatus(await call("flops_syncStatus")));
+      const s = await request(FLOPS_RPC.syncStatus);
+      return { number: s.unsafeL2.number, timestampMs: s.unsafeL2.timestamp };
     },
-    async blockNumber(): Promise<bigint> {
-      return new JsonReader("eth_blockNumber").quantity(await call("eth_blockNumber"), "result");
+    blockNumber(): Promise<bigint> {
+      return request(ETH_RPC.blockNumber);
     },
-    async chainId(): Promise<bigint> {
-      return new JsonReader("eth_chainId").quantity(await call("eth_chainId"), "result");
+    chainId(): Promise<bigint> {
+      return request(ETH_RPC.chainId);
     },
-    async syncStatus(): Promise<SyncInfo> {
-      return parseSyncStatus(await call("flops_syncStatus"));
+    syncStatus(): Promise<SyncInfo> {
+      return request(FLOPS_RPC.syncStatus);
     },
   };
 }

@@ -23,17 +23,14 @@
  * @module
  */
 import { bytesToHex } from "../chain/bytes.ts";
+import type { MEMPOOL_ERROR, MempoolErrorCode, TX_ERROR } from "../chain/errors.ts";
 import type { Address, SignedTx } from "../chain/types.ts";
 
-export const MEMPOOL_REJECT = {
-  ALREADY_KNOWN: "ALREADY_KNOWN",
-  NONCE_TOO_LOW: "NONCE_TOO_LOW",
-  NONCE_TOO_HIGH: "NONCE_TOO_HIGH",
-  MEMPOOL_FULL: "MEMPOOL_FULL",
-  SENDER_LIMIT: "SENDER_LIMIT",
-  REPLACEMENT_LIMIT: "REPLACEMENT_LIMIT",
-} as const;
-export type MempoolReject = (typeof MEMPOOL_REJECT)[keyof typeof MEMPOOL_REJECT];
+/** The mempool's refusals: codes of the one admission list (chain/errors.ts). */
+export type MempoolReject =
+  | typeof TX_ERROR.NONCE_TOO_LOW
+  | typeof TX_ERROR.NONCE_TOO_HIGH
+  | Exclude<MempoolErrorCode, typeof MEMPOOL_ERROR.NOT_ACCEPTING>;
 
 export interface MempoolOpts {
   /** Pending txs at most, all senders. */

@@ -22,8 +22,3 @@ export function mapAwaitable<T, U>(value: Awaitable<T>, f: (v: T) => U): Awaitab
 export function mapAwaitableWith<T, A, U>(value: Awaitable<T>, f: (v: T, arg: A) => U, arg: A): Awaitable<U> {
   return isPromiseLike<T>(value) ? Promise.resolve(value).then((v) => f(v, arg)) : f(value, arg);
 }
-
-/** `f` lifted over "not found": undefined → null. Build once, at module level. */
-export function orNull<T, U>(f: (v: T) => U): (v: T | undefined) => U | null {
-  return (v) => (v === undefined ? null : f(v));
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_ERROR_MESSAGE_CHARS } from "../../chain/errors.ts";
-import { cappedError, domainError, errorResponseJson, RPC_CODE, rpcError } from "./errors.ts";
+import { RPC_CODE } from "../../rpc/errorCodes.ts";
+import { cappedError, domainError, errorResponseJson, rpcError } from "./errors.ts";
 
 /** The `error` member of an error response. */
 function errorOf(json: string): { code: number; message: string; data?: Record<string, unknown> } {

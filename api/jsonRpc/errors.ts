@@ -11,33 +11,16 @@
  * @module
  */
 import {
+  type AdmissionCode,
   capMessage,
   MAX_ERROR_MESSAGE_CHARS,
+  MEMPOOL_ERROR,
   RollupError,
   TX_ERROR,
   TX_ERROR_MESSAGE,
   type TxErrorCode,
 } from "../../chain/errors.ts";
-import { MEMPOOL_ERROR, type MempoolErrorCode } from "../ports.ts";
-
-/** Numeric JSON-RPC codes. */
-export const RPC_CODE = {
-  PARSE_ERROR: -32700,
-  INVALID_REQUEST: -32600,
-  METHOD_NOT_FOUND: -32601,
-  INVALID_PARAMS: -32602,
-  INTERNAL_ERROR: -32603,
-  /** EIP-1474 "Invalid input". */
-  INVALID_INPUT: -32000,
-  /** EIP-1474 "Resource unavailable". */
-  RESOURCE_UNAVAILABLE: -32002,
-  /** EIP-1474 "Transaction rejected". */
-  TRANSACTION_REJECTED: -32003,
-  /** EIP-1474 "Method not supported". */
-  METHOD_NOT_SUPPORTED: -32004,
-  /** EIP-1474 "Limit exceeded". */
-  LIMIT_EXCEEDED: -32005,
-} as const;
+import { RPC_CODE } from "../../rpc/errorCodes.ts";
 
 export interface ErrorSpec {
   rpc: number;
@@ -85,10 +68,10 @@ const rejected = (code: TxErrorCode): ErrorSpec => ({
 
 /**
  * Domain codes (a rejected flops_sendRawTransaction) → JSON-RPC. Exhaustive on purpose: a new
- * TX_ERROR or MEMPOOL_ERROR code does not compile until it gets a row. The domain code and the
+ * TX_ERROR or MEMPOOL_ERROR code (chain/errors.ts, the one list) does not compile until it gets a row. The domain code and the
  * backend's message go in `error.data` ({code, message}).
  */
-export const DOMAIN_ERROR: Record<TxErrorCode | MempoolErrorCode, ErrorSpec> = {
+export const DOMAIN_ERROR: Record<AdmissionCode, ErrorSpec> = {
   // Bytes that do not decode are bad input, not a chain decision.
   [TX_ERROR.MALFORMED]: { rpc: RPC_CODE.INVALID_INPUT, http: 200, message: TX_ERROR_MESSAGE.MALFORMED },
   [TX_ERROR.BAD_SIGNATURE]: rejected(TX_ERROR.BAD_SIGNATURE),

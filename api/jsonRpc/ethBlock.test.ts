@@ -1,6 +1,7 @@
 import { formatBlock } from "viem";
 import { describe, expect, it } from "vitest";
 import { keccak256 } from "../../chain/hash.ts";
+import { hex } from "../../rpc/json.ts";
 import { FakeBackend, fakeAddress, fakeSignedTx } from "../testBackend.ts";
 import {
   EMPTY_UNCLES_HASH,
@@ -9,7 +10,6 @@ import {
   ethBlock,
   ZERO_ADDRESS,
 } from "./ethBlock.ts";
-import { hex } from "./format.ts";
 
 describe("ethBlock", () => {
   it("sha3Uncles is keccak256(rlp([]))", () => {

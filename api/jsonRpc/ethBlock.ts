@@ -18,8 +18,10 @@
  */
 import type { Hex } from "../../chain/bytes.ts";
 import type { Action, Address } from "../../chain/types.ts";
+import { hex, quantity } from "../../rpc/json.ts";
+import { formatAction, formatSystemTx } from "../../rpc/results.ts";
 import type { StoredBlock } from "../ports.ts";
-import { formatAction, formatSystemTx, hex, quantity, RawJson } from "./format.ts";
+import { RawJson } from "./format.ts";
 import { SizedJson } from "./responseBudget.ts";
 
 export const ZERO_ADDRESS: Hex = `0x${"00".repeat(20)}`;

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { TX_ERROR, TX_ERROR_MESSAGE } from "../../chain/errors.ts";
+import { MEMPOOL_ERROR, TX_ERROR, TX_ERROR_MESSAGE } from "../../chain/errors.ts";
 import { keccak256 } from "../../chain/hash.ts";
-import { MEMPOOL_ERROR } from "../ports.ts";
+import { hex } from "../../rpc/json.ts";
 import { createApiServer } from "../server.ts";
 import { FakeBackend, fakeAddress, fakeHash, fakeSignedTx } from "../testBackend.ts";
 import { EMPTY_UNCLES_HASH } from "./ethBlock.ts";
-import { hex } from "./format.ts";
 import type { RpcLimits } from "./plugin.ts";
 
 interface Reply {

@@ -1,13 +1,18 @@
 /**
- * Method definitions: a name, positional param validators, and a handler that receives the parsed
- * values. `defineMethod` infers the handler's argument types from the validators, so a method's
- * signature is written once.
+ * The server's method table: each method is a definition of the shared contract (rpc/methods.ts:
+ * name, param codecs, result codec) plus a handler that receives the decoded params. `serve`
+ * infers the handler's argument and result types from the definition, so a method's signature is
+ * written once, for the server and its clients alike.
  * @module
  */
-import type { RpcBackend } from "../ports.ts";
+import type { AnyMethodSpec, ParamValues, ResultOf } from "../../rpc/method.ts";
+import { INVALID, type Param } from "../../rpc/params.ts";
+import type { Awaitable, RpcBackend } from "../ports.ts";
+import { isPromiseLike } from "./awaitable.ts";
 import { rpcError } from "./errors.ts";
 import type { EthBlockCache } from "./ethBlock.ts";
-import { INVALID, type Param } from "./params.ts";
+import type { RawJson } from "./format.ts";
+import type { SizedJson } from "./responseBudget.ts";
 
 /** The subscriptions of one WebSocket connection. */
 export interface Subscriptions {
@@ -30,28 +35,50 @@ export interface MethodDef {
   readonly params: readonly Param<unknown>[];
   /**
    * Validates `rawParams` (array or by-name object) and runs the handler. Throws RpcError on
-   * invalid params; returns the result or a promise of it (JSON-able, or RawJson).
+   * invalid params; returns the JSON-able result or a promise of it (or RawJson / SizedJson).
    */
   invoke(rawParams: unknown, ctx: RpcContext): unknown;
 }
 
-type ParamValues<Ps extends readonly Param<unknown>[]> = {
-  -readonly [K in keyof Ps]: Ps[K] extends Param<infer T> ? T : never;
-};
-
 const NO_ARGS: never[] = [];
 
-export function defineMethod<const Ps extends readonly Param<unknown>[]>(
-  name: string,
-  params: Ps,
-  handler: (args: ParamValues<Ps>, ctx: RpcContext) => unknown,
+type Args<S extends AnyMethodSpec> = ParamValues<S["params"]>;
+
+/** A method: the definition's params decoded for the handler, its result formatted by the definition. */
+export function serve<S extends AnyMethodSpec>(
+  spec: S,
+  handler: (args: Args<S>, ctx: RpcContext) => Awaitable<ResultOf<S>>,
 ): MethodDef {
+  const { name, params } = spec;
+  const format = spec.result.format;
   const names: ReadonlySet<string> = new Set(params.map((p) => p.name));
   return {
     name,
     params,
     invoke(rawParams, ctx) {
-      return handler(parseParams(name, params, names, rawParams) as ParamValues<Ps>, ctx);
+      const result = handler(parseParams(name, params, names, rawParams) as Args<S>, ctx);
+      // Only a backend read that returned a promise costs one here (awaitable.ts).
+      return isPromiseLike<ResultOf<S>>(result) ? Promise.resolve(result).then(format) : format(result);
+    },
+  };
+}
+
+/**
+ * A method whose handler returns its result already in JSON form: formatted once and cached
+ * (params, genesis: RawJson), or rendered from a byte-bounded cache (blocks: SizedJson). The
+ * definition's result codec is still the contract: the handler builds the JSON with it.
+ */
+export function serveEncoded<S extends AnyMethodSpec>(
+  spec: S,
+  handler: (args: Args<S>, ctx: RpcContext) => Awaitable<RawJson | SizedJson | null>,
+): MethodDef {
+  const { name, params } = spec;
+  const names: ReadonlySet<string> = new Set(params.map((p) => p.name));
+  return {
+    name,
+    params,
+    invoke(rawParams, ctx) {
+      return handler(parseParams(name, params, names, rawParams) as Args<S>, ctx);
     },
   };
 }

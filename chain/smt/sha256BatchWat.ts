@@ -1,14 +1,16 @@
 /**
- * Generator of the WebAssembly text of the SMT's batch hasher: sha256 of 65-byte messages, four
- * at a time in the lanes of 128-bit SIMD vectors (multi-buffer hashing). Pure; the compiled bytes
- * are embedded in sha256BatchWasm.ts, and sha256Batch.test.ts checks that they are exactly what
- * this generator and wabt produce (UPDATE_SMT_WASM=1 rewrites them).
+ * Generator of the WebAssembly text of multi-buffer sha256: four messages at a time in the lanes
+ * of 128-bit SIMD vectors. Pure. `sha256BatchWat()` is the SMT's batch hasher (65-byte messages in
+ * slots, below); the building blocks (`laneWordWat`, `compressWat`, ...) are exported for sibling
+ * kernels with other message shapes (prover/tileSha256Wat.ts: the tile tree's 257-byte leaves and
+ * 65-byte nodes read in place). The compiled bytes are embedded in sha256BatchWasm.ts, written by
+ * `npm run gen` and checked by test/generated.test.ts.
  *
- * Memory layout (one 64 KiB page): 0..1023 the message schedule W[0..63] (one v128 per word: word
- * t of the four lanes); slot s at SLOTS_OFFSET + 128*s holds a 65-byte message in bytes 0..64 and
- * its constant padding in 65..127 (0x80, zeros, bit length 520 big-endian), i.e. exactly two
- * sha256 blocks. `hash(n)` replaces bytes 0..31 of slots 0..n-1 by their digests (lanes past n in
- * the last group hash whatever their slots hold, harmlessly).
+ * Memory layout of the SMT kernel (one 64 KiB page): 0..1023 the message schedule W[0..63] (one
+ * v128 per word: word t of the four lanes); slot s at SLOTS_OFFSET + 128*s holds a 65-byte message
+ * in bytes 0..64 and its constant padding in 65..127 (0x80, zeros, bit length 520 big-endian), i.e.
+ * exactly two sha256 blocks. `hash(n)` replaces bytes 0..31 of slots 0..n-1 by their digests (lanes
+ * past n in the last group hash whatever their slots hold, harmlessly).
  * @module
  */
 
@@ -32,7 +34,8 @@ const STATE = ["a", "b", "c", "d", "e", "f", "g", "h"];
 /** i8x16.swizzle mask that byte-swaps each 32-bit lane (sha256 words are big-endian). */
 const BSWAP = "(v128.const i8x16 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12)";
 
-const splat = (x: number): string => {
+/** An i32x4 constant with `x` in every lane. */
+export const splat = (x: number): string => {
   const v = x | 0;
   return `(v128.const i32x4 ${v} ${v} ${v} ${v})`;
 };
@@ -42,18 +45,35 @@ const rotr = (x: string, n: number): string =>
 const get = (name: string): string => `(local.get $${name})`;
 const w = (t: number): string => `(v128.load offset=${16 * t} (i32.const 0))`;
 
-/** The module's text. Deterministic: same text on every call. */
-export function sha256BatchWat(): string {
+/** Four lane pointers: the i32 locals whose addresses lane 0..3 read from or write to. */
+export type LanePointers = readonly [string, string, string, string];
+
+/**
+ * The big-endian u32 at `ptrs[j] + offset` in lane j, as a v128 expression (four lane loads and a
+ * byte swap). `indent` prefixes the continuation lines.
+ */
+export function laneWordWat(ptrs: LanePointers, offset: number, indent = "        "): string {
+  const [p0, p1, p2, p3] = ptrs;
+  return `(i8x16.swizzle
+${indent}  (v128.load32_lane offset=${offset} 3 (local.get $${p3})
+${indent}    (v128.load32_lane offset=${offset} 2 (local.get $${p2})
+${indent}      (v128.load32_lane offset=${offset} 1 (local.get $${p1})
+${indent}        (v128.load32_zero offset=${offset} (local.get $${p0})))))
+${indent}  ${BSWAP})`;
+}
+
+/** Stores v128 `expr` as schedule word W[t]. */
+export function storeWordWat(t: number, expr: string, indent = "        "): string {
+  return `${indent}(v128.store offset=${16 * t} (i32.const 0) ${expr})\n`;
+}
+
+/**
+ * One sha256 compression of the state in locals $a..$h (each a v128 of four lanes) with W[0..15]
+ * already stored at 0..255: the schedule W[16..63], then the 64 rounds, then the feed-forward.
+ * Uses the v128 locals $s0..$s7, $t, $x, $y (`SHA256_LOCALS`).
+ */
+export function compressWat(): string {
   let block = "";
-  // W[0..15]: word t of lane j is the big-endian u32 at q_j + 4t.
-  for (let t = 0; t < 16; t++) {
-    block += `        (v128.store offset=${16 * t} (i32.const 0) (i8x16.swizzle
-          (v128.load32_lane offset=${4 * t} 3 (local.get $q3)
-            (v128.load32_lane offset=${4 * t} 2 (local.get $q2)
-              (v128.load32_lane offset=${4 * t} 1 (local.get $q1)
-                (v128.load32_zero offset=${4 * t} (local.get $q0)))))
-          ${BSWAP}))\n`;
-  }
   // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16]
   for (let t = 16; t < 64; t++) {
     block += `        (local.set $x ${w(t - 2)})
@@ -83,14 +103,42 @@ export function sha256BatchWat(): string {
   for (let i = 0; i < 8; i++) {
     block += `        (local.set $${STATE[i]} (i32x4.add (local.get $${STATE[i]}) (local.get $s${i})))\n`;
   }
+  return block;
+}
+
+/** Sets $a..$h to the initial hash value H0 in every lane. */
+export function initStateWat(): string {
   let init = "";
   for (let i = 0; i < 8; i++) init += `      (local.set $${STATE[i]} ${splat(H0[i]!)})\n`;
+  return init;
+}
+
+/** Writes the digest of lane j (state $a..$h, big-endian) to the 32 bytes at `ptrs[j]`. */
+export function storeDigestsWat(ptrs: LanePointers): string {
   let out = "";
   for (let i = 0; i < 8; i++) {
     out += `      (local.set $x (i8x16.swizzle (local.get $${STATE[i]}) ${BSWAP}))\n`;
     for (let j = 0; j < 4; j++)
-      out += `      (v128.store32_lane offset=${4 * i} ${j} (local.get $p${j}) (local.get $x))\n`;
+      out += `      (v128.store32_lane offset=${4 * i} ${j} (local.get $${ptrs[j]}) (local.get $x))\n`;
   }
+  return out;
+}
+
+/** The v128 locals compressWat, initStateWat and storeDigestsWat use. */
+export const SHA256_LOCALS = `(local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    (local $e v128) (local $f v128) (local $g v128) (local $h v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $s4 v128) (local $s5 v128) (local $s6 v128) (local $s7 v128)
+    (local $t v128) (local $x v128) (local $y v128)`;
+
+/** The SMT kernel's module text. Deterministic: same text on every call. */
+export function sha256BatchWat(): string {
+  let block = "";
+  // W[0..15]: word t of lane j is the big-endian u32 at q_j + 4t.
+  for (let t = 0; t < 16; t++) {
+    block += `        (v128.store offset=${16 * t} (i32.const 0) ${laneWordWat(["q0", "q1", "q2", "q3"], 4 * t)})\n`;
+  }
+  block += compressWat();
   return `;; GENERATED by chain/smt/sha256BatchWat.ts; do not edit.
 (module
   (memory (export "memory") 1)
@@ -98,11 +146,7 @@ export function sha256BatchWat(): string {
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
     (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32)
     (local $end i32) (local $blk i32)
-    (local $a v128) (local $b v128) (local $c v128) (local $d v128)
-    (local $e v128) (local $f v128) (local $g v128) (local $h v128)
-    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $s4 v128) (local $s5 v128) (local $s6 v128) (local $s7 v128)
-    (local $t v128) (local $x v128) (local $y v128)
+    ${SHA256_LOCALS}
     (local.set $p0 (i32.const ${SLOTS_OFFSET}))
     (local.set $end (i32.add (i32.const ${SLOTS_OFFSET}) (i32.shl (local.get $n) (i32.const 7))))
     (block $done (loop $group
@@ -110,7 +154,7 @@ export function sha256BatchWat(): string {
       (local.set $p1 (i32.add (local.get $p0) (i32.const ${SLOT_BYTES})))
       (local.set $p2 (i32.add (local.get $p0) (i32.const ${2 * SLOT_BYTES})))
       (local.set $p3 (i32.add (local.get $p0) (i32.const ${3 * SLOT_BYTES})))
-${init}      (local.set $blk (i32.const 0))
+${initStateWat()}      (local.set $blk (i32.const 0))
       (loop $block
         (local.set $q0 (i32.add (local.get $p0) (local.get $blk)))
         (local.set $q1 (i32.add (local.get $p1) (local.get $blk)))
@@ -118,7 +162,7 @@ ${init}      (local.set $blk (i32.const 0))
         (local.set $q3 (i32.add (local.get $p3) (local.get $blk)))
 ${block}        (local.set $blk (i32.add (local.get $blk) (i32.const 64)))
         (br_if $block (i32.lt_u (local.get $blk) (i32.const 128))))
-${out}      (local.set $p0 (i32.add (local.get $p0) (i32.const ${4 * SLOT_BYTES})))
+${storeDigestsWat(["p0", "p1", "p2", "p3"])}      (local.set $p0 (i32.add (local.get $p0) (i32.const ${4 * SLOT_BYTES})))
       (br $group)))))
 `;
 }

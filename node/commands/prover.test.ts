@@ -11,7 +11,7 @@ import { genesisFromJson, genesisToJson } from "../../chain/genesisDoc.ts";
 import { keccak256, utf8 } from "../../chain/hash.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import { CHALLENGE_STATUS } from "../../chain/types.ts";
-import type { ProverEvent, ProverSummary } from "../../prover/proverClient.ts";
+import type { ProverEvent, ProverSummary } from "../../prover/proverEvents.ts";
 import { runFlops } from "../../test/helpers/cli.ts";
 import { FakeProverChain, rpcBackendOver } from "../../test/helpers/fakeProverChain.ts";
 import { TestAccount, TestChain } from "../../test/helpers/testChain.ts";
@@ -111,7 +111,7 @@ describe("flops prover", () => {
     expect(fake.chain.core.readState().getChallenge(1n)?.status).toBe(CHALLENGE_STATUS.PASSED);
     // The state file exists and names no challenge in flight.
     const stateFile = join(dir, "data", `prover-${bytesToHex(account.address)}.json`);
-    expect(JSON.parse(readFileSync(stateFile, "utf8")).challenge).toBeUndefined();
+    expect(JSON.parse(readFileSync(stateFile, "utf8")).challenges).toEqual([]);
     // No pin: the genesis the node served was trusted on first use and recorded in the data dir.
     const genesisHash = bytesToHex(keccak256(utf8(fake.genesisJson())));
     expect(lines.find((l) => l.msg === "prover started")).toMatchObject({
@@ -125,7 +125,7 @@ describe("flops prover", () => {
   it("smoke, the real binary: stops cleanly on SIGTERM and keeps the challenge for the next start", async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ["bin/flops.mjs", "prover", ...common(), "--tier", "100"],
+      ["bin/flops.mjs", "prover", ...common(), "--tier", "100", "--max-in-flight", "1"],
       {
         cwd: REPO_ROOT,
         env: { ...process.env, NO_COLOR: "1" },
@@ -150,7 +150,9 @@ describe("flops prover", () => {
     expect(msgs).toContain("prover stopped");
     const stateFile = join(dir, "data", `prover-${bytesToHex(account.address)}.json`);
     expect(existsSync(stateFile)).toBe(true);
-    expect(JSON.parse(readFileSync(stateFile, "utf8")).challenge.id).toBe("2");
+    expect(JSON.parse(readFileSync(stateFile, "utf8")).challenges.map((c: { id?: string }) => c.id)).toEqual([
+      "2",
+    ]);
 
     // The next start finishes that challenge rather than requesting another.
     const run = await flops(["prover", ...common(), "--once"]);
@@ -246,6 +248,7 @@ describe("terminal output", () => {
         tier: TIER_TINY,
         engine: "wasm-simd",
         stateFile: "/d/p.json",
+        maxInFlight: 4,
       },
       { type: "registered", txHash: undefined },
       { type: "computing", challengeId: 3n, progress: { phase: "products", done: 0, total: 17 } },
@@ -289,6 +292,7 @@ describe("terminal output", () => {
         during: "read challenge 3",
         message: "node down",
         error: null,
+        kind: "temporary",
         transient: true,
         retryInMs: 500,
       },
@@ -297,6 +301,7 @@ describe("terminal output", () => {
         during: "read challenge 3",
         message: "node down",
         error: null,
+        kind: "temporary",
         transient: true,
         retryInMs: 1000,
       },
@@ -308,12 +313,13 @@ describe("terminal output", () => {
       failed: 0,
       skipped: 0,
       credits: 5n * 10n ** 17n,
+      work: 16_384n,
       stopped: true,
     };
     ui.finish(summary);
     expect(out.join("")).toBe(
       [
-        `Prover ${formatAddress(address)} on chain 987909, tier tiny (#100: n=16, m=2, k=8; 16.4 k ops), engine wasm-simd`,
+        `Prover ${formatAddress(address)} on chain 987909, tier tiny (#100: n=16, m=2, k=8; 16.4 k ops), engine wasm-simd, 4 in flight`,
         `  genesis 0x${"cd".repeat(32)} (pinned)`,
         "  state file /d/p.json",
         "Node is registered",

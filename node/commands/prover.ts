@@ -23,7 +23,8 @@ import { type Tier, tierWork } from "../../chain/params.ts";
 import type { Hash32 } from "../../chain/types.ts";
 import { ENGINE_CHOICES, selectEngines } from "../../prover/engine/index.ts";
 import { errorText } from "../../prover/errors.ts";
-import { createProver, type ProverEvent, type ProverSummary } from "../../prover/proverClient.ts";
+import { createProver } from "../../prover/proverClient.ts";
+import type { ProverEvent, ProverSummary } from "../../prover/proverEvents.ts";
 import { createRpcClient } from "../../prover/rpcClient.ts";
 import { declareOptions, opt, usageError } from "../config.ts";
 import { KEYSTORE_OPTIONS, unlockNodeKey } from "../keystore.ts";
@@ -60,6 +61,11 @@ export const PROVER_OPTIONS = {
   genesis: opt.path({
     description: "genesis file of the chain to work for: pins its hash, like --genesis-hash",
     valueName: "<file>",
+  }),
+  "max-in-flight": opt.positiveInt({
+    description:
+      "challenges kept in flight at once: the next is computed while the others wait for their rounds (default and most: the chain's maxOpenChallenges; 1 = one at a time)",
+    valueName: "<n>",
   }),
   "poll-interval": opt.positiveInt({
     default: 500,
@@ -146,7 +152,7 @@ export function createTerminalOutput(io: {
       switch (e.type) {
         case "started":
           line(
-            `Prover ${formatAddress(e.address)} on chain ${e.chainId}, tier ${tierText(e.tier)}, engine ${e.engine}`,
+            `Prover ${formatAddress(e.address)} on chain ${e.chainId}, tier ${tierText(e.tier)}, engine ${e.engine}, ${e.maxInFlight} in flight`,
           );
           line(`  genesis ${hashText(e.genesisHash)} (${TRUST_TEXT[e.genesisTrust]})`);
           line(`  state file ${e.stateFile}`);
@@ -245,7 +251,8 @@ export function createTerminalOutput(io: {
 
 /** Structured log lines (JSON or pino-pretty). bigints become decimal strings (JSON has none). */
 export function createLogOutput(log: Logger): ProverOutput {
-  let lastQuarter = -1;
+  // Per challenge: with several in flight, one's events come between another's.
+  const lastQuarter = new Map<bigint, number>();
   return {
     info: (m) => log.info(m),
     warn: (m) => log.warn(m),
@@ -262,6 +269,7 @@ export function createLogOutput(log: Logger): ProverOutput {
               tierName: e.tier.name,
               engine: e.engine,
               stateFile: e.stateFile,
+              maxInFlight: e.maxInFlight,
             },
             "prover started",
           );
@@ -282,7 +290,6 @@ export function createLogOutput(log: Logger): ProverOutput {
           );
           return;
         case "challengeActive":
-          lastQuarter = -1;
           log.info(
             {
               challengeId: e.challengeId.toString(),
@@ -294,8 +301,8 @@ export function createLogOutput(log: Logger): ProverOutput {
           return;
         case "computing": {
           const quarter = Math.floor((4 * e.progress.done) / Math.max(1, e.progress.total));
-          if (quarter === lastQuarter) return;
-          lastQuarter = quarter;
+          if (quarter === lastQuarter.get(e.challengeId)) return;
+          lastQuarter.set(e.challengeId, quarter);
           log.info(
             { challengeId: e.challengeId.toString(), phase: e.progress.phase, progress: quarter / 4 },
             "computing",
@@ -303,7 +310,7 @@ export function createLogOutput(log: Logger): ProverOutput {
           return;
         }
         case "computed":
-          lastQuarter = -1;
+          lastQuarter.delete(e.challengeId);
           log.info(
             {
               challengeId: e.challengeId.toString(),
@@ -448,6 +455,7 @@ export function registerProverCommand(program: Command, io: CliIO = processIO())
         privateKey: key.privateKey,
         dataDir: cfg.datadir,
         pollIntervalMs: cfg["poll-interval"],
+        ...(cfg["max-in-flight"] === undefined ? {} : { maxInFlight: cfg["max-in-flight"] }),
         ...(pin === undefined ? {} : { genesisHash: pin }),
         ...(cfg.tier === undefined ? {} : { tier: cfg.tier }),
         ...(once ? { maxChallenges: 1 } : {}),

@@ -1,6 +1,7 @@
 /**
  * Enforces the dependency direction of docs/ARCHITECTURE.md on every source file (test files
- * excluded): `node -> {api, sequencer, prover, bridge} -> store -> chain`, chain/ pure.
+ * excluded): `node -> {api, sequencer, prover, bridge} -> store -> chain`, chain/ pure, and the
+ * contract rpc/ (imports chain/ and viem; api/, prover/, bridge/, node/ import it).
  * The arrows are dependency-cruiser rules (.dependency-cruiser.cjs); this test runs its CLI on the
  * tree and on small fixtures that break each kind of rule, so a config that stopped matching would
  * fail here. Clocks and randomness in chain/ are calls, not imports: a grep below keeps them out.
@@ -13,7 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const LAYERS = ["chain", "store", "sequencer", "prover", "bridge", "api", "node"];
+const LAYERS = ["chain", "rpc", "store", "sequencer", "prover", "bridge", "api", "node"];
 const DEPCRUISE = join(ROOT, "node_modules/dependency-cruiser/bin/dependency-cruise.mjs");
 const CONFIG = join(ROOT, ".dependency-cruiser.cjs");
 
@@ -109,6 +110,24 @@ describe("architecture", () => {
       // Type-only imports count too.
       "sequencer-only-chain-store: sequencer/p.ts -> prover/r.ts",
       "store-only-chain: store/up.ts -> sequencer/p.ts",
+    ]);
+  });
+
+  it("behavior: rpc/ imports chain/ and viem only, and sequencer/ does not import it", async () => {
+    const dir = fixture({
+      "rpc/contract.ts":
+        'import { x } from "../chain/x.ts";\nimport type { Handler } from "../api/handler.ts";\nexport type C = Handler | typeof x;\n',
+      "rpc/transport.ts": 'import { createServer } from "node:http";\nexport const s = createServer;\n',
+      "chain/x.ts": "export const x = 1;\n",
+      "api/handler.ts": 'import type { C } from "../rpc/contract.ts";\nexport type Handler = C;\n',
+      "sequencer/s.ts": 'import type { C } from "../rpc/contract.ts";\nexport type S = C;\n',
+      "prover/p.ts": 'import type { C } from "../rpc/contract.ts";\nexport type P = C;\n',
+    });
+    const found = await cruise(dir, ["rpc", "chain", "api", "sequencer", "prover"]);
+    expect(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort()).toEqual([
+      "rpc-only-chain-viem: rpc/contract.ts -> api/handler.ts",
+      "rpc-only-chain-viem: rpc/transport.ts -> http",
+      "sequencer-only-chain-store: sequencer/s.ts -> rpc/contract.ts",
     ]);
   });
 

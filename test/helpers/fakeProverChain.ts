@@ -2,13 +2,15 @@
  * A `ProverChain` over the in-memory TestChain: transactions really execute (signatures, nonces,
  * the challenge lifecycle, deadlines, beacon rounds, credits). A small mempool in front of it
  * mirrors the sequencer's admission rules (ALREADY_KNOWN for a pending hash, NONCE_TOO_LOW below
- * the account nonce, same nonce replaces, gaps wait). Blocks are produced by the reads the
- * prover polls with (`getChallenge`, `getReceipt`), one block (1 s of chain time) per call, so
- * the chain moves exactly as fast as the prover looks at it; `mine()` and `chain.advanceTo()`
- * move it by hand.
+ * the account nonce, NONCE_TOO_HIGH more than `maxNonceGap` ahead, same nonce replaces, gaps
+ * wait). Blocks are produced by the reads the prover polls with (`getChallenge`, `getReceipt`),
+ * one block (1 s of chain time) per call, so the chain moves exactly as fast as the prover looks
+ * at it; with `blockEveryMs` at most one block per that much wall time (several challenges polled
+ * at once would otherwise speed the chain up); `mine()` and `chain.advanceTo()` move it by hand.
  *
  * Faults for tests: `down` (every call fails like an unreachable node), `failNext(n)`, a failure
- * probability with a seeded generator, and `restartNode()` (drops the mempool).
+ * probability with a seeded generator, `restartNode()` (drops the mempool) and `evict(hash)`
+ * (drops one pending tx, as a node's pool may).
  */
 import type { NodeView, RpcBackend, StoredBlock, SubmitResult, SyncStatus } from "../../api/ports.ts";
 import { bytesToHex, equalBytes } from "../../chain/bytes.ts";
@@ -41,6 +43,8 @@ export interface FakeProverChainOpts {
   failureRate?: number;
   /** Seed of the failure generator. */
   seed?: number;
+  /** Auto-mined blocks at most this often (wall ms); default 0: one per read. */
+  blockEveryMs?: number;
 }
 
 /** mulberry32: a tiny seeded PRNG so fault patterns repeat run to run. */
@@ -72,6 +76,10 @@ export class FakeProverChain implements ProverChain {
   onAccepted: ((tx: SignedTx) => void) | undefined;
   /** When it returns true for an accepted tx: mine it, then fail the call as if the answer was lost. */
   loseResponse: ((tx: SignedTx) => boolean) | undefined;
+  /** A tx more than this far ahead of its sender's next nonce is refused (the sequencer's default). */
+  maxNonceGap = 16;
+  blockEveryMs: number;
+  private lastAutoMine = 0;
   private failures = 0;
   private readonly random: () => number;
 
@@ -81,7 +89,24 @@ export class FakeProverChain implements ProverChain {
   ) {
     this.autoMine = opts.autoMine ?? true;
     this.failureRate = opts.failureRate ?? 0;
+    this.blockEveryMs = opts.blockEveryMs ?? 0;
     this.random = prng(opts.seed ?? 1);
+  }
+
+  /** The auto-mine of a read (see blockEveryMs). */
+  private autoMineNow(): void {
+    if (!this.autoMine) return;
+    const now = performance.now();
+    if (this.blockEveryMs > 0 && now - this.lastAutoMine < this.blockEveryMs) return;
+    this.lastAutoMine = now;
+    this.mine();
+  }
+
+  /** Drops one pending tx (a node's pool evicting it); true if it was there. */
+  evict(hash: Hash32): boolean {
+    const i = this.mempool.findIndex((p) => equalBytes(p.tx.hash, hash));
+    if (i >= 0) this.mempool.splice(i, 1);
+    return i >= 0;
   }
 
   /** The next `n` calls fail transiently. */
@@ -221,7 +246,7 @@ export class FakeProverChain implements ProverChain {
 
   async getChallenge(id: bigint): Promise<Challenge | undefined> {
     this.enter("getChallenge");
-    if (this.autoMine) this.mine();
+    this.autoMineNow();
     return this.chain.core.readState().getChallenge(id);
   }
 
@@ -259,6 +284,9 @@ export class FakeProverChain implements ProverChain {
     if (tx.body.nonce < next) {
       return { ok: false, code: "NONCE_TOO_LOW", message: `next nonce is ${next}, got ${tx.body.nonce}` };
     }
+    if (tx.body.nonce > next + BigInt(this.maxNonceGap)) {
+      return { ok: false, code: "NONCE_TOO_HIGH", message: `next nonce is ${next}, got ${tx.body.nonce}` };
+    }
     // Same sender and nonce: replaces (no fees to bump), as the sequencer's mempool does.
     const same = this.mempool.findIndex(
       (p) => equalBytes(p.from, from.value) && p.tx.body.nonce === tx.body.nonce,
@@ -272,7 +300,7 @@ export class FakeProverChain implements ProverChain {
 
   async getReceipt(hash: Hash32): Promise<ReceiptInfo | undefined> {
     this.enter("getReceipt");
-    if (this.autoMine) this.mine();
+    this.autoMineNow();
     return this.receipts.get(bytesToHex(hash));
   }
 

@@ -1,18 +1,19 @@
 /**
- * The read-only eth_/net_/web3_ facade: enough for wallets (eth_chainId) and viem's public
- * actions (getChainId, getBlockNumber, getBlock) to read the chain. Known eth_* methods that make
- * no sense here answer -32004 with a pointer to the flops_* equivalent where there is one.
+ * Handlers of the read-only eth_/net_/web3_ facade (definitions: rpc/methods.ts ETH_RPC): enough
+ * for wallets (eth_chainId) and viem's public actions (getChainId, getBlockNumber, getBlock) to
+ * read the chain. Known eth_* methods that make no sense here answer -32004 with a pointer to the
+ * flops_* equivalent where there is one.
  * @module
  */
 
-import type { StoredBlock } from "../../ports.ts";
+import { ETH_RPC } from "../../../rpc/methods.ts";
+import type { EthSyncing } from "../../../rpc/types.ts";
+import type { StoredBlock, SyncStatus } from "../../ports.ts";
 import { mapAwaitable, mapAwaitableWith } from "../awaitable.ts";
 import { rpcError } from "../errors.ts";
 import type { EthBlockAnswer } from "../ethBlock.ts";
-import { formatEthSyncing, quantity } from "../format.ts";
-import { blockTag, bool, hash32, optional } from "../params.ts";
 import type { RpcContext } from "../registry.ts";
-import { defineMethod, type MethodDef } from "../registry.ts";
+import { type MethodDef, serve, serveEncoded } from "../registry.ts";
 
 interface BlockQuery {
   ctx: RpcContext;
@@ -23,25 +24,31 @@ function blockResult(stored: StoredBlock | undefined, q: BlockQuery): EthBlockAn
   return stored === undefined ? null : q.ctx.blocks.answer(stored, q.fullTx);
 }
 
+function ethSyncing(s: SyncStatus): EthSyncing {
+  if (s.catchingUp === undefined) return false;
+  return {
+    startingBlock: s.catchingUp.startingBlock,
+    currentBlock: s.unsafeL2.number,
+    highestBlock: s.catchingUp.highestBlock,
+  };
+}
+
+const TRUE = () => true;
+
 export const ethMethods: readonly MethodDef[] = [
-  defineMethod("eth_chainId", [], (_, ctx) => quantity(ctx.backend.chainId())),
-  // net_version is the chain id in decimal (Ethereum convention).
-  defineMethod("net_version", [], (_, ctx) => ctx.backend.chainId().toString(10)),
-  defineMethod("net_listening", [], () => true),
-  defineMethod("web3_clientVersion", [], (_, ctx) => ctx.backend.clientVersion()),
-  defineMethod("eth_blockNumber", [], (_, ctx) => mapAwaitable(ctx.backend.headNumber(), quantity)),
-  defineMethod(
-    "eth_getBlockByNumber",
-    [blockTag("block"), optional(bool("fullTx"), false)],
-    ([block, fullTx], ctx) =>
-      mapAwaitableWith(ctx.backend.getBlockByNumber(block), blockResult, { ctx, fullTx }),
+  serve(ETH_RPC.chainId, (_, ctx) => ctx.backend.chainId()),
+  serve(ETH_RPC.netVersion, (_, ctx) => ctx.backend.chainId().toString(10)),
+  serve(ETH_RPC.netListening, TRUE),
+  serve(ETH_RPC.clientVersion, (_, ctx) => ctx.backend.clientVersion()),
+  serve(ETH_RPC.blockNumber, (_, ctx) => ctx.backend.headNumber()),
+  // Blocks are rendered from the byte-bounded cache (ethBlock.ts), already in JSON form.
+  serveEncoded(ETH_RPC.getBlockByNumber, ([block, fullTx], ctx) =>
+    mapAwaitableWith(ctx.backend.getBlockByNumber(block), blockResult, { ctx, fullTx }),
   ),
-  defineMethod(
-    "eth_getBlockByHash",
-    [hash32("blockHash"), optional(bool("fullTx"), false)],
-    ([hash, fullTx], ctx) => mapAwaitableWith(ctx.backend.getBlockByHash(hash), blockResult, { ctx, fullTx }),
+  serveEncoded(ETH_RPC.getBlockByHash, ([hash, fullTx], ctx) =>
+    mapAwaitableWith(ctx.backend.getBlockByHash(hash), blockResult, { ctx, fullTx }),
   ),
-  defineMethod("eth_syncing", [], (_, ctx) => mapAwaitable(ctx.backend.syncStatus(), formatEthSyncing)),
+  serve(ETH_RPC.syncing, (_, ctx) => mapAwaitable(ctx.backend.syncStatus(), ethSyncing)),
 ];
 
 /** Known eth_ and net_ methods this chain does not serve → where to go instead (or ""). */
