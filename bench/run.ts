@@ -9,15 +9,20 @@ import type { BenchModule, BenchResult } from "./types.ts";
 
 const MODULES = [
   "smt",
+  "smtPrune",
   "stf",
   "sig",
   "prover",
+  "proverThroughput",
   "verifyReveal",
   "beacon",
   "rpcIngest",
   "blockBuild",
   "rpcRead",
   "storeSync",
+  "l1",
+  "bridgeGas",
+  "l1Batch",
 ] as const;
 
 /** One table row: name, value, unit, then the same-run ceiling and the ratio where there is one. */

@@ -46,6 +46,12 @@ export interface BuildInput {
   l1Origin: L1Origin;
   systemTxs: readonly SystemTx[];
   txs: readonly VerifiedTx[];
+  /**
+   * The first `forcedCount` of `txs` are the forced txs of this block's origin (PROTOCOL §5 D6,
+   * D7; only in the first block of that origin): judged by the origin's time, and never put to
+   * `admit` (L1 mandates them: included iff includable, as derivation does). Default 0.
+   */
+  forcedCount?: number;
   /** Stop adding signed txs once their raw bytes reach this many (default maxBlockBytes). */
   maxBytes?: number;
   /**
@@ -104,10 +110,15 @@ export class ChainCore {
       { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot },
       this.caches,
     );
+    const forcedCount = input.forcedCount ?? 0;
+    if (!Number.isInteger(forcedCount) || forcedCount < 0 || forcedCount > input.txs.length)
+      throw new RangeError(`build: forcedCount ${forcedCount} not in [0, ${input.txs.length}]`);
     const ex = new BlockExecutor(this.params, state, {
       number: parent.number + 1n,
       timestamp: input.timestamp,
       parentTimestamp: parent.timestamp,
+      l1Timestamp: input.l1Origin.timestamp,
+      newOrigin: input.l1Origin.number !== parent.l1Origin.number,
     });
     const rejected: BuiltBlock["rejected"] = [];
     input.systemTxs.forEach((stx, index) => {
@@ -118,17 +129,23 @@ export class ChainCore {
     let bytes = 0;
     input.txs.forEach((vtx, index) => {
       if (bytes + vtx.tx.raw.length > maxBytes) return;
-      const admitted = input.admit?.(ex.ctx, vtx);
+      const forced = index < forcedCount;
+      const admitted = forced ? undefined : input.admit?.(ex.ctx, vtx);
       if (admitted && !admitted.ok) {
         rejected.push(withDetail({ index, system: false, error: admitted.error }, admitted.detail));
         return;
       }
-      const r = ex.tryTx(vtx);
+      const r = ex.tryTx(vtx, forced);
       if (r.ok) bytes += vtx.tx.raw.length;
       else rejected.push(withDetail({ index, system: false, error: r.error }, r.detail));
     });
     const header = ex.finish(
-      { number: parent.number, hash: this.current.hash, timestamp: parent.timestamp },
+      {
+        number: parent.number,
+        hash: this.current.hash,
+        timestamp: parent.timestamp,
+        l1OriginNumber: parent.l1Origin.number,
+      },
       input.l1Origin,
     );
     const block: Block = { header, systemTxs: ex.systemTxs, txs: ex.txs.map((v) => v.tx) };
@@ -144,8 +161,15 @@ export class ChainCore {
     };
   }
 
-  /** Checks a block against the head; throws BlockError if invalid. */
-  check(block: Block, senders: readonly Uint8Array[]): { receipts: Receipt[]; ops: KvOp[]; hash: Hash32 } {
+  /**
+   * Checks a block against the head; throws BlockError if invalid. `forcedCount`: how many of its
+   * first txs are its origin's forced txs (known from L1, not from the block; default 0).
+   */
+  check(
+    block: Block,
+    senders: readonly Uint8Array[],
+    forcedCount = 0,
+  ): { receipts: Receipt[]; ops: KvOp[]; hash: Hash32 } {
     const parent = this.current.header;
     const overlay = new OverlayKv(this.kv);
     const state = new StateDb(
@@ -156,9 +180,15 @@ export class ChainCore {
     const receipts = applyBlock(
       this.params,
       state,
-      { number: parent.number, hash: this.current.hash, timestamp: parent.timestamp },
+      {
+        number: parent.number,
+        hash: this.current.hash,
+        timestamp: parent.timestamp,
+        l1OriginNumber: parent.l1Origin.number,
+      },
       block,
       senders,
+      forcedCount,
     );
     return { receipts, ops: overlay.ops(), hash: blockHash(block.header) };
   }

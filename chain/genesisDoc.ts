@@ -52,6 +52,10 @@ export function genesisToJson(g: GenesisDoc): string {
       maxTxBytes: p.maxTxBytes,
       maxRevealsPerBlock: p.maxRevealsPerBlock,
       maxOpenChallenges: p.maxOpenChallenges,
+      l1BlockTimeMs: p.l1BlockTimeMs.toString(),
+      sequencingWindow: p.sequencingWindow.toString(),
+      channelTimeout: p.channelTimeout.toString(),
+      maxChannelBytes: p.maxChannelBytes,
     },
     timestamp: g.timestamp.toString(),
     alloc: g.alloc.map((a) => ({ address: bytesToHex(a.address), credits: a.credits.toString() })),
@@ -109,6 +113,10 @@ export function genesisFromJson(text: string): GenesisDoc {
     maxTxBytes: p.int("maxTxBytes"),
     maxRevealsPerBlock: p.int("maxRevealsPerBlock"),
     maxOpenChallenges: p.int("maxOpenChallenges"),
+    l1BlockTimeMs: p.decimal("l1BlockTimeMs"),
+    sequencingWindow: p.decimal("sequencingWindow"),
+    channelTimeout: p.decimal("channelTimeout"),
+    maxChannelBytes: p.int("maxChannelBytes"),
   };
   p.end();
   const doc: GenesisDoc = {

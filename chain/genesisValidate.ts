@@ -16,7 +16,7 @@ import { isBeaconPublicKey } from "./beacon/verifyBeaconRound.ts";
 import { bytesToHex, hexToBytes } from "./bytes.ts";
 import { RollupError } from "./errors.ts";
 import type { GenesisDoc } from "./genesisDoc.ts";
-import type { ChainParams, Tier } from "./params.ts";
+import { type ChainParams, MIN_POSTING_L1_BLOCKS, type Tier } from "./params.ts";
 import { HASH_BYTES, TILE_BYTES, tierProblem, treeDepth } from "./proof/geometry.ts";
 
 /** The only document version this code reads and writes. */
@@ -62,6 +62,10 @@ export const MAX_BPS = 1_000_000n;
 /** Block and tx byte limits (every block is held in memory, decoded and hashed whole). */
 export const MAX_BLOCK_BYTES = 64 * 1024 * 1024;
 export const MAX_PER_BLOCK_COUNT = 1 << 16;
+/** Sequencing window and channel timeout, in L1 blocks: 2^20 blocks is 145 days of 12 s slots. */
+export const MAX_L1_BLOCKS = 1n << 20n;
+/** A channel is decompressed whole in memory (PROTOCOL §5 D3). */
+export const MAX_CHANNEL_BYTES = 256 * 1024 * 1024;
 /** Credits are uint256 (1:1 with the L1 ERC-20), and so is work. */
 export const UINT256_LIMIT = 1n << 256n;
 /**
@@ -302,6 +306,41 @@ export function validateParams(p: ChainParams, path = "params"): void {
   inRange(`${path}.stepBps`, p.stepBps, 0n, MAX_BPS);
   inRange(`${path}.capBps`, p.capBps, MIN_CAP_BPS, MAX_BPS, " (at least 1.0x)");
   belowUint256(`${path}.flopsPerCredit`, p.flopsPerCredit, 1n);
+  validateDerivationParams(p, path);
+}
+
+/**
+ * The L1 timing relations (PROTOCOL §2, §5 D-rules). A batch may carry only L2 blocks within
+ * maxBatchDelay of the L1 block that includes it, and the commit → sample-round rule relies on
+ * that bound: a delay below the real posting latency gets honest batches dropped as late.
+ */
+function validateDerivationParams(p: ChainParams, path: string): void {
+  duration(`${path}.l1BlockTimeMs`, p.l1BlockTimeMs);
+  const minDelay = MIN_POSTING_L1_BLOCKS * p.l1BlockTimeMs;
+  if (p.maxBatchDelayMs < minDelay)
+    fail(
+      `${path}.maxBatchDelayMs`,
+      `must be at least ${MIN_POSTING_L1_BLOCKS} L1 blocks (${MIN_POSTING_L1_BLOCKS} x params.l1BlockTimeMs = ${minDelay} ms: the batcher's cadence, inclusion and a margin), or honest batches are dropped as late; got ${p.maxBatchDelayMs}`,
+    );
+  inRange(`${path}.sequencingWindow`, p.sequencingWindow, 1n, MAX_L1_BLOCKS, " L1 blocks");
+  // The block rule (D5) must never close a window before the time rule (D4) would: an L2 block
+  // may lag its origin by the drift and its batch may lag the block by the batch delay.
+  const needed = p.maxSequencerDriftMs + p.maxBatchDelayMs;
+  if (p.sequencingWindow * p.l1BlockTimeMs < needed)
+    fail(
+      `${path}.sequencingWindow`,
+      `must cover maxSequencerDriftMs + maxBatchDelayMs (${needed} ms) at params.l1BlockTimeMs (${p.l1BlockTimeMs} ms a block), got ${p.sequencingWindow} blocks`,
+    );
+  inRange(
+    `${path}.channelTimeout`,
+    p.channelTimeout,
+    1n,
+    p.sequencingWindow,
+    " L1 blocks (at most the sequencing window)",
+  );
+  // A channel must hold the largest block the sequencer may build, with its batch envelope.
+  const minChannel = 2 * p.maxBlockBytes;
+  intInRange(`${path}.maxChannelBytes`, p.maxChannelBytes, minChannel, MAX_CHANNEL_BYTES);
 }
 
 /** Throws a {@link GenesisError} naming the first field of `g` that breaks a rule (PROTOCOL §5). */

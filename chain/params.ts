@@ -59,7 +59,29 @@ export interface ChainParams {
   maxTxBytes: number;
   maxRevealsPerBlock: number;
   maxOpenChallenges: number;
+  /**
+   * Nominal L1 block time (Ethereum: 12 s slots; the devnet's embedded L1: 1 s). Consensus uses
+   * it only through the relations genesis validation checks: maxBatchDelayMs covers at least
+   * {@link MIN_POSTING_L1_BLOCKS} L1 blocks, the sequencing window covers drift + batch delay.
+   */
+  l1BlockTimeMs: bigint;
+  /**
+   * Sequencing window, in L1 blocks (PROTOCOL §5 rule D5): a batch included more than this many
+   * L1 blocks after its block's L1 origin is dropped; once it has passed (or the batch delay
+   * has, D8), derivation fills the gap with default blocks.
+   */
+  sequencingWindow: bigint;
+  /** A channel still incomplete this many L1 blocks after its first frame is dropped (D2). */
+  channelTimeout: bigint;
+  /** Largest channel, in bytes, both compressed (as buffered) and decompressed (zip bombs, D3). */
+  maxChannelBytes: number;
 }
+
+/**
+ * L1 blocks a batch needs at least to land: one for the batcher's cadence, one to be included,
+ * one of margin (a missed slot, a fee bump). maxBatchDelayMs must cover this many L1 block times.
+ */
+export const MIN_POSTING_L1_BLOCKS = 3n;
 
 /** League of Entropy quicknet (drand chain 52db9ba7…), the production beacon. */
 export const QUICKNET: BeaconConfig = {
@@ -138,7 +160,8 @@ export function defaultParams(beacon: BeaconConfig, overrides: Partial<ChainPara
     l2ChainId: 0xf10b5n,
     beacon,
     tiers: [TIER_DEVNET, TIER_TINY, TIER_SMALL],
-    maxBatchDelayMs: 2_000n,
+    // 4 embedded-L1 blocks (1 s): the batcher's cadence, inclusion, and 2 s of margin (PROTOCOL §2).
+    maxBatchDelayMs: 4_000n,
     maxSequencerDriftMs: 30_000n,
     roundTimeoutMs: 60_000n,
     maxBlockGapMs: 5_000n,
@@ -151,6 +174,11 @@ export function defaultParams(beacon: BeaconConfig, overrides: Partial<ChainPara
     maxTxBytes: 128 * 1024,
     maxRevealsPerBlock: 256,
     maxOpenChallenges: 4,
+    l1BlockTimeMs: 1_000n,
+    // 64 s of 1 s blocks, above drift + batch delay (34 s): the time rule (D8) closes a window first.
+    sequencingWindow: 64n,
+    channelTimeout: 32n,
+    maxChannelBytes: 16 * 1024 * 1024,
     ...overrides,
   };
 }
@@ -171,6 +199,12 @@ export function productionParams(
     epochMs: 3_600_000n,
     minLiveWork: tierWork(TIER_GPU_16K),
     maxRevealsPerBlock: 64,
+    // Ethereum L1: 12 s slots. A batch has 5 slots to land (batcher cadence ≤ 2 slots, inclusion,
+    // a missed slot or a fee bump); the window (1 h) is a backstop behind the time rule (D8).
+    l1BlockTimeMs: 12_000n,
+    maxBatchDelayMs: 60_000n,
+    sequencingWindow: 300n,
+    channelTimeout: 50n,
     ...overrides,
   });
 }

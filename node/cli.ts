@@ -9,13 +9,16 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerBeaconCommand } from "./commands/beacon.ts";
+import { registerBridgeCommand } from "./commands/bridge.ts";
 import { registerDevnetCommand } from "./commands/devnet.ts";
 import { registerGenesisCommand } from "./commands/genesis.ts";
 import { CliExit, type CliIO, processIO } from "./commands/io.ts";
 import { registerKeysCommand } from "./commands/keys.ts";
+import { registerL1Command } from "./commands/l1.ts";
 import { registerNodeCommand } from "./commands/node.ts";
 import { registerProverCommand } from "./commands/prover.ts";
 import { registerStatusCommand } from "./commands/status.ts";
+import { registerTxCommand } from "./commands/tx.ts";
 
 export function buildCli(io: CliIO = processIO()): Command {
   const program = new Command("flops")
@@ -32,6 +35,9 @@ export function buildCli(io: CliIO = processIO()): Command {
   registerNodeCommand(program, io);
   registerDevnetCommand(program, io);
   registerGenesisCommand(program, io);
+  registerL1Command(program, io);
+  registerBridgeCommand(program, io);
+  registerTxCommand(program, io);
   readEnvFrom(program, io.env);
   return program;
 }

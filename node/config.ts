@@ -618,6 +618,77 @@ export function rpcLimitsFromConfig(cfg: Partial<Config<typeof RPC_LIMIT_OPTIONS
   return { limits, connections };
 }
 
+/** `flops node --mode verifier`: derive the chain from an L1 instead of sequencing it (node/verifierNode.ts). */
+export const VERIFIER_OPTIONS = {
+  mode: opt.oneOf({
+    choices: ["sequencer", "verifier"] as const,
+    default: "sequencer",
+    description: "sequencer: build blocks; verifier: rebuild every block from L1 data alone",
+  }),
+  "l1.rpc": opt.url({
+    protocols: ["http", "https"],
+    description:
+      "the L1's JSON-RPC endpoint (a verifier derives from it; a sequencer follows and posts to it)",
+  }),
+  "l1.deployment": opt.path({
+    description: "the L1 deployment file (contract addresses, deploy block), as `flops l1 deploy` writes it",
+  }),
+};
+
+/**
+ * A sequencer following an L1 (`--l1.rpc` and `--l1.deployment`; the devnet's embedded L1) and its
+ * batcher (sequencer/l1Origins.ts, sequencer/batcher.ts).
+ */
+export const L1_FOLLOW_OPTIONS = {
+  "l1.confirmations": opt.int({
+    default: 2,
+    min: 0,
+    description: "L1 blocks an L2 block's L1 origin stays behind L1's head (reorg safety)",
+  }),
+  "batcher.max-delay-ms": opt.int({
+    default: 0,
+    min: 0,
+    description:
+      "post a channel once its first block is this old (0: a quarter of the chain's maxBatchDelayMs)",
+  }),
+  "batcher.target-bytes": opt.positiveInt({
+    default: 600_000,
+    description: "post a channel once its batch blocks reach this many bytes (before compression)",
+  }),
+  "batcher.confirmations": opt.positiveInt({
+    default: 4,
+    description: "L1 blocks deep a batcher tx must be to count as landed",
+  }),
+};
+
+/** The batcher's L1 key (`flops node`; the devnet uses a dev account of its embedded L1). */
+export const BATCHER_KEY_OPTIONS = {
+  "batcher.keystore": opt.path({
+    description:
+      "keystore of the batcher's L1 key (the BatchInbox's batcher); without it a sequencer posts nothing",
+  }),
+  "batcher.password-file": opt.path({
+    description: "file holding the batcher keystore's password (else a prompt)",
+  }),
+};
+
+/**
+ * The output proposer's pace (node/outputProposerNode.ts, createNode `opts.proposer`): `flops devnet`
+ * posts its sequencer's own head this far behind (bridge/README.md "Output proposer").
+ */
+export const PROPOSER_OPTIONS = {
+  "proposer.lag-blocks": opt.int({
+    default: 10,
+    min: 0,
+    description: "how far behind the sequencer's head the posted output is (L2 blocks)",
+  }),
+  "proposer.interval-ms": opt.int({
+    default: 0,
+    min: 0,
+    description: "between output proposals (0: four L1 block times)",
+  }),
+};
+
 /** The mempool's limits (sequencer/mempool.ts; every one in docs/SECURITY.md §12). */
 export const MEMPOOL_OPTIONS = {
   "mempool.max-txs": opt.positiveInt({
@@ -667,4 +738,25 @@ export function mempoolOptsFromConfig(cfg: Partial<Config<typeof MEMPOOL_OPTIONS
 export function rateLimitFromConfig(perSecond: number): RpcLimits["rateLimit"] {
   if (perSecond === 0) return false;
   return { perSecond, burst: Math.max(perSecond * 2, DEFAULT_RPC_LIMITS.maxBatch) };
+}
+
+/**
+ * State pruning (store/smtPruner.ts): SMT nodes that only roots older than `prune.retention`
+ * blocks before the keep point reach are deleted in the background. The keep point is the head
+ * until the node knows the finalized output (a verifier's store never passes its reorg floor).
+ * On for the devnet, off by default for `flops node` until that finalized feed drives it: a
+ * withdrawal proof against a non-final output older than the retention would fail.
+ */
+export function pruneOptions(defaultOn: boolean) {
+  return {
+    prune: opt.bool({
+      default: defaultOn,
+      description: "delete state trie nodes of old blocks in the background",
+    }),
+    "prune.retention": opt.int({
+      default: 1024,
+      min: 0,
+      description: "blocks of state kept provable below the head (or the finalized output) when pruning",
+    }),
+  };
 }

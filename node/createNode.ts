@@ -6,25 +6,33 @@
  */
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { PublicClient } from "viem";
 import type { ConnectionLimits } from "../api/connectionLimits.ts";
 import { healthPlugin } from "../api/health.ts";
 import type { RpcLimits } from "../api/jsonRpc/plugin.ts";
 import { createMetrics, type Metrics, type MetricsServer, startMetricsServer } from "../api/metrics.ts";
 import type { RpcBackend } from "../api/ports.ts";
 import { createApiServer } from "../api/server.ts";
+import type { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
+import { laggingHeadOutput } from "../bridge/proposer/safeOutputSource.ts";
 import { bytesToHex, equalBytes } from "../chain/bytes.ts";
 import { ChainCore } from "../chain/chainCore.ts";
 import { RollupError } from "../chain/errors.ts";
 import { type GenesisDoc, genesisHash } from "../chain/genesisDoc.ts";
 import { validateGenesis } from "../chain/genesisValidate.ts";
+import type { Batcher } from "../sequencer/batcher.ts";
 import { DEFAULT_MEMPOOL_OPTS, type MempoolOpts } from "../sequencer/mempool.ts";
 import type { BeaconSource } from "../sequencer/ports.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
 import { createSigPool, type SigPool } from "../sequencer/sigPool.ts";
 import { ChainStore } from "../store/chainStore.ts";
+import { startPruneLoop } from "../store/smtPruner.ts";
 import type { Logger } from "./logger.ts";
 import { moduleLogger } from "./logger.ts";
+import { type ProposerNodeOpts, startOutputProposer } from "./outputProposerNode.ts";
 import { createRpcBackend } from "./rpcBackend.ts";
+import { headOrigin, l1PollMs, l1ViewOf, type SequencerL1Opts, startBatcher } from "./sequencerL1.ts";
+import { createVerifierNode, type VerifierOpts } from "./verifierNode.ts";
 
 export const CLIENT_VERSION = `flops/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node.split(".")[0]}`;
 
@@ -46,6 +54,23 @@ export interface NodeOpts {
   maxTxsPerBlock?: number;
   mempool?: Partial<MempoolOpts>;
   sigWorkers?: number;
+  /** Run as a verifier: derive the chain from this L1 (no sequencer, no mempool; node/verifierNode.ts). */
+  verifier?: VerifierOpts;
+  /**
+   * The sequencer follows this L1 deployment (origins, deposits, forced txs) and, with `batcher`,
+   * posts every block to it (node/sequencerL1.ts; needs `NodeModules.l1Client`).
+   */
+  l1?: SequencerL1Opts;
+  /**
+   * Post outputs to the deployment's OutputOracle (node/outputProposerNode.ts; needs `l1`): the
+   * sequencer's head `lagBlocks` behind, an explicit trust choice until a verifier runs beside it.
+   */
+  proposer?: ProposerNodeOpts;
+  /**
+   * Prune state below `retention` blocks under the head in the background (store/smtPruner.ts).
+   * A verifier's store never prunes past its reorg floor (the finalized block). Absent: keep all.
+   */
+  prune?: { retention: number };
 }
 
 export interface NodeModules {
@@ -54,6 +79,8 @@ export interface NodeModules {
   beacon: (genesis: GenesisDoc) => BeaconSource;
   /** Wall clock, ms (tests may pass a fake). */
   now?: () => bigint;
+  /** The L1 of `NodeOpts.l1` (an http client, or the devnet's embedded L1 through custom()). */
+  l1Client?: PublicClient;
 }
 
 export interface FlopsNode {
@@ -62,13 +89,32 @@ export interface FlopsNode {
   readonly genesis: GenesisDoc;
   readonly core: ChainCore;
   readonly sequencer: Sequencer;
+  /** The batcher, when this node posts to an L1. */
+  readonly batcher?: Batcher | undefined;
   readonly backend: RpcBackend;
   readonly api: FastifyInstance;
   readonly metrics: Metrics;
   stop(): Promise<void>;
 }
 
-export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<FlopsNode> {
+/** A verifier node: no sequencer; its derivation loop instead (`core` follows it after reorgs). */
+export type VerifierFlopsNode = Omit<FlopsNode, "sequencer"> & {
+  readonly sequencer: undefined;
+  readonly derivation: DerivationDriver;
+};
+
+export async function createNode(
+  opts: NodeOpts & { verifier?: undefined },
+  modules: NodeModules,
+): Promise<FlopsNode>;
+export async function createNode(
+  opts: NodeOpts & { verifier: VerifierOpts },
+  modules: NodeModules,
+): Promise<VerifierFlopsNode>;
+export async function createNode(
+  opts: NodeOpts,
+  modules: NodeModules,
+): Promise<FlopsNode | VerifierFlopsNode> {
   const log = modules.logger;
   const now = modules.now ?? (() => BigInt(Date.now()));
   const store = await ChainStore.open(join(opts.datadir, "chain"));
@@ -106,6 +152,31 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
         `block time ${opts.blockTimeMs} ms must be below the chain's maxBlockGapMs (${genesis.params.maxBlockGapMs} ms)`,
       );
     }
+    if (opts.prune) {
+      // Until the node knows the finalized output, the keep point is the head (the store clamps a
+      // verifier's to its reorg floor).
+      const retention = BigInt(opts.prune.retention);
+      const pruneLog = moduleLogger(log, "store");
+      const loop = startPruneLoop(
+        {
+          keepFrom: () => {
+            const head = store.head()?.header.number;
+            return head === undefined ? undefined : head - retention;
+          },
+          idleMs: Math.max(opts.blockTimeMs, 200),
+        },
+        { target: store, onError: (err) => pruneLog.warn({ err }, "state pruning failed; retrying") },
+      );
+      closers.unshift(() => loop.stop());
+      pruneLog.info({ retention: opts.prune.retention }, "state pruning on");
+    }
+    if (opts.verifier)
+      return await createVerifierNode({ ...opts, verifier: opts.verifier }, modules, {
+        store,
+        genesis,
+        closers,
+        clientVersion: CLIENT_VERSION,
+      });
     const head = store.head()!;
     const core = new ChainCore(genesis.params, store.kv, head);
     log.info({ head: String(head.header.number), hash: bytesToHex(head.hash) }, "chain loaded");
@@ -145,11 +216,37 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
     log.info({ backends }, "signature workers ready");
 
     const seqLog = moduleLogger(log, "sequencer");
+    let l1: { view: ReturnType<typeof l1ViewOf>; client: PublicClient; opts: SequencerL1Opts } | undefined;
+    let origin: Awaited<ReturnType<typeof headOrigin>> | undefined;
+    if (opts.l1 !== undefined) {
+      if (modules.l1Client === undefined) throw new Error("createNode: opts.l1 needs modules.l1Client");
+      if (opts.l1.deployment.genesisHash !== bytesToHex(genesisHash(genesis)))
+        throw new RollupError(
+          "GENESIS_MISMATCH",
+          `the L1 deployment pins genesis ${opts.l1.deployment.genesisHash}, this chain's is ${bytesToHex(genesisHash(genesis))}`,
+        );
+      l1 = { view: l1ViewOf(modules.l1Client, opts.l1.deployment), client: modules.l1Client, opts: opts.l1 };
+      origin = await headOrigin(l1.view, opts.l1.deployment, head.header);
+      log.info(
+        { origin: String(origin.number), deployBlock: opts.l1.deployment.deployBlock },
+        "following L1",
+      );
+    }
     const sequencer = new Sequencer(
       {
         blockTimeMs: opts.blockTimeMs,
         maxTxsPerBlock: opts.maxTxsPerBlock ?? 10_000,
         mempool: { ...DEFAULT_MEMPOOL_OPTS, ...opts.mempool },
+        ...(l1 && origin
+          ? {
+              l1: {
+                confirmations: l1.opts.confirmations,
+                pollMs: l1PollMs(genesis.params),
+                maxAhead: 64,
+                origin,
+              },
+            }
+          : {}),
       },
       {
         core,
@@ -161,6 +258,7 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
         },
         beacon: modules.beacon(genesis),
         recovery: sigPool,
+        ...(l1 ? { l1View: l1.view } : {}),
         now,
         log: seqLog,
         metrics: {
@@ -210,6 +308,31 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
       closers.unshift(() => metricsServer!.close());
     }
 
+    let batcher: Batcher | undefined;
+    if (l1?.opts.batcher) {
+      const b = await startBatcher(
+        { ...l1.opts.batcher, deployment: l1.opts.deployment, datadir: opts.datadir },
+        { client: l1.client, params: genesis.params, store, sequencer, view: l1.view, log },
+      );
+      closers.unshift(() => b.stop());
+      batcher = b.batcher;
+    }
+    if (opts.proposer) {
+      if (!l1)
+        throw new RollupError("BAD_CONFIG", "the output proposer needs an L1 (--l1.rpc and --l1.deployment)");
+      const p = await startOutputProposer(
+        { ...opts.proposer, deployment: l1.opts.deployment, datadir: opts.datadir, params: genesis.params },
+        {
+          client: l1.client,
+          safeOutput: laggingHeadOutput(opts.proposer.lagBlocks, {
+            headNumber: () => core.head.header.number,
+            getBlock: (n) => store.getBlock(n),
+          }),
+          log,
+        },
+      );
+      closers.unshift(() => p.stop());
+    }
     sequencer.start();
     closers.unshift(() => sequencer.stop());
     log.info({ rpc: rpcUrl, metrics: metricsServer?.url, blockTimeMs: opts.blockTimeMs }, "node started");
@@ -221,6 +344,7 @@ export async function createNode(opts: NodeOpts, modules: NodeModules): Promise<
       genesis,
       core,
       sequencer,
+      batcher,
       backend,
       api,
       metrics,

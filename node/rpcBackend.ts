@@ -1,29 +1,61 @@
 /**
  * The RpcBackend port (api/ports.ts) over this node's parts: the chain store (blocks, receipts,
- * tx index), the chain core (head), the sequencer (head state, mempool, admission).
+ * tx index), the chain core (head), the sequencer (head state, mempool, admission) or, on a
+ * verifier, derivation's view of the same (no mempool; `heads` gives safe/finalized and L1).
  * @module
  */
 import type { BlockTag, NodeView, RpcBackend, SyncStatus, TxLookup } from "../api/ports.ts";
+import { createWithdrawalReader } from "../bridge/withdrawals/withdrawalReader.ts";
 import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
-import type { ChainCore } from "../chain/chainCore.ts";
+import type { ChainCore, Head } from "../chain/chainCore.ts";
 import { genesisToJson } from "../chain/genesisDoc.ts";
 import { nodeViewAt } from "../chain/state/liveness.ts";
 import type { Address, Hash32 } from "../chain/types.ts";
 import { systemTxHash } from "../chain/wire/index.ts";
+import type { BlockRef } from "../rpc/types.ts";
 import type { Sequencer } from "../sequencer/sequencer.ts";
 import type { ChainStore } from "../store/chainStore.ts";
 
+/** The sequencer's side the backend reads (a verifier implements it without a mempool). */
+export type HeadSide = Pick<Sequencer, "state" | "pendingNonce" | "submit" | "onBlock"> & {
+  readonly mempool: Pick<Sequencer["mempool"], "get">;
+};
+
+/** The heads a node that follows L1 knows besides its unsafe head (flops_syncStatus). */
+export interface FollowedHeads {
+  safeL2: Head;
+  finalizedL2: Head;
+  currentL1?: BlockRef | undefined;
+  headL1?: BlockRef | undefined;
+  safeL1?: BlockRef | undefined;
+  finalizedL1?: BlockRef | undefined;
+  /** L1 blocks still to read: present only while catching up. */
+  catchingUp?: { startingBlock: bigint; highestBlock: bigint } | undefined;
+}
+
 export interface RpcBackendModules {
   store: ChainStore;
-  core: ChainCore;
-  sequencer: Sequencer;
+  /** The chain at the unsafe head (a verifier's is replaced after a reorg: read through a getter). */
+  core: Pick<ChainCore, "head" | "params">;
+  sequencer: HeadSide;
   clientVersion: string;
+  /** Absent: nothing is derived from L1, safe and finalized stay at genesis. */
+  heads?: () => FollowedHeads;
 }
 
 export function createRpcBackend(m: RpcBackendModules): RpcBackend {
   const { store, core, sequencer } = m;
   const params = core.params;
   let genesisText: string | undefined;
+  const withdrawalReader = createWithdrawalReader(store);
+  /** A block tag's number, as getBlockByNumber resolves it (a number past the head finds nothing). */
+  const tagNumber = (n: bigint | BlockTag): bigint => {
+    if (n === "latest" || n === "pending") return core.head.header.number;
+    if (n === "safe") return m.heads?.().safeL2.header.number ?? 0n;
+    if (n === "finalized") return m.heads?.().finalizedL2.header.number ?? 0n;
+    if (n === "earliest") return 0n;
+    return n;
+  };
 
   const blockRef = (n: bigint) => {
     const b = store.getBlock(n)!;
@@ -49,9 +81,11 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
     clientVersion: () => m.clientVersion,
     headNumber: () => core.head.header.number,
     getBlockByNumber(n: bigint | BlockTag) {
-      // Nothing is derived from L1 yet (no bridge): safe and finalized stay at genesis.
       if (n === "latest" || n === "pending") return store.getBlock(core.head.header.number);
-      if (n === "earliest" || n === "safe" || n === "finalized") return store.getBlock(0n);
+      // Without L1 (a sequencer without a bridge yet), safe and finalized stay at genesis.
+      if (n === "safe") return store.getBlock(m.heads?.().safeL2.header.number ?? 0n);
+      if (n === "finalized") return store.getBlock(m.heads?.().finalizedL2.header.number ?? 0n);
+      if (n === "earliest") return store.getBlock(0n);
       return store.getBlock(n);
     },
     getBlockByHash(hash: Hash32) {
@@ -104,7 +138,16 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
     },
     getChallenge: (id: bigint) => sequencer.state().getChallenge(id),
     syncStatus(): SyncStatus {
-      return { unsafeL2: blockRef(core.head.header.number), safeL2: blockRef(0n), finalizedL2: blockRef(0n) };
+      const unsafeL2 = blockRef(core.head.header.number);
+      const h = m.heads?.();
+      if (!h) return { unsafeL2, safeL2: blockRef(0n), finalizedL2: blockRef(0n) };
+      const s: SyncStatus = { unsafeL2, safeL2: headRef(h.safeL2), finalizedL2: headRef(h.finalizedL2) };
+      if (h.currentL1) s.currentL1 = h.currentL1;
+      if (h.headL1) s.headL1 = h.headL1;
+      if (h.safeL1) s.safeL1 = h.safeL1;
+      if (h.finalizedL1) s.finalizedL1 = h.finalizedL1;
+      if (h.catchingUp) s.catchingUp = h.catchingUp;
+      return s;
     },
     params: () => params,
     genesisJson() {
@@ -116,5 +159,15 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
     onNewHead(listener) {
       return sequencer.onBlock((b) => listener(b));
     },
+    withdrawals: {
+      outputAt: (block) => withdrawalReader.outputAt(tagNumber(block)),
+      proof: (index, block) => withdrawalReader.proof(index, tagNumber(block)),
+      byTx: (hash) => withdrawalReader.byTx(hash),
+      list: (address, page) => withdrawalReader.list(address, page),
+    },
   };
+}
+
+function headRef(h: Head): BlockRef {
+  return { number: h.header.number, hash: h.hash, timestamp: h.header.timestamp };
 }

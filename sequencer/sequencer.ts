@@ -11,11 +11,12 @@ import { capMessage, DecodeError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode }
 import type { StateDb } from "../chain/state/stateDb.ts";
 import type { ExecCtx } from "../chain/transition/context.ts";
 import { checkIncludable, headCheckContext, stepDeadline } from "../chain/transition/precheckTx.ts";
-import type { Address, Hash32, SignedTx, SystemTx, VerifiedTx } from "../chain/types.ts";
+import type { Address, Hash32, L1Origin, SignedTx, SystemTx, VerifiedTx } from "../chain/types.ts";
 import { decodeSignedTx } from "../chain/wire/index.ts";
 import { BeaconCache, type BeaconCacheOpts, DEFAULT_BEACON_CACHE_OPTS } from "./beaconCache.ts";
+import { L1Origins, type L1OriginsOpts } from "./l1Origins.ts";
 import { Mempool, type MempoolOpts, type MempoolReject } from "./mempool.ts";
-import type { BeaconSource, SenderRecovery, SequencedBlock, SequencerStore } from "./ports.ts";
+import type { BeaconSource, L1View, SenderRecovery, SequencedBlock, SequencerStore } from "./ports.ts";
 
 export interface SequencerOpts {
   blockTimeMs: number;
@@ -24,13 +25,24 @@ export interface SequencerOpts {
   mempool: MempoolOpts;
   /** Background beacon feed limits (defaults: DEFAULT_BEACON_CACHE_OPTS). */
   beaconCache?: Partial<BeaconCacheOpts>;
+  /**
+   * Follow L1 (with `SequencerModules.l1View`): blocks take L1 origins and carry their L1 inputs
+   * (sequencer/l1Origins.ts). `origin`: the head's origin (genesis: the L1 block before the
+   * deployment). Absent: no L1, every block keeps the genesis origin (tests, L1-less dev nodes).
+   */
+  l1?: Pick<L1OriginsOpts, "confirmations" | "pollMs" | "maxAhead"> & { origin: L1Origin };
 }
+
+/** Blocks whose forced-tx count the sequencer remembers for the batcher (older: read from L1). */
+const FORCED_COUNT_MEMORY = 4096;
 
 export interface SequencerModules {
   core: ChainCore;
   store: SequencerStore;
   beacon: BeaconSource;
   recovery: SenderRecovery;
+  /** L1 reads for origin selection (with `SequencerOpts.l1`). */
+  l1View?: L1View;
   /** Wall clock, ms. */
   now: () => bigint;
   log?: {
@@ -62,6 +74,11 @@ export class Sequencer {
   private closing = false;
   private producing: Promise<unknown> = Promise.resolve();
   private commitBarrier: Promise<void> | undefined;
+  /** The L1 origin feed; undefined without L1. */
+  readonly l1: L1Origins | undefined;
+  /** Forced txs included by recent blocks (number -> count), for the batcher (batchBlockOf). */
+  private readonly forcedCounts = new Map<bigint, number>();
+  private stallWarned = "";
 
   constructor(
     readonly opts: SequencerOpts,
@@ -83,6 +100,28 @@ export class Sequencer {
         ...(m.log ? { log: m.log } : {}),
       },
     );
+    if (opts.l1 !== undefined) {
+      if (m.l1View === undefined) throw new Error("Sequencer: opts.l1 needs modules.l1View");
+      this.l1 = new L1Origins(
+        {
+          confirmations: opts.l1.confirmations,
+          pollMs: opts.l1.pollMs,
+          maxAhead: opts.l1.maxAhead,
+          maxSequencerDriftMs: m.core.params.maxSequencerDriftMs,
+          maxTxBytes: m.core.params.maxTxBytes,
+        },
+        { view: m.l1View, recovery: m.recovery, ...(m.log ? { log: m.log } : {}) },
+        opts.l1.origin,
+      );
+    }
+  }
+
+  /**
+   * How many of block `n`'s first txs are forced txs of its origin (D7), if this sequencer built
+   * it recently; undefined otherwise (the batcher then counts them from L1).
+   */
+  forcedCountOf(n: bigint): number | undefined {
+    return this.forcedCounts.get(n);
   }
 
   /** Restores the mempool from the journal and the beacon work list from state. */
@@ -224,10 +263,11 @@ export class Sequencer {
     if (!this.stopped) return;
     this.stopped = false;
     this.beaconFeed.start();
+    this.l1?.start();
     const tick = () => {
       if (this.stopped) return;
       const started = Date.now();
-      this.producing = this.produceBlock().then(
+      this.producing = this.tryProduceBlock().then(
         () => undefined,
         (e) => this.m.log?.error({ err: e }, "block production failed"),
       );
@@ -247,6 +287,7 @@ export class Sequencer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.beaconFeed.stop();
+    await this.l1?.stop();
     await this.producing;
   }
 
@@ -278,10 +319,37 @@ export class Sequencer {
    * before its admission and a round is never included before its time (PROTOCOL §2).
    */
   async produceBlock(): Promise<SequencedBlock> {
+    const b = await this.tryProduceBlock();
+    if (b === undefined) throw new Error("no block: the L1 origin is past maxSequencerDrift (see the log)");
+    return b;
+  }
+
+  /**
+   * {@link produceBlock}, or undefined when no block may be built now: following L1, the clock is
+   * past the origin's time + maxSequencerDrift and no newer L1 block is known (L1 down).
+   */
+  async tryProduceBlock(): Promise<SequencedBlock | undefined> {
     const core = this.m.core;
     const parent = core.head.header;
     let now = this.m.now();
     if (now <= parent.timestamp) now = parent.timestamp + 1n;
+    let l1Origin: L1Origin = { number: 0n, hash: new Uint8Array(32), timestamp: now / 1000n };
+    let l1SystemTxs: SystemTx[] = [];
+    let forced: VerifiedTx[] = [];
+    if (this.l1 !== undefined) {
+      const c = this.l1.choose(parent.timestamp, now);
+      if (!c.ok) {
+        if (this.stallWarned !== c.reason)
+          this.m.log?.warn({ reason: c.reason }, "block production waits for L1");
+        this.stallWarned = c.reason;
+        return undefined;
+      }
+      this.stallWarned = "";
+      now = c.timestamp;
+      l1Origin = c.origin;
+      l1SystemTxs = c.l1SystemTxs;
+      forced = c.forced;
+    }
     const systemTxs = this.dueRounds(now);
     const pending = this.mempool.select(
       this.opts.maxTxsPerBlock,
@@ -290,15 +358,23 @@ export class Sequencer {
       core.params.maxRevealsPerBlock,
     );
     const t0 = performance.now();
+    // executeAttributes' order (chain/derive): the origin's deposits and revokes, then the beacon
+    // rounds; the origin's forced txs (never put to `admit`), then the mempool's.
     const built = core.build({
       timestamp: now,
-      l1Origin: { number: 0n, hash: new Uint8Array(32), timestamp: now / 1000n },
-      systemTxs,
-      txs: pending.map((p): VerifiedTx => ({ tx: p.tx, from: p.from })),
+      l1Origin,
+      systemTxs: [...l1SystemTxs, ...systemTxs],
+      txs: [...forced, ...pending.map((p): VerifiedTx => ({ tx: p.tx, from: p.from }))],
+      forcedCount: forced.length,
       admit: checkIncludable, // a tx that would certainly fail is left out, never included
     });
     const buildMs = performance.now() - t0;
-    const senders = built.block.txs.map((tx) => this.mempool.get(tx.hash)!.from);
+    const forcedFrom = new Map(forced.map((v) => [bytesToHex(v.tx.hash), v.from]));
+    let forcedIncluded = 0;
+    for (const tx of built.block.txs) if (forcedFrom.has(bytesToHex(tx.hash))) forcedIncluded++;
+    const senders = built.block.txs.map(
+      (tx) => forcedFrom.get(bytesToHex(tx.hash)) ?? this.mempool.get(tx.hash)!.from,
+    );
     const block: SequencedBlock = {
       block: built.block,
       hash: built.hash,
@@ -315,14 +391,22 @@ export class Sequencer {
     try {
       await this.m.store.commitBlock(block, built.ops);
       core.advance({ header: built.block.header, hash: built.hash });
+      this.l1?.committed(l1Origin);
+      this.forcedCounts.set(built.block.header.number, forcedIncluded);
+      this.forcedCounts.delete(built.block.header.number - BigInt(FORCED_COUNT_MEMORY));
       this.headState = core.readState();
       // Txs refused now (nonce gaps after a replacement, limits) stay if they may become valid;
       // those refused for good leave the pool and the journal.
+      // Rejections of forced txs (the first `forced.length`) are L1's business, not the pool's.
       const hopeless = built.rejected
         .filter(
-          (r) => !r.system && r.error !== TX_ERROR.NONCE_TOO_HIGH && r.error !== TX_ERROR.BLOCK_REVEAL_LIMIT,
+          (r) =>
+            !r.system &&
+            r.index >= forced.length &&
+            r.error !== TX_ERROR.NONCE_TOO_HIGH &&
+            r.error !== TX_ERROR.BLOCK_REVEAL_LIMIT,
         )
-        .map((r) => pending[r.index]!.tx.hash);
+        .map((r) => pending[r.index - forced.length]!.tx.hash);
       for (const h of hopeless) this.mempool.remove(h);
       this.mempool.prune(senders);
       this.forget([...hopeless, ...this.sweep(senders)], "refused after admission");

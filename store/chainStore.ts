@@ -11,8 +11,18 @@
  * group commits; see {@link ChainStore.removePending}.
  * @module
  */
-import { bytesToU64, concatAll, concatBytes, u32ToBytes, u64ToBytes } from "../chain/bytes.ts";
+import {
+  bytesToHex,
+  bytesToU64,
+  concatAll,
+  concatBytes,
+  hexToBytes,
+  u32ToBytes,
+  u64ToBytes,
+} from "../chain/bytes.ts";
 import type { Head } from "../chain/chainCore.ts";
+import type { OpenChannelRef } from "../chain/derive/channelBank.ts";
+import { RollupError } from "../chain/errors.ts";
 import { type GenesisDoc, genesisFromJson, genesisToJson } from "../chain/genesisDoc.ts";
 import { utf8 } from "../chain/hash.ts";
 import type { KvOp } from "../chain/kv.ts";
@@ -22,6 +32,14 @@ import { blockHash, decodeBlock, decodeReceipt, encodeBlock, encodeReceipt } fro
 import { BlockCache, type BlockCacheLimits, blockRecordCost, DEFAULT_BLOCK_CACHE } from "./blockCache.ts";
 import { LevelKv } from "./levelKv.ts";
 import { PREFIX } from "./prefixes.ts";
+import { fileSmtGarbage } from "./smtDeathRow.ts";
+import {
+  DEFAULT_SMT_PRUNE_LIMITS,
+  readSmtPruneCursor,
+  type SmtPruneLimits,
+  smtPruneBatch,
+  smtStateAvailableFrom,
+} from "./smtPruner.ts";
 
 export interface StoredBlockData {
   block: Block;
@@ -44,6 +62,63 @@ export interface BlockToCommit extends StoredBlockData {
 
 const HEAD_KEY = concatBytes(Uint8Array.of(PREFIX.META), utf8("head"));
 const GENESIS_KEY = concatBytes(Uint8Array.of(PREFIX.META), utf8("genesis"));
+const UNDO_PRUNED_KEY = concatBytes(Uint8Array.of(PREFIX.META), utf8("undoPruned"));
+/** Content-addressed state (SMT nodes: key = hash of value): never changed in place, so never undone. */
+const NO_UNDO_PREFIXES = new Set<number>([PREFIX.SMT_STATE, PREFIX.SMT_WITHDRAWALS]);
+/** Undo records deleted per {@link ChainStore.pruneUndo} call at most (one bounded batch). */
+const MAX_UNDO_PRUNE = 4096;
+
+/**
+ * Where a derived block came from on L1: the verifier's cursor, written with the block
+ * (PROTOCOL §5 "Resets"). The header holds the origin's number, hash and time.
+ */
+export interface DerivedFrom {
+  originParentHash: Hash32;
+  /** The L1 block whose data decided this block (its batch's inclusion block, or the one that closed its window). */
+  l1Number: bigint;
+  l1Hash: Hash32;
+  /**
+   * The channel bank before L1 block `l1Number` was judged: a restart rewinds to the last block
+   * derived before it and rebuilds the bank from these (PROTOCOL §5 "Resets"). Absent in
+   * records written before the rule.
+   */
+  channels?: readonly OpenChannelRef[];
+}
+/** One channel in a DERIVED record: id(16) ‖ u64 openedAt ‖ u32 firstFrame. */
+const CHANNEL_REF_BYTES = 28;
+
+function encodeDerivedFrom(from: DerivedFrom): Uint8Array {
+  const parts = [from.originParentHash, u64ToBytes(from.l1Number), from.l1Hash];
+  if (from.channels !== undefined) {
+    parts.push(Uint8Array.of(from.channels.length));
+    for (const c of from.channels)
+      parts.push(hexToBytes(c.id), u64ToBytes(c.openedAt), u32ToBytes(c.firstFrame));
+  }
+  return concatAll(parts);
+}
+
+function decodeDerivedFrom(v: Uint8Array): DerivedFrom {
+  const from: DerivedFrom = {
+    originParentHash: v.slice(0, 32),
+    l1Number: bytesToU64(v, 32),
+    l1Hash: v.slice(40, 72),
+  };
+  if (v.length === 72) return from;
+  const n = v[72]!;
+  if (v.length !== 73 + n * CHANNEL_REF_BYTES)
+    throw new RollupError("STORE_CORRUPT", "a DERIVED record has a bad length");
+  const channels: OpenChannelRef[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = 73 + i * CHANNEL_REF_BYTES;
+    const view = new DataView(v.buffer, v.byteOffset + o + 24, 4);
+    channels.push({
+      id: bytesToHex(v.subarray(o, o + 16)),
+      openedAt: bytesToU64(v, o + 16),
+      firstFrame: view.getUint32(0),
+    });
+  }
+  return { ...from, channels };
+}
 const decoder = new TextDecoder();
 
 function key(prefix: number, id: Uint8Array): Uint8Array {
@@ -93,6 +168,12 @@ export class ChainStore {
   private flushScheduled = false;
   /** The group commit in flight: at most one, so a group gathers everything that came meanwhile. */
   private flushing: Promise<void> | undefined;
+  /**
+   * Writes that add SMT nodes (blocks) and the SMT sweep's batches, one at a time: a sweep batch
+   * reads birth stamps and deletes in one step that no block write may interleave with
+   * (store/smtPruner.ts).
+   */
+  private nodeWrites: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly kv: LevelKv,
@@ -136,7 +217,7 @@ export class ChainStore {
     const encoded = encodeBlock(block);
     await this.kv.write(
       [
-        ...stateOps,
+        ...fileSmtGarbage(stateOps, 0n),
         { type: "put", key: GENESIS_KEY, value: utf8(genesisToJson(doc)) },
         ...this.blockOps({ block, hash: head.hash, receipts: [], senders: [], size: encoded.length }, encoded)
           .ops,
@@ -174,13 +255,147 @@ export class ChainStore {
       throw new Error(`store: block size ${b.size} does not match its ${blockBytes.length} encoded bytes`);
     }
     const { ops: blockOps, recordBytes } = this.blockOps(b, blockBytes);
-    const ops: KvOp[] = [...stateOps, ...blockOps];
+    const ops: KvOp[] = [...fileSmtGarbage(stateOps, b.block.header.number), ...blockOps];
     for (const tx of b.block.txs) ops.push({ type: "del", key: key(PREFIX.PENDING, tx.hash) });
-    await this.kv.write(ops, { sync: true });
+    await this.serialNodeWrite(() => this.kv.write(ops, { sync: true }));
     // A record of its own: the caller's object is left as it was, and the cache holds no copy of
     // the encoded bytes (the record's cost is counted from them already).
     const { block, hash, receipts, senders } = b;
     this.remember({ block, hash, receipts, senders, size: blockBytes.length }, recordBytes);
+  }
+
+  /**
+   * A verifier's commit: the block as {@link commitBlock} writes it, plus where it came from on L1
+   * and an undo record (every state key's value before the block), in the same fsynced batch, so
+   * an L1 reorg can take the block back ({@link rewindTo}).
+   */
+  async commitDerivedBlock(b: BlockToCommit, stateOps: readonly KvOp[], from: DerivedFrom): Promise<void> {
+    const blockBytes = b.encoded ?? encodeBlock(b.block);
+    if (b.encoded && b.size !== blockBytes.length) {
+      throw new Error(`store: block size ${b.size} does not match its ${blockBytes.length} encoded bytes`);
+    }
+    const num = u64ToBytes(b.block.header.number);
+    // Filed first, so the block's death rows get undo entries (absent before: a rewind drops them).
+    const state = fileSmtGarbage(stateOps, b.block.header.number);
+    const undo: Uint8Array[] = [];
+    for (const op of state) {
+      if (NO_UNDO_PREFIXES.has(op.key[0]!)) continue;
+      const prior = this.kv.get(op.key);
+      undo.push(op.key, prior === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), prior));
+    }
+    const { ops: blockOps, recordBytes } = this.blockOps(b, blockBytes);
+    const ops: KvOp[] = [
+      ...state,
+      ...blockOps,
+      {
+        type: "put",
+        key: key(PREFIX.DERIVED, num),
+        value: encodeDerivedFrom(from),
+      },
+      { type: "put", key: key(PREFIX.UNDO, num), value: encodeList(undo) },
+    ];
+    await this.serialNodeWrite(() => this.kv.write(ops, { sync: true }));
+    const { block, hash, receipts, senders } = b;
+    this.remember({ block, hash, receipts, senders, size: blockBytes.length }, recordBytes);
+  }
+
+  /** The L1 cursor of derived block `n` (undefined: not derived, e.g. genesis or a sequencer's block). */
+  derivedFrom(n: bigint): DerivedFrom | undefined {
+    const v = this.kv.get(key(PREFIX.DERIVED, u64ToBytes(n)));
+    if (v === undefined) return undefined;
+    return decodeDerivedFrom(v);
+  }
+
+  /**
+   * Takes back every block above `n` (an L1 reorg): their state changes undone, their blocks, tx
+   * index entries, cursors and undo records deleted, the head set to `n`: ONE fsynced batch, so a
+   * crash leaves the old head or `n`. Throws STORE_REWIND when a block above `n` has no undo
+   * record (not derived, or pruned because it was final).
+   */
+  async rewindTo(n: bigint): Promise<void> {
+    const head = this.head();
+    if (head === undefined || n >= head.header.number) return;
+    if (n < this.undoPruned())
+      throw new RollupError(
+        "STORE_REWIND",
+        `cannot rewind to ${n}: blocks up to ${this.undoPruned()} are final`,
+      );
+    const target = this.getBlock(n);
+    if (!target) throw new RollupError("STORE_REWIND", `cannot rewind to ${n}: no such block`);
+    const ops: KvOp[] = [];
+    // Newest first: an older block's prior value comes later in the batch, so it wins.
+    for (let k = head.header.number; k > n; k--) {
+      const num = u64ToBytes(k);
+      const undo = this.kv.get(key(PREFIX.UNDO, num));
+      const b = this.getBlock(k);
+      if (undo === undefined || !b)
+        throw new RollupError("STORE_REWIND", `cannot rewind block ${k}: it has no undo record`);
+      const items = decodeList(undo);
+      for (let i = 0; i < items.length; i += 2) {
+        const k0 = items[i]!;
+        const prior = items[i + 1]!;
+        ops.push(prior[0] === 1 ? { type: "put", key: k0, value: prior.slice(1) } : { type: "del", key: k0 });
+      }
+      ops.push({ type: "del", key: key(PREFIX.BLOCK, num) });
+      ops.push({ type: "del", key: key(PREFIX.BLOCK_NUMBER, b.hash) });
+      for (const r of b.receipts) ops.push({ type: "del", key: key(PREFIX.TX_INDEX, r.txHash) });
+      ops.push({ type: "del", key: key(PREFIX.DERIVED, num) });
+      ops.push({ type: "del", key: key(PREFIX.UNDO, num) });
+    }
+    ops.push({ type: "put", key: HEAD_KEY, value: concatBytes(u64ToBytes(n), target.hash) });
+    await this.kv.write(ops, { sync: true });
+    for (let k = head.header.number; k > n; k--) this.blocks.delete(k);
+  }
+
+  /** The highest block whose undo record is gone (0: none pruned). */
+  undoPruned(): bigint {
+    const v = this.kv.get(UNDO_PRUNED_KEY);
+    return v === undefined ? 0n : bytesToU64(v, 0);
+  }
+
+  /**
+   * Drops the undo records of blocks up to `through` (final: L1 can no longer take them back),
+   * at most {@link MAX_UNDO_PRUNE} per call, with the new mark in the same batch.
+   */
+  async pruneUndo(through: bigint): Promise<void> {
+    const from = this.undoPruned() + 1n;
+    if (through < from) return;
+    const to = through - from >= BigInt(MAX_UNDO_PRUNE) ? from + BigInt(MAX_UNDO_PRUNE) - 1n : through;
+    const ops: KvOp[] = [];
+    for (let k = from; k <= to; k++) ops.push({ type: "del", key: key(PREFIX.UNDO, u64ToBytes(k)) });
+    ops.push({ type: "put", key: UNDO_PRUNED_KEY, value: u64ToBytes(to) });
+    await this.kv.write(ops);
+  }
+
+  /**
+   * One bounded batch of the SMT garbage collector (store/smtPruner.ts): deletes nodes that only
+   * roots older than block `keepFrom` reach. `keepFrom` is clamped to the head, and on a derived
+   * chain to the lowest block an L1 reorg may still rewind to ({@link undoPruned}), whose tree
+   * must stay whole. `done`: caught up with `keepFrom`.
+   */
+  async pruneState(
+    keepFrom: bigint,
+    limits: SmtPruneLimits = DEFAULT_SMT_PRUNE_LIMITS,
+  ): Promise<{ deleted: number; examined: number; done: boolean }> {
+    return this.serialNodeWrite(async () => {
+      const head = this.head()?.header.number ?? 0n;
+      let k = keepFrom < head ? keepFrom : head;
+      if (this.derivedFrom(head) !== undefined && this.undoPruned() < k) k = this.undoPruned();
+      const b = await smtPruneBatch(this.kv.db, k, limits);
+      await this.kv.write(b.ops);
+      return { deleted: b.deleted, examined: b.examined, done: b.done };
+    });
+  }
+
+  /** The lowest block whose state the store can still prove (older roots may miss pruned nodes). */
+  stateAvailableFrom(): bigint {
+    return smtStateAvailableFrom(readSmtPruneCursor(this.kv));
+  }
+
+  private serialNodeWrite<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.nodeWrites.then(write, write);
+    this.nodeWrites = run.catch(() => undefined);
+    return run;
   }
 
   private remember(b: StoredBlockData, recordBytes: number): void {

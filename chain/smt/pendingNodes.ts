@@ -6,7 +6,9 @@
  * Record i, at `i * PENDING_REC_BYTES` in `recs` (4-aligned, for wordCopy.ts):
  *   [0..32)    node hash (filled by `hashAll`)
  *   [32..97)   preimage: 0x00 ‖ key ‖ valueHash (leaf) or 0x01 ‖ left ‖ right (internal)
- *   [97..100)  padding
+ *   [97..105)  birth stamp, always zero here: the node's stored value is [32..105), preimage ‖
+ *              stamp, and the store writes the block number into the stamp (README "Storage")
+ *   [105..108) padding
  * @module
  */
 
@@ -14,8 +16,8 @@ import { MAX_SLOTS, sha256Slots, slotOffset } from "./sha256Batch.ts";
 import { SMT_INTERNAL_TAG, SMT_LEAF_TAG } from "./smtHash.ts";
 import { copyHash, copyPreimage, type Words, words } from "./wordCopy.ts";
 
-export const PENDING_REC_BYTES = 100;
-/** Offsets in a record: hash, preimage (the node's KV value), and the preimage's two halves. */
+export const PENDING_REC_BYTES = 108;
+/** Offsets in a record: hash, preimage (the node's KV value starts there), and the preimage's two halves. */
 export const REC_HASH = 0;
 export const REC_PRE = 32;
 const REC_A = REC_PRE + 1;

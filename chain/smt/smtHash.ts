@@ -19,6 +19,12 @@ import { createHash, hash as oneShotHash } from "node:crypto";
 export const SMT_KEY_BYTES = 32;
 /** Preimage length of every node (leaf and internal). */
 export const SMT_NODE_BYTES = 65;
+/**
+ * Length of a node's stored value: preimage(65) ‖ birth stamp(u64 big-endian), the number of the
+ * block that last wrote the node. The stamp is the store's garbage-collection metadata (README
+ * "Storage"), never hashed; the tree writes it as zero and reads only the preimage.
+ */
+export const SMT_STORED_NODE_BYTES = 73;
 /** Deepest possible leaf: two keys that differ only in their last bit sit at depth 256. */
 export const SMT_MAX_DEPTH = 256;
 export const SMT_LEAF_TAG = 0x00;

@@ -255,7 +255,7 @@ describe("SparseMerkleTree: updates", () => {
     expect(() => new SparseMerkleTree(new MemoryKv(), undefined, { prefix: 256 })).toThrow(/prefix/);
   });
 
-  it("stores nodes content-addressed under its prefix: prefix ‖ hash -> 65-byte preimage", () => {
+  it("stores nodes content-addressed under its prefix: prefix ‖ hash -> preimage(65) ‖ zero stamp(8)", () => {
     const kv = new MemoryKv();
     const tree = new SparseMerkleTree(kv, undefined, { prefix: 0x07 });
     tree.update([
@@ -264,9 +264,10 @@ describe("SparseMerkleTree: updates", () => {
     ]);
     for (const [k, v] of kv.map) {
       expect(k.charCodeAt(0)).toBe(0x07);
-      expect(v.length).toBe(65);
+      expect(v.length).toBe(73);
       const hash = Uint8Array.from(k.slice(1), (c) => c.charCodeAt(0));
-      expect(sha256(v)).toEqual(hash);
+      expect(sha256(v.subarray(0, 65))).toEqual(hash);
+      expect(v.subarray(65)).toEqual(new Uint8Array(8)); // the store writes the birth block here
     }
     const root = tree.root;
     expect(kv.get(Uint8Array.of(0x07, ...root))?.[0]).toBe(0x01);

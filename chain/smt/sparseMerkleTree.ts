@@ -16,6 +16,7 @@ import {
   SMT_LEAF_TAG,
   SMT_MAX_DEPTH,
   SMT_NODE_BYTES,
+  SMT_STORED_NODE_BYTES,
 } from "./smtHash.ts";
 import { SmtNodeCache } from "./smtNodeCache.ts";
 import type { SmtProof } from "./smtProof.ts";
@@ -73,6 +74,13 @@ const B = 33;
  */
 const pending = new PendingNodes();
 
+/**
+ * The hashes of the stored nodes the running update took out of the tree (32 bytes each): every
+ * internal node it rebuilt and every leaf it replaced or deleted. One for the process, as `pending`.
+ */
+let obsolete = new Uint8Array(32 * 1024);
+let obsoleteCount = 0;
+
 export class SparseMerkleTree {
   private readonly kv: KvStore;
   private rootHash: Uint8Array;
@@ -85,6 +93,7 @@ export class SparseMerkleTree {
   private kind = EMPTY;
   /** Where in `path` the hash behind the last REF_KNOWN lies. */
   private knownOff = 0;
+  private lastObsolete: Uint8Array = new Uint8Array(0);
 
   constructor(kv: KvStore, root?: Uint8Array, opts?: SmtOpts) {
     const prefix = opts?.prefix ?? SMT_DEFAULT_PREFIX;
@@ -111,11 +120,24 @@ export class SparseMerkleTree {
   }
 
   /**
+   * The nodes the last `update` made obsolete: hashes (32 bytes each, concatenated) of stored
+   * nodes of the old tree that the new tree no longer holds, plus any it rebuilt identically
+   * (written again by the same update). Every node of the old tree that is not in the new one is
+   * listed. The store's garbage collector keeps these lists per block (README "Storage").
+   */
+  get obsolete(): Uint8Array {
+    return this.lastObsolete;
+  }
+
+  /**
    * Applies a batch (one per block) and returns the new root. A `null` valueHash deletes; deleting
    * an absent key is a no-op; when a key appears twice, the last change wins. New nodes are written
-   * to the KvStore; nothing is deleted (older roots stay provable).
+   * to the KvStore; nothing is deleted (older roots stay provable until the store prunes them),
+   * and the nodes taken out of the tree are listed in `obsolete`.
    */
   update(changes: readonly SmtChange[]): Uint8Array {
+    obsoleteCount = 0;
+    this.lastObsolete = new Uint8Array(0);
     if (changes.length === 0) return this.root;
     const { keys, vals } = sortChanges(changes);
     pending.reset();
@@ -129,6 +151,7 @@ export class SparseMerkleTree {
           ? SMT_EMPTY_ROOT.slice()
           : path.slice(this.knownOff, this.knownOff + 32);
     this.rootHash = next;
+    this.lastObsolete = obsolete.slice(0, obsoleteCount * 32);
     return next.slice();
   }
 
@@ -192,6 +215,8 @@ export class SparseMerkleTree {
     const f = FRAME0 + d * FRAME_BYTES;
     copyPreimage(this.cache.words, this.load(path, hOff), this.pathWords, f);
     if (path[f] === SMT_LEAF_TAG) return this.updateLeaf(hOff, f, d, keys, vals, lo, hi);
+    // An internal node under changes is always rebuilt (join makes a new one, identical at worst).
+    markObsolete(path, hOff);
     const m = splitAt(keys, d, lo, hi);
     let lRef: number;
     let lk: number;
@@ -235,10 +260,16 @@ export class SparseMerkleTree {
       const key = keys[lo]!;
       const val = vals[lo]!;
       if (equal32(path, f + A, key)) {
+        if (val !== null && equal32(path, f + B, val)) {
+          this.kind = LEAF;
+          return this.knownRef(hOff);
+        }
+        markObsolete(path, hOff);
         if (val === null) return this.empty();
         this.kind = LEAF;
-        return equal32(path, f + B, val) ? this.knownRef(hOff) : pending.leaf(key, val);
+        return pending.leaf(key, val);
       }
+      // Below: the leaf stays in the tree, as it is (a no-op delete) or under a new split.
       if (val === null) {
         this.kind = LEAF;
         return this.knownRef(hOff);
@@ -261,7 +292,9 @@ export class SparseMerkleTree {
       return node;
     }
     // General case: merge the leaf into the sorted slice (unless a change overrides it) and
-    // rebuild the subtree. Re-creates the old leaf's node (one extra hash); rare in practice.
+    // rebuild the subtree. Re-creates the old leaf's node (one extra hash); rare in practice. Listed
+    // as obsolete all the same: a node listed and rewritten by the same block is kept (README).
+    markObsolete(path, hOff);
     const leafKey = path.slice(f + A, f + A + 32);
     const leafVal = path.slice(f + B, f + B + 32);
     const mk: Uint8Array[] = [];
@@ -355,7 +388,7 @@ export class SparseMerkleTree {
     const key = this.nodeKey;
     for (let r = 0; r < out.u8.length; r += PENDING_REC_BYTES) {
       copy32(out.u8, r + REC_HASH, key, 1);
-      this.kv.put(key, new Uint8Array(buf, r + REC_PRE, SMT_NODE_BYTES));
+      this.kv.put(key, new Uint8Array(buf, r + REC_PRE, SMT_STORED_NODE_BYTES));
       this.cache.putWords(out, r + REC_HASH, r + REC_PRE);
     }
     const root = rootRef * PENDING_REC_BYTES + REC_HASH;
@@ -375,7 +408,9 @@ export class SparseMerkleTree {
       const hex = bytesToHex(h.subarray(off, off + 32));
       throw new RollupError("SMT_MISSING_NODE", `smt: node ${hex} is not stored`, { hash: hex });
     }
-    if (value.length !== SMT_NODE_BYTES || value[0]! > SMT_INTERNAL_TAG) {
+    // 65 bytes: a node written before birth stamps existed (README "Storage").
+    const len = value.length;
+    if ((len !== SMT_STORED_NODE_BYTES && len !== SMT_NODE_BYTES) || value[0]! > SMT_INTERNAL_TAG) {
       const hex = bytesToHex(h.subarray(off, off + 32));
       throw new RollupError("SMT_CORRUPT_NODE", `smt: node ${hex} has a malformed preimage`, {
         hash: hex,
@@ -413,6 +448,18 @@ function sortChanges(changes: readonly SmtChange[]): { keys: Uint8Array[]; vals:
     vals.push(c.valueHash);
   }
   return { keys, vals };
+}
+
+/** Appends the hash at h[off..off+32) to the running update's obsolete list. */
+function markObsolete(h: Uint8Array, off: number): void {
+  const at = obsoleteCount * 32;
+  if (at === obsolete.length) {
+    const grown = new Uint8Array(obsolete.length * 2);
+    grown.set(obsolete);
+    obsolete = grown;
+  }
+  for (let i = 0; i < 32; i++) obsolete[at + i] = h[off + i]!;
+  obsoleteCount++;
 }
 
 function checkHash(b: Uint8Array, what: string): Uint8Array {

@@ -9,12 +9,15 @@
  *   0x01 FLAT ‖ ns ‖ id      -> encoded record
  *   0x02 SMT_STATE ‖ hash    -> state SMT node
  *   0x03 SMT_WITHDRAWALS ‖ h -> withdrawals SMT node
+ *   0x04 SMT_OBSOLETE ‖ tree -> the block's obsolete nodes of that tree (tree = 0x02 or 0x03):
+ *                               32-byte hashes; the store files them by block number and never
+ *                               keeps this key (store/smtDeathRow.ts)
  * @module
  */
 import { concatBytes } from "../bytes.ts";
 import { sha256 } from "../hash.ts";
 
-export const KV_PREFIX = { FLAT: 0x01, SMT_STATE: 0x02, SMT_WITHDRAWALS: 0x03 } as const;
+export const KV_PREFIX = { FLAT: 0x01, SMT_STATE: 0x02, SMT_WITHDRAWALS: 0x03, SMT_OBSOLETE: 0x04 } as const;
 
 /** State namespaces (one byte, never reused). */
 export const NS = {

@@ -5,7 +5,7 @@
  * so the node commits a block as one atomic batch, or drops it.
  * @module
  */
-import { u64ToBytes, ZERO_HASH } from "../bytes.ts";
+import { concatBytes, u64ToBytes, ZERO_HASH } from "../bytes.ts";
 import { withdrawalKey, withdrawalLeaf } from "../commitment/withdrawalLeaf.ts";
 import { sha256 } from "../hash.ts";
 import type { KvStore } from "../kv.ts";
@@ -74,6 +74,8 @@ export interface SmtCaches {
 export class StateDb {
   private readonly cache = new Map<string, Entry>();
   private readonly newWithdrawals: Withdrawal[] = [];
+  /** Obsolete SMT nodes of this StateDb's commits so far, per tree prefix. */
+  private readonly obsolete = new Map<number, Uint8Array>();
 
   constructor(
     readonly kv: KvStore,
@@ -199,6 +201,7 @@ export class StateDb {
       ...(this.caches.state ? { cache: this.caches.state } : {}),
     });
     const stateRoot = changes.length ? stateTree.update(changes) : this.parentRoots.stateRoot;
+    this.putObsolete(KV_PREFIX.SMT_STATE, stateTree.obsolete);
     let withdrawalsRoot = this.parentRoots.withdrawalsRoot;
     if (this.newWithdrawals.length) {
       const wTree = new SparseMerkleTree(this.kv, withdrawalsRoot, {
@@ -209,10 +212,25 @@ export class StateDb {
         this.newWithdrawals.map((w) => ({ key: withdrawalKey(w.index), valueHash: withdrawalLeaf(w) })),
       );
       this.newWithdrawals.length = 0;
+      this.putObsolete(KV_PREFIX.SMT_WITHDRAWALS, wTree.obsolete);
     }
     const roots = { stateRoot, withdrawalsRoot };
     (this as { parentRoots: StateRoots }).parentRoots = roots;
     return roots;
+  }
+
+  /**
+   * Hands the nodes a tree update made obsolete to the store, under SMT_OBSOLETE ‖ tree (the store
+   * files them by block number for its garbage collector: store/smtDeathRow.ts). Kept per StateDb
+   * and written whole, never read back from the KV: a second commit in the same block adds to the
+   * list, and a store that keeps the key (a MemoryKv in tests) does not make it grow.
+   */
+  private putObsolete(tree: number, hashes: Uint8Array): void {
+    if (hashes.length === 0) return;
+    const prev = this.obsolete.get(tree);
+    const all = prev === undefined ? hashes : concatBytes(prev, hashes);
+    this.obsolete.set(tree, all);
+    this.kv.put(Uint8Array.of(KV_PREFIX.SMT_OBSOLETE, tree), all);
   }
 }
 

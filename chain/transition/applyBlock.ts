@@ -38,7 +38,9 @@ export function checkBlockTime(params: ChainParams, parent: ParentRef, block: Bl
 
 /**
  * Applies `block` to `state` (the parent's), with `senders[i]` the recovered sender of
- * `block.txs[i]`. Throws BlockError when invalid; the caller discards the state overlay then.
+ * `block.txs[i]`, and its first `forcedCount` txs the forced txs of its origin (PROTOCOL §5 D6:
+ * the block does not mark them; derivation knows them from L1). Throws BlockError when invalid;
+ * the caller discards the state overlay then.
  */
 export function applyBlock(
   params: ChainParams,
@@ -46,9 +48,15 @@ export function applyBlock(
   parent: ParentRef,
   block: Block,
   senders: readonly Uint8Array[],
+  forcedCount = 0,
 ): Receipt[] {
   checkBlockTime(params, parent, block);
   if (senders.length !== block.txs.length) throw new BlockError("BAD_SENDERS", "one sender per tx expected");
+  const newOrigin = block.header.l1Origin.number !== parent.l1OriginNumber;
+  if (!Number.isInteger(forcedCount) || forcedCount < 0 || forcedCount > block.txs.length)
+    throw new RangeError(`applyBlock: forcedCount ${forcedCount} not in [0, ${block.txs.length}]`);
+  if (forcedCount > 0 && !newOrigin)
+    throw new BlockError("BAD_FORCED", "forced txs outside the first block of their L1 origin");
   let bytes = 0;
   for (const tx of block.txs) bytes += tx.raw.length;
   if (bytes > params.maxBlockBytes) throw new BlockError("BLOCK_TOO_LARGE", `${bytes} bytes of txs`);
@@ -56,6 +64,8 @@ export function applyBlock(
     number: block.header.number,
     timestamp: block.header.timestamp,
     parentTimestamp: parent.timestamp,
+    l1Timestamp: block.header.l1Origin.timestamp,
+    newOrigin,
   });
   block.systemTxs.forEach((stx, i) => {
     const r = ex.trySystemTx(stx);
@@ -64,7 +74,7 @@ export function applyBlock(
   });
   block.txs.forEach((tx, i) => {
     const vtx: VerifiedTx = { tx, from: senders[i]! };
-    const r = ex.tryTx(vtx);
+    const r = ex.tryTx(vtx, i < forcedCount);
     if (!r.ok) throw new BlockError("BAD_TX", `tx ${i} ${bytesToHex(tx.hash)}: ${r.error}`, { index: i });
   });
   const got = ex.finish(parent, block.header.l1Origin);

@@ -3,7 +3,7 @@ import { equalBytes } from "../bytes.ts";
 import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import { type Address, CHALLENGE_STATUS, type Challenge } from "../types.ts";
 import { addAwaited, pushDeadline } from "./challengeQueue.ts";
-import type { ExecCtx } from "./context.ts";
+import { type ExecCtx, stepTime } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
 
 /** Shared checks of commit and reveal: the challenge exists and belongs to the sender. */
@@ -24,9 +24,10 @@ export function checkCommit(ctx: ExecCtx, from: Address, id: bigint, root: Uint8
     return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
   }
   if (c.status !== CHALLENGE_STATUS.ACTIVE) return err(TX_ERROR.CHALLENGE_NOT_ACTIVE, `status ${c.status}`);
-  // Deadlines < t were processed at block start; this guards the invariant explicitly (and
-  // serves mempool pre-checks, which run without processing deadlines).
-  if (ctx.env.timestamp > c.deadline)
+  // Judged at the block's time, or a forced tx's L1 time (D7). Late but still ACTIVE: held for
+  // forced txs by the deadline pass (applyTx refuses such a tx), or a mempool pre-check, which
+  // runs without processing deadlines.
+  if (stepTime(ctx) > c.deadline)
     return err(TX_ERROR.DEADLINE_PASSED, `commit deadline ${c.deadline} passed`);
   return ok(c);
 }

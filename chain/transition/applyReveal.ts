@@ -5,7 +5,7 @@ import { challengeSeed, openingsDigest, verifyOpenings } from "../proof/index.ts
 import { creditsForPass, epochOf, multiplierBps, streakAt } from "../state/liveness.ts";
 import { type Address, CHALLENGE_STATUS, type Challenge } from "../types.ts";
 import { loadOwnChallenge } from "./applyCommit.ts";
-import type { ExecCtx } from "./context.ts";
+import { type ExecCtx, stepTime } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
 import { touchNode } from "./touchNode.ts";
 
@@ -18,7 +18,8 @@ export function checkReveal(ctx: ExecCtx, from: Address, id: bigint): Result<Cha
     return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
   }
   if (c.status !== CHALLENGE_STATUS.SAMPLED) return err(TX_ERROR.CHALLENGE_NOT_SAMPLED, `status ${c.status}`);
-  if (ctx.env.timestamp > c.deadline)
+  // Judged at the block's time, or a forced tx's L1 time (D7); see checkCommit.
+  if (stepTime(ctx) > c.deadline)
     return err(TX_ERROR.DEADLINE_PASSED, `reveal deadline ${c.deadline} passed`);
   return ok(c);
 }

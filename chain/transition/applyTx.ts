@@ -1,5 +1,6 @@
+import { equalBytes } from "../bytes.ts";
 import { err, ok, type Result, TX_ERROR } from "../errors.ts";
-import type { Receipt, SystemTx, VerifiedTx } from "../types.ts";
+import { type Address, CHALLENGE_STATUS, type Receipt, type SystemTx, type VerifiedTx } from "../types.ts";
 import { applyBeacon } from "./applyBeacon.ts";
 import { applyChallenge } from "./applyChallenge.ts";
 import { applyCommit } from "./applyCommit.ts";
@@ -9,7 +10,7 @@ import { applyReveal } from "./applyReveal.ts";
 import { applyRevoke } from "./applyRevoke.ts";
 import { applyTransfer } from "./applyTransfer.ts";
 import { applyWithdraw } from "./applyWithdraw.ts";
-import type { ExecCtx } from "./context.ts";
+import { type ExecCtx, stepTime } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
 
 /**
@@ -32,6 +33,10 @@ export function applyTx(ctx: ExecCtx, vtx: VerifiedTx): Result<Receipt> {
   const a = body.action;
   if (a.kind === "reveal" && ctx.reveals >= ctx.params.maxRevealsPerBlock)
     return err(TX_ERROR.BLOCK_REVEAL_LIMIT);
+  if (a.kind === "commit" || a.kind === "reveal") {
+    const held = heldStep(ctx, from, a.challengeId, a.kind);
+    if (held) return held;
+  }
 
   acc.nonce += 1n;
   ctx.state.setAccount(from, acc);
@@ -58,6 +63,25 @@ export function applyTx(ctx: ExecCtx, vtx: VerifiedTx): Result<Receipt> {
       break;
   }
   return ok(toReceipt(tx.hash, r, a.kind === "commit" || a.kind === "reveal" ? a.challengeId : undefined));
+}
+
+/**
+ * A late commit or reveal of the sender's own challenge that the deadline pass held (D7: L1 may
+ * still deliver a forced one on time) is not includable: included, it would fail and spend the
+ * nonce that the forced copy of the same tx needs, so a censor could defeat forced inclusion by
+ * including the node's tx itself, late. Once the deadline expires, the tx fails as usual.
+ */
+function heldStep(
+  ctx: ExecCtx,
+  from: Address,
+  id: bigint,
+  kind: "commit" | "reveal",
+): Result<never> | undefined {
+  const c = ctx.state.getChallenge(id);
+  if (!c || !equalBytes(c.node, from) || stepTime(ctx) <= c.deadline) return undefined;
+  const waiting = kind === "commit" ? CHALLENGE_STATUS.ACTIVE : CHALLENGE_STATUS.SAMPLED;
+  if (c.status !== waiting) return undefined;
+  return err(TX_ERROR.DEADLINE_PASSED, `${kind} deadline ${c.deadline} passed, not yet settled on L1`);
 }
 
 /**

@@ -97,6 +97,8 @@ function cancelAll(n: number): { state: StateDb; round: bigint; idsRead: number 
     number: 70n,
     timestamp: deadline + 1n,
     parentTimestamp: deadline - 999n,
+    l1Timestamp: (deadline + 1n) / 1000n,
+    newOrigin: false,
   });
   return { state, round, idsRead };
 }
@@ -129,6 +131,8 @@ describe("awaited rounds: cancelling many waiters of one round", () => {
       number: 70n,
       timestamp: deadline + 1n,
       parentTimestamp: deadline - 999n,
+      l1Timestamp: (deadline + 1n) / 1000n,
+      newOrigin: false,
     });
     expect(state.getAwaited(round)).toEqual([2n, 5n]);
     expect(state.getNode(NODE)).toMatchObject({ cancelled: 4, openChallenges: 2 });

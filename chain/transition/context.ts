@@ -18,6 +18,13 @@ export interface BlockEnv {
 export interface ExecutorEnv extends BlockEnv {
   /** Parent block's time, ms. A gap above maxBlockGapMs is a stall (PROTOCOL §3). */
   parentTimestamp: bigint;
+  /** The block's L1 origin time, seconds (as on L1): forced txs are judged by it (PROTOCOL §5 D7). */
+  l1Timestamp: bigint;
+  /**
+   * Whether this is the first block of its L1 origin (the parent's origin number differs): the
+   * only block that may carry that origin's forced txs (D6), so it holds back more deadlines (D7).
+   */
+  newOrigin: boolean;
 }
 
 export interface ExecCtx {
@@ -26,4 +33,15 @@ export interface ExecCtx {
   env: BlockEnv;
   /** Reveals applied so far in this block (maxRevealsPerBlock). */
   reveals: number;
+  /**
+   * Set only while a forced tx executes: its L1 block's time, ms (= the origin's, D6). A commit
+   * or reveal is judged on time by it instead of the block's time (D7); effects still use the
+   * block's time.
+   */
+  forcedL1TimeMs?: bigint;
+}
+
+/** The time a commit's or reveal's deadline is judged at: a forced tx's L1 time, else the block's. */
+export function stepTime(ctx: ExecCtx): bigint {
+  return ctx.forcedL1TimeMs ?? ctx.env.timestamp;
 }

@@ -15,18 +15,26 @@ import { touchNode } from "./touchNode.ts";
  * live, so nobody could act: every deadline d with tp ≤ d < t is extended by the gap
  * (d + t − tp ≥ t) and re-queued instead of expiring. The extended deadlines keep their
  * (deadline, id) order, and a node is left the time it had when the stall began.
+ *
+ * Held by L1 (PROTOCOL §5 D7): a commit or reveal deadline (ACTIVE, SAMPLED) that is not
+ * extended expires only when also d < `l1GateMs` (see {@link l1Gate}): while a forced commit or
+ * reveal posted to L1 at or before d may still arrive, the challenge stays pending, its entry
+ * stays in its bucket, and the cursor stops before the first held bucket, so a later block
+ * meets it again. Beacon waits (REQUESTED, COMMITTED) are never held: no forced tx can end them.
  */
-export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint): void {
+export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint, l1GateMs: bigint): void {
   const { state, env } = ctx;
   const gap = stallGap(ctx.params, parentTimestamp, env.timestamp);
   const meta = state.getMeta();
   const nowSec = env.timestamp / 1000n;
   const removals = new AwaitedRemovals();
   const extended: DeadlineEntry[] = [];
+  let heldSec: bigint | undefined;
   for (let sec = meta.deadlineCursorSec + 1n; sec <= nowSec; sec++) {
     const bucket = state.getBucket(sec);
     if (bucket.length === 0) continue;
     let done = 0;
+    const held: DeadlineEntry[] = [];
     while (done < bucket.length && bucket[done]!.deadline < env.timestamp) {
       const e = bucket[done]!;
       const c = state.getChallenge(e.id);
@@ -35,19 +43,36 @@ export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint): void {
           c.deadline += gap;
           state.setChallenge(c);
           extended.push({ deadline: c.deadline, id: c.id });
-        } else expire(ctx, c, removals);
+        } else if (e.deadline >= l1GateMs && isNodeStep(c)) held.push(e);
+        else expire(ctx, c, removals);
       }
       done++;
     }
-    if (done > 0) state.setBucket(sec, bucket.slice(done));
+    if (held.length > 0) heldSec ??= sec;
+    // Held entries stay at the front, in their (deadline, id) order; with none held these are
+    // the bytes the pass always wrote.
+    if (done > held.length) state.setBucket(sec, [...held, ...bucket.slice(done)]);
   }
   removals.apply(state);
   // Re-queued after the pass: every extended deadline is ≥ t, in a bucket not yet processed.
   pushDeadlines(state, extended);
-  if (nowSec - 1n > meta.deadlineCursorSec) {
-    meta.deadlineCursorSec = nowSec - 1n;
+  const cursor = heldSec === undefined ? nowSec - 1n : heldSec - 1n;
+  if (cursor > meta.deadlineCursorSec) {
+    meta.deadlineCursorSec = cursor;
     state.setMeta(meta);
   }
+}
+
+/**
+ * The L1 gate of a block, ms (PROTOCOL §5 D7): a commit or reveal deadline d may expire in it only
+ * if d < gate, i.e. no forced tx still to come can have an L1 time ≤ d. Forced txs of L1 block B
+ * enter in the first L2 block whose origin is B, after the deadline pass; L1 times are whole
+ * seconds and strictly increase (D0). So the first block of origin E (its forced txs still to
+ * apply) gates at time(E); any later block of E at time(E) + 1 s, the earliest the next L1
+ * block can have.
+ */
+export function l1Gate(l1Timestamp: bigint, newOrigin: boolean): bigint {
+  return (newOrigin ? l1Timestamp : l1Timestamp + 1n) * 1000n;
 }
 
 /**
@@ -58,6 +83,11 @@ export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint): void {
 export function stallGap(params: ChainParams, parentTimestamp: bigint, t: bigint): bigint {
   const gap = t - parentTimestamp;
   return gap > params.maxBlockGapMs ? gap : 0n;
+}
+
+/** Waiting on the node's own step (a commit or a reveal), which a forced tx can deliver. */
+function isNodeStep(c: Challenge): boolean {
+  return c.status === CHALLENGE_STATUS.ACTIVE || c.status === CHALLENGE_STATUS.SAMPLED;
 }
 
 function isPending(c: Challenge): boolean {

@@ -5,6 +5,7 @@
  */
 export { decodeAccount, encodeAccount } from "./account.ts";
 export { decodeBatch, encodeBatch } from "./batch.ts";
+export { type BatchBlock, type BeaconTx, decodeBatchBlock, encodeBatchBlock } from "./batchBlock.ts";
 export { blockHash, decodeBlock, decodeBlockHeader, encodeBlock, encodeBlockHeader } from "./block.ts";
 export { decodeChallenge, encodeChallenge } from "./challenge.ts";
 export { EncodeError } from "./codec.ts";

@@ -149,10 +149,21 @@ message Receipt {
   optional bytes credits = 5; // minimal big-endian
 }
 
-// L2 blocks for posting to L1; each entry is a Block's bytes (decoded one by one, so one invalid
-// block does not hide the others).
+// L2 blocks for posting to L1 (the payload of one channel, PROTOCOL §5 "Batches"); each entry is a
+// BatchBlock's bytes (decoded one by one, so one invalid block does not hide the others).
 message Batch {
   repeated bytes blocks = 1;
+}
+
+// One L2 block as a batch carries it: only what a verifier cannot recompute. The number, the roots,
+// the L1 origin's time, the origin's deposits and revokes and its forced txs come from L1.
+message BatchBlock {
+  bytes parent_hash = 1; // 32 bytes
+  uint64 timestamp = 2; // milliseconds
+  uint64 l1_origin_number = 3;
+  bytes l1_origin_hash = 4; // 32 bytes
+  repeated SystemTx.Beacon beacons = 5;
+  repeated bytes txs = 6; // each a canonical Tx (decoded one by one by derivation)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,6 +254,7 @@ export const PB = {
   Block: lookup("Block"),
   Receipt: lookup("Receipt"),
   Batch: lookup("Batch"),
+  BatchBlock: lookup("BatchBlock"),
   Account: lookup("Account"),
   NodeRecord: lookup("NodeRecord"),
   Challenge: lookup("Challenge"),

@@ -14,10 +14,10 @@ import { bytesToHex } from "../../chain/bytes.ts";
 import { genesisHash } from "../../chain/genesisDoc.ts";
 import { TIER_DEVNET } from "../../chain/params.ts";
 import { addressFromPrivateKey } from "../../chain/tx/index.ts";
-import { declareOptions, opt } from "../config.ts";
+import { declareOptions, opt, PROPOSER_OPTIONS, pruneOptions } from "../config.ts";
 import type { FlopsNode } from "../createNode.ts";
 import { loadOrCreateDevBeaconKey } from "../devBeaconKey.ts";
-import { devGenesis, devPrivateKey } from "../devnet.ts";
+import { devGenesis, devnetGenesis, devPrivateKey, startDevnetL1 } from "../devnet.ts";
 import { listKeystores, writeKeystore } from "../keystore.ts";
 import { createLogger, loggerOptsFromConfig } from "../logger.ts";
 import { createShutdown } from "../shutdown.ts";
@@ -68,6 +68,14 @@ function formatCredits(wei: bigint): string {
 
 /** One line per prover: credits, multiplier, streak, passes. */
 export async function devnetStatus(node: FlopsNode, provers: readonly DevProver[]): Promise<string> {
+  const b = node.batcher;
+  const p = b?.lastPosted;
+  const l1 =
+    b === undefined
+      ? ""
+      : p === undefined
+        ? "   last batch: none yet"
+        : `   last batch: L2 ${p.first}..${p.last} in L1 block ${p.l1Block} (${p.bytes} bytes)`;
   const lines: string[] = [];
   for (const [i, p] of provers.entries()) {
     const v = await node.backend.getNode(Uint8Array.from(Buffer.from(p.address.slice(2), "hex")));
@@ -77,7 +85,7 @@ export async function devnetStatus(node: FlopsNode, provers: readonly DevProver[
         : `  prover-${i} ${p.address}  (registering)`,
     );
   }
-  return `block ${node.core.head.header.number}\n${lines.join("\n")}\n`;
+  return `block ${node.core.head.header.number}${l1}\n${lines.join("\n")}\n`;
 }
 
 export function registerDevnetCommand(program: Command, io: CliIO = processIO()): void {
@@ -100,7 +108,17 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
       description: "provers' work engine",
     }),
     "status-interval": opt.positiveInt({ default: 10, description: "seconds between status lines" }),
+    "l1.embedded": opt.bool({
+      default: true,
+      description:
+        "run the embedded L1 in process, with the contracts deployed and the batcher posting to it",
+    }),
+    "l1.port": opt.port({
+      description: "also serve the embedded L1 over HTTP JSON-RPC on this port (0: any free one)",
+    }),
     ...NODE_OPTIONS,
+    ...PROPOSER_OPTIONS,
+    ...pruneOptions(true),
     "block-time-ms": opt.positiveInt({ default: 500, description: "block time in milliseconds" }),
   });
   cmd.action(async () => {
@@ -111,19 +129,49 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
     const shutdown = createShutdown({ timeoutMs: cfg["shutdown.timeout"] * 1000 }, { logger: log });
     shutdown.install();
 
-    const node = await startNode({
-      datadir,
-      genesis: devGenesis({
+    const genesis = await devnetGenesis(datadir, () =>
+      devGenesis({
         now: BigInt(Date.now()),
         epochSeconds: cfg["epoch-seconds"],
         // A fresh beacon key per devnet datadir, kept there so a resumed devnet keeps it.
         beaconKey: loadOrCreateDevBeaconKey(datadir).key,
       }),
-      genesisInitOnly: true,
-      cfg,
-      beaconUrls: [],
-      log,
-    });
+    );
+    // The embedded L1 (the default): started, deployed to at the first start, resumed after.
+    const devL1 = cfg["l1.embedded"]
+      ? await startDevnetL1({
+          datadir,
+          genesis,
+          ...(cfg["l1.port"] === undefined ? {} : { port: cfg["l1.port"] }),
+        })
+      : undefined;
+    if (devL1) shutdown.register("l1", () => devL1.close());
+    let node: FlopsNode;
+    try {
+      node = await startNode({
+        datadir,
+        genesis,
+        genesisInitOnly: true,
+        cfg,
+        beaconUrls: [],
+        log,
+        ...(devL1
+          ? {
+              l1: {
+                client: devL1.client,
+                deployment: devL1.deployment,
+                batcher: devL1.batcher,
+                // The devnet posts its own outputs (PROPOSER_OPTIONS' defaults: 10 blocks behind).
+                proposer: devL1.proposer,
+              },
+            }
+          : {}),
+      });
+    } catch (e) {
+      await devL1?.close();
+      shutdown.uninstall();
+      throw e;
+    }
     shutdown.register("node", () => node.stop());
 
     const { passwordFile, keystores } = await ensureDevKeys(datadir, cfg.provers);
@@ -190,6 +238,12 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
         `  datadir    ${datadir}`,
         `  chain id   ${node.genesis.params.l2ChainId}   epoch ${cfg["epoch-seconds"]} s   tier ${cfg.tier}`,
         `  provers    ${provers.length} (logs: ${datadir}/prover-N.log)`,
+        ...(devL1
+          ? [
+              `  L1         embedded, chain ${devL1.deployment.l1ChainId}${devL1.http ? `, JSON-RPC ${devL1.http.url}` : ""}   BatchInbox ${devL1.deployment.contracts.BatchInbox}   Portal ${devL1.deployment.contracts.Portal}`,
+              `             deployment ${join(datadir, "l1-deployment.json")}`,
+            ]
+          : []),
         "Ctrl-C stops the devnet.",
         "",
       ].join("\n"),

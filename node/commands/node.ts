@@ -4,35 +4,48 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
-import { equalBytes } from "../../chain/bytes.ts";
+import { createPublicClient, type Hex, http, type LocalAccount, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { type L1Deployment, readDeployment } from "../../bridge/deployment.ts";
+import { bytesToHex, equalBytes } from "../../chain/bytes.ts";
 import { RollupError } from "../../chain/errors.ts";
-import { type GenesisDoc, genesisFromJson } from "../../chain/genesisDoc.ts";
+import { type GenesisDoc, genesisFromJson, genesisHash } from "../../chain/genesisDoc.ts";
 import { QUICKNET } from "../../chain/params.ts";
+import { cappedFetch } from "../../rpc/cappedFetch.ts";
 import {
   createDrandRelayClient,
   QUICKNET_RELAY_URLS,
   relayBeaconSource,
 } from "../../sequencer/beaconRelay.ts";
 import type { BeaconSource } from "../../sequencer/ports.ts";
+import { ChainStore } from "../../store/chainStore.ts";
 import {
+  BATCHER_KEY_OPTIONS,
   type Config,
   declareOptions,
+  L1_FOLLOW_OPTIONS,
   MEMPOOL_OPTIONS,
   METRICS_OPTIONS,
   mempoolOptsFromConfig,
   opt,
+  type PROPOSER_OPTIONS,
+  pruneOptions,
   RPC_LIMIT_OPTIONS,
   rateLimitFromConfig,
   rpcLimitsFromConfig,
   usageError,
+  VERIFIER_OPTIONS,
 } from "../config.ts";
-import { createNode, type FlopsNode } from "../createNode.ts";
+import { createNode, type FlopsNode, type VerifierFlopsNode } from "../createNode.ts";
 import { devBeaconKeys, loadOrCreateDevBeaconKey } from "../devBeaconKey.ts";
 import { devBeaconSource, devGenesis } from "../devnet.ts";
+import { unlockKeystore } from "../keystore.ts";
 import { createLogger, LOG_OPTIONS, type Logger, loggerOptsFromConfig } from "../logger.ts";
 import { createShutdown, SHUTDOWN_OPTIONS } from "../shutdown.ts";
-import { type CliIO, logDestination, processIO } from "./io.ts";
+import { L1_CALL_TIMEOUT_MS, MAX_L1_RESPONSE_BYTES } from "../verifierNode.ts";
+import { type CliIO, logDestination, processIO, warnTo } from "./io.ts";
 
 /** Options every node-running command shares (flops node, flops devnet). */
 export const NODE_OPTIONS = {
@@ -44,6 +57,7 @@ export const NODE_OPTIONS = {
     description: "JSON-RPC calls per second per IP (0: no limit)",
   }),
   "block-time-ms": opt.positiveInt({ default: 1000, description: "block time in milliseconds" }),
+  ...L1_FOLLOW_OPTIONS,
   ...RPC_LIMIT_OPTIONS,
   ...MEMPOOL_OPTIONS,
   ...METRICS_OPTIONS,
@@ -89,11 +103,24 @@ export interface RunNodeInput {
     "metrics.addr": string;
     "metrics.port": number;
   } & Partial<Config<typeof RPC_LIMIT_OPTIONS>> &
-    Partial<Config<typeof MEMPOOL_OPTIONS>>;
+    Partial<Config<typeof MEMPOOL_OPTIONS>> &
+    Partial<Config<typeof L1_FOLLOW_OPTIONS>> &
+    Partial<Config<typeof PROPOSER_OPTIONS>> &
+    Partial<Config<ReturnType<typeof pruneOptions>>>;
   beaconUrls: readonly string[];
   /** `--beacon.key`: secret key file of the chain's local beacon (besides `<datadir>/beacon.key`). */
   beaconKeyFile?: string | undefined;
   log: Logger;
+  /** Follow this L1 deployment; with `batcher`, post every block to it. */
+  l1?:
+    | {
+        client: PublicClient;
+        deployment: L1Deployment;
+        batcher?: LocalAccount | undefined;
+        /** Post the sequencer's own outputs with this key (node/outputProposerNode.ts; the devnet's admin). */
+        proposer?: LocalAccount | undefined;
+      }
+    | undefined;
 }
 
 export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
@@ -115,9 +142,38 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
         : {}),
       blockTimeMs: i.cfg["block-time-ms"],
       mempool: mempoolOptsFromConfig(i.cfg),
+      ...(i.l1
+        ? {
+            l1: {
+              deployment: i.l1.deployment,
+              confirmations: i.cfg["l1.confirmations"] ?? 2,
+              ...(i.l1.batcher
+                ? {
+                    batcher: {
+                      account: i.l1.batcher,
+                      maxDelayMs: i.cfg["batcher.max-delay-ms"] ?? 0,
+                      targetBytes: i.cfg["batcher.target-bytes"] ?? 600_000,
+                      numConfirmations: i.cfg["batcher.confirmations"] ?? 4,
+                    },
+                  }
+                : {}),
+            },
+          }
+        : {}),
+      ...(i.cfg.prune === true ? { prune: { retention: i.cfg["prune.retention"] ?? 1024 } } : {}),
+      ...(i.l1?.proposer
+        ? {
+            proposer: {
+              account: i.l1.proposer,
+              intervalMs: i.cfg["proposer.interval-ms"] ?? 0,
+              lagBlocks: i.cfg["proposer.lag-blocks"] ?? 10,
+            },
+          }
+        : {}),
     },
     {
       logger: i.log,
+      ...(i.l1 ? { l1Client: i.l1.client } : {}),
       beacon: (g) =>
         beaconFor(g, i.beaconUrls, now, {
           keys: () => devBeaconKeys(i.datadir, i.beaconKeyFile),
@@ -128,10 +184,100 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
   );
 }
 
+/**
+ * A verifier on `datadir`: the deployment file is read and checked against the chain's genesis
+ * (the hash the contracts pin) before anything starts.
+ */
+export async function startVerifier(
+  i: Omit<RunNodeInput, "beaconUrls" | "beaconKeyFile"> & { l1Rpc: string; deploymentFile: string },
+): Promise<VerifierFlopsNode> {
+  const deployment = await readDeployment(i.deploymentFile);
+  let genesis = i.genesis;
+  if (genesis === undefined) {
+    // A resumed datadir: its stored genesis (read, then closed again before the node opens it).
+    const store = await ChainStore.open(join(i.datadir, "chain"));
+    genesis = store.genesis();
+    await store.close();
+  }
+  if (genesis === undefined)
+    throw new RollupError("NO_GENESIS", `datadir ${i.datadir} is empty: a verifier needs --genesis FILE`);
+  if (bytesToHex(genesisHash(genesis)) !== deployment.genesisHash)
+    throw new RollupError(
+      "GENESIS_MISMATCH",
+      `the deployment file pins genesis ${deployment.genesisHash}, this chain's is ${bytesToHex(genesisHash(genesis))}`,
+    );
+  const rpcLimits = rpcLimitsFromConfig(i.cfg);
+  return createNode(
+    {
+      datadir: i.datadir,
+      genesis,
+      rpc: {
+        addr: i.cfg["rpc.addr"],
+        port: i.cfg["rpc.port"],
+        limits: { ...rpcLimits.limits, rateLimit: rateLimitFromConfig(i.cfg["rpc.rate-limit"]) },
+        connections: rpcLimits.connections,
+      },
+      ...(i.cfg["metrics.enabled"]
+        ? { metrics: { addr: i.cfg["metrics.addr"], port: i.cfg["metrics.port"] } }
+        : {}),
+      blockTimeMs: i.cfg["block-time-ms"],
+      verifier: { l1Rpc: i.l1Rpc, deployment },
+    },
+    {
+      logger: i.log,
+      beacon: () => {
+        throw new Error("a verifier reads beacon rounds from batches, never from a beacon source");
+      },
+    },
+  );
+}
+
+/** The sequencer's L1 from `--l1.rpc`, `--l1.deployment` and `--batcher.keystore` (none: no L1). */
+async function sequencerL1FromConfig(
+  cfg: {
+    "l1.rpc": string | undefined;
+    "l1.deployment": string | undefined;
+    "batcher.keystore": string | undefined;
+    "batcher.password-file": string | undefined;
+  },
+  io: CliIO,
+): Promise<RunNodeInput["l1"]> {
+  if (cfg["l1.rpc"] === undefined && cfg["l1.deployment"] === undefined) {
+    if (cfg["batcher.keystore"] !== undefined)
+      throw new RollupError("BAD_CONFIG", "--batcher.keystore needs --l1.rpc URL and --l1.deployment FILE");
+    return undefined;
+  }
+  if (cfg["l1.rpc"] === undefined || cfg["l1.deployment"] === undefined)
+    throw new RollupError(
+      "BAD_CONFIG",
+      "a sequencer on an L1 needs both --l1.rpc URL and --l1.deployment FILE",
+    );
+  const deployment = await readDeployment(cfg["l1.deployment"]);
+  const client = createPublicClient({
+    transport: http(cfg["l1.rpc"], {
+      fetchFn: cappedFetch(fetch, MAX_L1_RESPONSE_BYTES),
+      timeout: L1_CALL_TIMEOUT_MS,
+      retryCount: 0, // the L1 readers and the tx manager retry on their own
+    }),
+  }) as PublicClient;
+  let batcher: LocalAccount | undefined;
+  if (cfg["batcher.keystore"] !== undefined) {
+    const key = await unlockKeystore({
+      file: cfg["batcher.keystore"],
+      passwordFile: cfg["batcher.password-file"],
+      warn: warnTo(io),
+    });
+    batcher = privateKeyToAccount(bytesToHex(key.privateKey) as Hex);
+  }
+  return { client, deployment, batcher };
+}
+
 export function registerNodeCommand(program: Command, io: CliIO = processIO()): void {
   const cmd = program
     .command("node")
-    .description("run the sequencer node on a datadir (JSON-RPC, block production)");
+    .description(
+      "run the sequencer node on a datadir (JSON-RPC, block production), or with --mode verifier derive the chain from L1",
+    );
   const readConfig = declareOptions(cmd, {
     datadir: opt.path({ default: "~/.flops/node", description: "data directory (created if missing)" }),
     genesis: opt.path({ description: "genesis JSON for a new datadir" }),
@@ -150,10 +296,19 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
         "secret key file of the chain's local (dev) beacon, as `flops genesis --beacon dev` writes it (also read: <datadir>/beacon.key)",
     }),
     ...NODE_OPTIONS,
+    // Off by default until the finalized output drives the keep point (node/config.ts).
+    ...pruneOptions(false),
+    ...VERIFIER_OPTIONS,
+    ...BATCHER_KEY_OPTIONS,
   });
   cmd.action(async () => {
     const cfg = readConfig();
     if (cfg.genesis && cfg.dev) throw usageError(cmd, "--genesis and --dev exclude each other");
+    const verifier = cfg.mode === "verifier";
+    if (verifier && (cfg["l1.rpc"] === undefined || cfg["l1.deployment"] === undefined))
+      throw usageError(cmd, "--mode verifier needs --l1.rpc URL and --l1.deployment FILE");
+    // A --dev genesis is made "now" with a fresh beacon key: no L1 deployment pins it.
+    if (verifier && cfg.dev) throw usageError(cmd, "--mode verifier takes --genesis FILE, not --dev");
     const log = createLogger({ ...loggerOptsFromConfig(cfg), destination: logDestination(io) });
     const genesis = cfg.genesis
       ? genesisFromJson(readFileSync(cfg.genesis, "utf8"))
@@ -167,17 +322,28 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
         : undefined;
     const shutdown = createShutdown({ timeoutMs: cfg["shutdown.timeout"] * 1000 }, { logger: log });
     shutdown.install();
-    let node: FlopsNode;
+    let node: FlopsNode | VerifierFlopsNode;
     try {
-      node = await startNode({
-        datadir: cfg.datadir,
-        genesis,
-        genesisInitOnly: cfg.dev,
-        cfg,
-        beaconUrls: cfg["beacon.urls"].split(","),
-        beaconKeyFile: cfg["beacon.key"],
-        log,
-      });
+      node = verifier
+        ? await startVerifier({
+            datadir: cfg.datadir,
+            genesis,
+            genesisInitOnly: false,
+            cfg,
+            log,
+            l1Rpc: cfg["l1.rpc"]!,
+            deploymentFile: cfg["l1.deployment"]!,
+          })
+        : await startNode({
+            datadir: cfg.datadir,
+            genesis,
+            genesisInitOnly: cfg.dev,
+            cfg,
+            beaconUrls: cfg["beacon.urls"].split(","),
+            beaconKeyFile: cfg["beacon.key"],
+            log,
+            l1: await sequencerL1FromConfig(cfg, io),
+          });
     } catch (e) {
       // Nothing to stop: leave the process's signals as they were (a CLI run inside a test goes on).
       shutdown.uninstall();

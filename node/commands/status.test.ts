@@ -62,6 +62,8 @@ function report(overrides: Partial<StatusReport> = {}): StatusReport {
       finalizedL2: ref(1100n, 3),
       currentL1: ref(56n, 4),
       headL1: ref(60n, 5),
+      safeL1: ref(58n, 6),
+      finalizedL1: ref(52n, 7),
       syncing: false,
     },
     ...overrides,
@@ -95,7 +97,7 @@ describe("status formatting", () => {
         "RPC          http://127.0.0.1:8545 (chain 987909)",
         "Head         #1234 (unsafe), safe #1200, finalized #1100",
         "Sync         synced",
-        "L1           derived to #56, L1 head #60",
+        "L1           derived to #56, L1 head #60, safe #58, finalized #52",
         `Node         ${formatAddress(ADDRESS)}`,
         "  Credits    1,234.5",
         "  Multiplier 1.2× (streak 2)",
@@ -112,7 +114,14 @@ describe("status formatting", () => {
   it("says when an address is not a registered node, and leaves L1 out when there is none", () => {
     const text = formatStatusText(
       report({
-        sync: { ...report().sync, currentL1: undefined, headL1: undefined, syncing: true },
+        sync: {
+          ...report().sync,
+          currentL1: undefined,
+          headL1: undefined,
+          safeL1: undefined,
+          finalizedL1: undefined,
+          syncing: true,
+        },
         address: ADDRESS,
         node: undefined,
         account: { nonce: 0n, pendingNonce: 0n, credits: 5n * 10n ** 17n },
@@ -131,7 +140,13 @@ describe("status formatting", () => {
       rpc: "http://127.0.0.1:8545",
       chainId: "987909",
       blockNumber: "1234",
-      sync: { syncing: false, safeL2: { number: "1200" }, headL1: { number: "60" } },
+      sync: {
+        syncing: false,
+        safeL2: { number: "1200" },
+        headL1: { number: "60" },
+        safeL1: { number: "58" },
+        finalizedL1: { number: "52" },
+      },
       address: formatAddress(ADDRESS),
       account: { nonce: "1", pendingNonce: "1", credits: "2" },
       node: {

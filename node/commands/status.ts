@@ -16,7 +16,7 @@ import type { Address } from "../../chain/types.ts";
 import { errorText, RpcTransportError } from "../../prover/errors.ts";
 import type { AccountView, NodeInfo } from "../../prover/ports.ts";
 import { createRpcClient } from "../../prover/rpcClient.ts";
-import type { BlockRefInfo, SyncInfo } from "../../prover/rpcJson.ts";
+import type { BlockRef, SyncInfo } from "../../rpc/types.ts";
 import { declareOptions, opt, usageError } from "../config.ts";
 import { KEYSTORE_OPTIONS, listKeystores } from "../keystore.ts";
 import { type CliIO, processIO } from "./io.ts";
@@ -101,7 +101,7 @@ export interface StatusReport {
   account?: AccountView;
 }
 
-function refText(r: BlockRefInfo): string {
+function refText(r: BlockRef): string {
   return `#${r.number}`;
 }
 
@@ -120,7 +120,10 @@ export function formatStatusText(s: StatusReport): string {
   if (s.sync.currentL1 || s.sync.headL1) {
     const derived = s.sync.currentL1 ? `derived to ${refText(s.sync.currentL1)}` : "not deriving";
     const head = s.sync.headL1 ? `, L1 head ${refText(s.sync.headL1)}` : "";
-    row("L1", `${derived}${head}`);
+    // The L1 blocks the L2 safe and finalized heads follow (a verifier).
+    const safe = s.sync.safeL1 ? `, safe ${refText(s.sync.safeL1)}` : "";
+    const finalized = s.sync.finalizedL1 ? `, finalized ${refText(s.sync.finalizedL1)}` : "";
+    row("L1", `${derived}${head}${safe}${finalized}`);
   }
   if (s.address !== undefined) {
     const n = s.node;
@@ -148,7 +151,7 @@ export function formatStatusText(s: StatusReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-function refJson(r: BlockRefInfo | undefined) {
+function refJson(r: BlockRef | undefined) {
   return r === undefined
     ? null
     : { number: r.number.toString(), hash: bytesToHex(r.hash), timestamp: r.timestamp.toString() };
@@ -167,6 +170,8 @@ export function statusToJson(s: StatusReport): Record<string, unknown> {
       finalizedL2: refJson(s.sync.finalizedL2),
       currentL1: refJson(s.sync.currentL1),
       headL1: refJson(s.sync.headL1),
+      safeL1: refJson(s.sync.safeL1),
+      finalizedL1: refJson(s.sync.finalizedL1),
     },
   };
   if (s.address === undefined) return out;

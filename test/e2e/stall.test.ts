@@ -16,7 +16,8 @@ import { challengeSeed } from "../../chain/proof/index.ts";
 import type { Challenge, SignedTx } from "../../chain/types.ts";
 import { createJsEngine } from "../../prover/engine/index.ts";
 import { buildReveal, proveChallenge } from "../../prover/proveChallenge.ts";
-import { headFromSync, parseChallenge, parseParams, parseSyncStatus } from "../../prover/rpcJson.ts";
+import { parseResult } from "../../rpc/method.ts";
+import { FLOPS_RPC } from "../../rpc/methods.ts";
 import { type Spawned, spawnDevNode } from "../helpers/nodeProcess.ts";
 import { rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
@@ -37,7 +38,7 @@ describe("e2e: a frozen sequencer never punishes a node", () => {
     const started = await spawnDevNode(dir, { blockTimeMs: 200 });
     proc = started.proc;
     const url = started.url;
-    const params = parseParams(await rpcResult(url, "flops_getParams"));
+    const params = parseResult(FLOPS_RPC.getParams, await rpcResult(url, "flops_getParams"));
     const alice = TestAccount.fromSeed(77, params.l2ChainId);
 
     const send = async (tx: SignedTx) => {
@@ -52,7 +53,7 @@ describe("e2e: a frozen sequencer never punishes a node", () => {
       );
     };
     const getChallenge = async (id: string): Promise<Challenge> =>
-      parseChallenge(await rpcResult(url, "flops_getChallenge", [id]))!;
+      parseResult(FLOPS_RPC.getChallenge, await rpcResult(url, "flops_getChallenge", [id]))!;
     const inStatus = (id: string, status: Challenge["status"]) =>
       waitFor(
         async () => {
@@ -62,7 +63,10 @@ describe("e2e: a frozen sequencer never punishes a node", () => {
         15_000,
         `challenge ${id} ${status}`,
       );
-    const head = async () => headFromSync(parseSyncStatus(await rpcResult(url, "flops_syncStatus")));
+    const head = async () => {
+      const s = parseResult(FLOPS_RPC.syncStatus, await rpcResult(url, "flops_syncStatus"));
+      return { number: s.unsafeL2.number, timestampMs: s.unsafeL2.timestamp };
+    };
 
     expect((await send(alice.sign({ kind: "register" }))).status).toBe("success");
     const id = (await send(alice.sign({ kind: "challenge", tier: TIER_TINY.id }))).challengeId!;

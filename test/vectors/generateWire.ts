@@ -1,10 +1,9 @@
 /**
- * Writes test/vectors/wire.json: the canonical bytes and keccak256 of every case in wireCases.ts.
- * Run: `npx tsx test/vectors/generateWire.ts`. Regenerate only on purpose (a schema or case
- * change), and review the diff: wire.test.ts fails whenever the encoding drifts from the file.
+ * The generator of test/vectors/wire.json: the canonical bytes and keccak256 of every case in
+ * wireCases.ts. `npm run gen` writes it (test/helpers/generatedFiles.ts), and test/generated.test.ts
+ * fails when the file differs from what this makes now. Regenerate only on purpose (a schema or
+ * case change), and review the diff: wire.test.ts also checks every pinned vector against the codecs.
  */
-import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { bytesToHex } from "../../chain/bytes.ts";
 import { keccak256 } from "../../chain/hash.ts";
 import { encodeCase, INVALID_WIRE_CASES, jsonView, WIRE_CASES } from "./wireCases.ts";
@@ -57,10 +56,4 @@ export function buildWireVectors(): {
       error: c.error,
     })),
   };
-}
-
-const out = fileURLToPath(new URL("./wire.json", import.meta.url));
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(out, `${JSON.stringify(buildWireVectors(), null, 2)}\n`);
-  console.log(`wrote ${out} (${WIRE_CASES.length} vectors, ${INVALID_WIRE_CASES.length} invalid)`);
 }

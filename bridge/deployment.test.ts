@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { formatDeployment, type L1Deployment, MAX_DEPLOYMENT_BYTES, parseDeployment } from "./deployment.ts";
+
+const GOOD: L1Deployment = {
+  version: 1,
+  l1ChainId: 31337,
+  genesisHash: `0x${"ab".repeat(32)}`,
+  deployBlock: 1,
+  deployBlockHash: `0x${"cd".repeat(32)}`,
+  contracts: {
+    BatchInbox: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    OutputOracle: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+    Portal: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+    FlopsCredit: "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
+  },
+};
+
+function mutate(f: (j: Record<string, unknown>) => void): string {
+  const j = JSON.parse(formatDeployment(GOOD)) as Record<string, unknown>;
+  f(j);
+  return JSON.stringify(j);
+}
+
+describe("deployment file", () => {
+  it("round-trips and checksums addresses", () => {
+    expect(parseDeployment(formatDeployment(GOOD))).toEqual(GOOD);
+    const lower = mutate((j) => {
+      (j.contracts as Record<string, string>).Portal = GOOD.contracts.Portal.toLowerCase();
+    });
+    expect(parseDeployment(lower).contracts.Portal).toBe(GOOD.contracts.Portal);
+  });
+
+  it("refuses anything but the exact shape", () => {
+    const cases: [string, string | RegExp][] = [
+      ["not json", /not JSON/],
+      [mutate((j) => (j.extra = 1)), /unknown key extra/],
+      [mutate((j) => delete j.deployBlock), /missing key deployBlock/],
+      [mutate((j) => (j.version = 2)), /version must be 1/],
+      [mutate((j) => (j.l1ChainId = "31337")), /l1ChainId must be an integer/],
+      [mutate((j) => (j.deployBlock = -1)), /deployBlock must be an integer >= 0/],
+      [mutate((j) => (j.deployBlock = 2 ** 60)), /deployBlock must be an integer/],
+      [mutate((j) => (j.genesisHash = "0x1234")), /genesisHash must be/],
+      [
+        mutate((j) => ((j.contracts as Record<string, string>).Portal = "0x1234")),
+        /contracts.Portal must be/,
+      ],
+      [
+        mutate((j) => ((j.contracts as Record<string, string>).Bridge = GOOD.contracts.Portal)),
+        /unknown key Bridge/,
+      ],
+      [mutate((j) => (j.contracts = [])), /contracts must be an object/],
+      [" ".repeat(MAX_DEPLOYMENT_BYTES + 1), /larger than/],
+    ];
+    for (const [text, why] of cases) expect(() => parseDeployment(text), String(why)).toThrow(why);
+  });
+});

@@ -1,0 +1,449 @@
+/**
+ * The verifier's derivation loop: L1 blocks from an {@link L1Source} into chain/derive's Deriver,
+ * each derived block executed over a ChainCore and committed to the store with its L1 cursor and
+ * undo record in one atomic batch (store/chainStore.ts commitDerivedBlock).
+ *
+ * - **Start and restart** (PROTOCOL §5 "Resets"): the L1's chain id must be the deployment's. At
+ *   genesis (origin: the L1 block before the deployment's first block) a fresh Deriver; at a
+ *   stored head, an exact resume ({@link DerivationDriver.resumeAt}): the blocks of the head's
+ *   deciding L1 block are taken back and derived again, the channel bank stored with the head
+ *   rebuilt, nothing judged twice.
+ * - **L1 reorg**: a block that does not link (`addL1Block` answers `{ok:false}`), or an L1 answer
+ *   that does not fit together (L1SourceError "reset"), rewinds the store to the last L2 block
+ *   whose deciding L1 block (`derivedFrom`) is still canonical, then derives again from there.
+ * - **Heads**: unsafe = the last derived block (from L1 `latest`); safe = the last one derived
+ *   from L1 blocks at or below L1 `safe`; finalized = the same with L1 `finalized` (bridge/README.md
+ *   "Derivation"). Undo records of finalized blocks are pruned.
+ * - **Failures**: temporary (the L1 node is down, a block not there yet) are retried with backoff;
+ *   critical ones (a node answering garbage, a reorg below the deployment, a store failure) stop
+ *   the loop with an error line and leave `status().error` set: the node keeps serving what it has.
+ *   Malformed batcher data is never a failure: derivation drops it with a log line.
+ * @module
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { bytesToHex, equalBytes } from "../../chain/bytes.ts";
+import { ChainCore, type Head } from "../../chain/chainCore.ts";
+import type { BlockAttributes, L1BlockRef } from "../../chain/derive/attributes.ts";
+import { type DeriveDrop, Deriver, type DeriverResume } from "../../chain/derive/deriver.ts";
+import { executeAttributes } from "../../chain/derive/executeAttributes.ts";
+import { RollupError } from "../../chain/errors.ts";
+import type { ChainParams } from "../../chain/params.ts";
+import { recoverSender } from "../../chain/tx/index.ts";
+import type { Address, SignedTx } from "../../chain/types.ts";
+import type { ChainStore, DerivedFrom, StoredBlockData } from "../../store/chainStore.ts";
+import { L1SourceError } from "./l1Json.ts";
+import type { L1Source } from "./l1Source.ts";
+
+export interface DerivationDriverOpts {
+  params: ChainParams;
+  /** The deployment file's `l1ChainId`: an L1 with another chain id is refused at {@link DerivationDriver.init}. */
+  l1ChainId?: number;
+  /** The deployment's first block and its hash: the genesis block's origin is the block before it. */
+  deployBlock: bigint;
+  deployBlockHash: Uint8Array;
+  /** Wait between polls of an L1 with nothing new, ms (default: half the chain's L1 block time, ≤ 2 s). */
+  pollMs?: number;
+  /** L1 blocks read per step before the loop yields (default 64). */
+  maxL1BlocksPerStep?: number;
+  /** Retry delays after a temporary failure, ms (default 250 doubling to 10,000). */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export interface DerivationLog {
+  info(o: object, msg?: string): void;
+  warn(o: object, msg?: string): void;
+  error(o: object, msg?: string): void;
+}
+
+export interface DerivationDriverModules {
+  source: L1Source;
+  store: ChainStore;
+  log: DerivationLog;
+}
+
+/** The three L2 heads and the L1 blocks they follow (flops_syncStatus). */
+export interface DerivationStatus {
+  unsafeL2: Head;
+  safeL2: Head;
+  finalizedL2: Head;
+  /** The last L1 block fed to derivation. */
+  currentL1: L1BlockRef | undefined;
+  headL1: L1BlockRef | undefined;
+  safeL1: L1BlockRef | undefined;
+  finalizedL1: L1BlockRef | undefined;
+  /** L1 blocks not yet read (headL1 − currentL1). */
+  behindL1: bigint;
+  /** Why derivation stopped (a critical failure); undefined while it runs. */
+  error: string | undefined;
+}
+
+/** What one {@link DerivationDriver.step} did. */
+export interface StepResult {
+  l1Blocks: number;
+  l2Blocks: number;
+  /** L2 blocks taken back by a reorg in this step. */
+  rewound: bigint;
+}
+
+export class DerivationDriver {
+  private coreNow: ChainCore | undefined;
+  private deriver: Deriver | undefined;
+  private genesisOrigin: L1BlockRef | undefined;
+  /** Next L1 block number to read. */
+  private nextL1 = 0n;
+  private currentL1: L1BlockRef | undefined;
+  /** L1 blocks fed since the safe head's origin: origins' parent hashes and derivedFrom hashes. */
+  private readonly fed = new Map<bigint, L1BlockRef>();
+  private heads: { latest?: L1BlockRef; safe?: L1BlockRef; finalized?: L1BlockRef } = {};
+  private failure: string | undefined;
+  private readonly listeners = new Set<(b: StoredBlockData) => void>();
+  private readonly recovered = new Map<string, Address>();
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    readonly opts: DerivationDriverOpts,
+    private readonly m: DerivationDriverModules,
+  ) {}
+
+  /** The chain at the unsafe head (replaced after a reorg rewinds it). Throws before {@link init}. */
+  get core(): ChainCore {
+    if (!this.coreNow) throw new Error("DerivationDriver: not initialised");
+    return this.coreNow;
+  }
+
+  /** Whether {@link init} has run (the L1 was reached once). */
+  get initialised(): boolean {
+    return this.coreNow !== undefined;
+  }
+
+  /** Calls `listener` after each derived block is stored (again at the same height after a reorg). */
+  onBlock(listener: (b: StoredBlockData) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Checks the L1's chain id against the deployment's, reads the genesis origin from L1 (checking
+   * the deployment's block hash) and resumes from the stored head (PROTOCOL §5 "Resets"). Throws L1SourceError (temporary: retry; critical: this L1 is not the deployment's).
+   */
+  async init(): Promise<void> {
+    const want = this.opts.l1ChainId;
+    if (want !== undefined) {
+      const got = await this.m.source.chainId();
+      if (got !== BigInt(want))
+        throw new L1SourceError(
+          "critical",
+          `the L1 at this RPC has chain id ${got}, not the deployment file's l1ChainId ${want}: wrong --l1.rpc or deployment file`,
+        );
+    }
+    const deploy = await this.m.source.blockRef(this.opts.deployBlock);
+    if (deploy === undefined)
+      throw new L1SourceError("temporary", `deployment block ${this.opts.deployBlock} is not there yet`);
+    if (!equalBytes(deploy.hash, this.opts.deployBlockHash))
+      throw new L1SourceError(
+        "critical",
+        `the deployment block ${this.opts.deployBlock} has hash ${bytesToHex(deploy.hash)} on this L1, not the deployment file's ${bytesToHex(this.opts.deployBlockHash)}`,
+      );
+    const origin = await this.m.source.blockRef(this.opts.deployBlock - 1n);
+    if (origin === undefined || !equalBytes(origin.hash, deploy.parentHash))
+      throw new L1SourceError("reset", "the block before the deployment changed while reading it");
+    this.genesisOrigin = origin;
+    const head = this.m.store.head();
+    if (!head) throw new RollupError("NO_GENESIS", "the store holds no chain");
+    await this.resumeAt(head.header.number);
+  }
+
+  /** Runs {@link step} until {@link stop}: polling when idle, backing off on temporary failures. */
+  start(): void {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    const poll =
+      this.opts.pollMs ?? Math.min(2000, Math.max(50, Number(this.opts.params.l1BlockTimeMs / 2n)));
+    const backoff = this.opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
+    this.loop = (async () => {
+      let delay = backoff.initialMs;
+      while (!signal.aborted && this.failure === undefined) {
+        let wait = poll;
+        try {
+          const r = await this.step();
+          delay = backoff.initialMs;
+          if (r.l1Blocks > 0) wait = 0;
+        } catch (e) {
+          if (e instanceof L1SourceError && e.kind === "temporary") {
+            this.m.log.warn({ err: e.message, retryMs: delay }, "derivation: L1 unavailable, retrying");
+            wait = delay;
+            delay = Math.min(backoff.maxMs, delay * 2);
+          } else {
+            this.failure = e instanceof Error ? e.message : String(e);
+            this.m.log.error({ err: e }, "derivation stopped");
+          }
+        }
+        if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => {});
+        else await new Promise((r) => setImmediate(r));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  /**
+   * One round: refresh the L1 heads, read up to maxL1BlocksPerStep new L1 blocks, derive and
+   * commit every L2 block they decide, move safe/finalized. A reorg rewinds and returns early.
+   * Throws L1SourceError "temporary" / "critical"; "reset" is handled here.
+   */
+  async step(): Promise<StepResult> {
+    const result: StepResult = { l1Blocks: 0, l2Blocks: 0, rewound: 0n };
+    try {
+      if (!this.deriver) await this.init();
+      await this.refreshHeads();
+      const latest = this.heads.latest;
+      const max = this.opts.maxL1BlocksPerStep ?? 64;
+      while (latest !== undefined && this.nextL1 <= latest.number && result.l1Blocks < max) {
+        const { input, skipped } = await this.m.source.fetch(this.nextL1);
+        for (const s of skipped)
+          this.m.log.warn({ l1Block: String(this.nextL1), ...s }, "derivation: batcher tx skipped");
+        const linked = this.deriver!.addL1Block(input);
+        if (!linked.ok) {
+          this.m.log.warn(
+            { l1Block: String(input.block.number), reason: linked.error },
+            "derivation: L1 reorg, rewinding",
+          );
+          result.rewound = await this.rewind();
+          return result;
+        }
+        this.fed.set(input.block.number, input.block);
+        this.currentL1 = input.block;
+        this.nextL1++;
+        result.l1Blocks++;
+        result.l2Blocks += await this.drain();
+      }
+      await this.moveFinality();
+    } catch (e) {
+      if (!(e instanceof L1SourceError && e.kind === "reset")) throw e;
+      this.m.log.warn({ err: e.message }, "derivation: L1 answers changed under us, rewinding");
+      result.rewound = await this.rewind();
+    }
+    return result;
+  }
+
+  status(): DerivationStatus {
+    const unsafe = this.core.head;
+    const currentL1 = this.currentL1;
+    const headL1 = this.heads.latest;
+    return {
+      unsafeL2: unsafe,
+      safeL2: this.headAt(this.heads.safe),
+      finalizedL2: this.headAt(this.heads.finalized),
+      currentL1,
+      headL1,
+      safeL1: this.heads.safe,
+      finalizedL1: this.heads.finalized,
+      behindL1: headL1 !== undefined && headL1.number >= this.nextL1 ? headL1.number - this.nextL1 + 1n : 0n,
+      error: this.failure,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private async refreshHeads(): Promise<void> {
+    const [latest, safe, finalized] = await Promise.all([
+      this.m.source.blockRef("latest"),
+      this.m.source.blockRef("safe"),
+      this.m.source.blockRef("finalized"),
+    ]);
+    this.heads = {
+      ...(latest ? { latest } : {}),
+      ...(safe ? { safe } : {}),
+      ...(finalized ? { finalized } : {}),
+    };
+  }
+
+  /** Derives and commits every block the L1 blocks fed so far decide. */
+  private async drain(): Promise<number> {
+    const deriver = this.deriver!;
+    let n = 0;
+    for (;;) {
+      this.logDrops(deriver.takeDrops());
+      const next = deriver.next();
+      if (next.kind === "wait") return n;
+      await this.commit(next.attrs);
+      n++;
+    }
+  }
+
+  private async commit(attrs: BlockAttributes): Promise<void> {
+    const core = this.core;
+    this.recovered.clear();
+    const ex = executeAttributes(core, attrs, (tx) => this.recover(tx));
+    const b = ex.built;
+    const origin = this.fed.get(attrs.l1Origin.number) ?? this.deriver!.safe.origin;
+    const from = this.fed.get(attrs.derivedFrom);
+    if (!from) throw new Error(`derivation: L1 block ${attrs.derivedFrom} decided a block but was not fed`);
+    const senders = b.block.txs.map((t) => this.recovered.get(bytesToHex(t.hash))!);
+    const stored: StoredBlockData = {
+      block: b.block,
+      hash: b.hash,
+      receipts: b.receipts,
+      senders,
+      size: b.size,
+    };
+    await this.m.store.commitDerivedBlock({ ...stored, encoded: b.encoded }, b.ops, {
+      originParentHash: origin.parentHash,
+      l1Number: from.number,
+      l1Hash: from.hash,
+      channels: this.deriver!.channelsBefore(attrs.derivedFrom),
+    });
+    core.advance({ header: b.block.header, hash: b.hash });
+    this.deriver!.advance({ number: attrs.number, hash: b.hash, timestamp: attrs.timestamp });
+    if (ex.replaced !== undefined)
+      this.m.log.warn(
+        { l2Block: String(attrs.number), l1Block: String(attrs.derivedFrom), reason: ex.replaced },
+        "derivation: batch block invalid, replaced by its L1 inputs only (D9)",
+      );
+    for (const s of ex.skippedForced)
+      this.m.log.info(
+        { l2Block: String(attrs.number), forcedTx: String(s.index), reason: s.reason },
+        "derivation: forced tx skipped",
+      );
+    // Older L1 blocks can no longer be an origin or decide a block.
+    const keepFrom = this.deriver!.safe.origin.number;
+    for (const k of this.fed.keys()) if (k < keepFrom) this.fed.delete(k);
+    for (const l of this.listeners) l(stored);
+  }
+
+  private recover(tx: SignedTx): ReturnType<typeof recoverSender> {
+    const r = recoverSender(tx);
+    if (r.ok) this.recovered.set(bytesToHex(tx.hash), r.value);
+    return r;
+  }
+
+  private logDrops(drops: readonly DeriveDrop[]): void {
+    for (const d of drops)
+      this.m.log.warn({ ...d, l1Block: String(d.l1Block) }, `derivation dropped a ${d.stage}: ${d.reason}`);
+  }
+
+  /**
+   * A new Deriver and ChainCore resuming at stored block `k` (PROTOCOL §5 "Resets"): the blocks
+   * derived from k's deciding L1 block I are taken back, and derivation resumes where I was about
+   * to be judged, with the channel bank of that moment rebuilt from the L1 blocks before it, so
+   * the chain is the one an uninterrupted verifier derives. Returns the block resumed at.
+   */
+  private async resumeAt(k: bigint): Promise<bigint> {
+    const genesisOrigin = this.genesisOrigin!;
+    let resume: DeriverResume | undefined;
+    let legacyRefill = false;
+    if (k > 0n) {
+      const from = this.derivedFromOf(k);
+      if (from.channels === undefined) {
+        legacyRefill = true;
+        this.m.log.warn(
+          { l2Block: String(k) },
+          "derivation: the stored head predates exact resume (no channel bank stored); resuming as before, which can re-judge dropped batches: resync from an empty datadir to be sure",
+        );
+      } else {
+        let r = k - 1n;
+        while (r > 0n && this.derivedFromOf(r).l1Number === from.l1Number) r--;
+        // Derived again below, exactly as they were (same L1, same rules).
+        await this.m.store.rewindTo(r);
+        this.m.log.info(
+          { from: String(k), to: String(r), l1Block: String(from.l1Number) },
+          "derivation: resuming before the L1 block that decided the head",
+        );
+        resume = { at: { number: from.l1Number, hash: from.l1Hash }, channels: from.channels };
+        k = r;
+      }
+    }
+    const stored = this.m.store.getBlock(k);
+    if (!stored) throw new Error(`derivation: no stored block ${k}`);
+    const header = stored.block.header;
+    const origin: L1BlockRef =
+      k === 0n ? genesisOrigin : { ...header.l1Origin, parentHash: this.derivedFromOf(k).originParentHash };
+    this.coreNow = new ChainCore(this.opts.params, this.m.store.kv, { header, hash: stored.hash });
+    const safe = { number: k, hash: stored.hash, timestamp: header.timestamp, origin };
+    this.deriver = new Deriver(this.opts.params, safe, resume);
+    // Records from before the resume rule: refill the bank as before (not exact, see §5).
+    this.nextL1 = legacyRefill ? origin.number - this.opts.params.channelTimeout : this.deriver.firstL1;
+    if (this.nextL1 < genesisOrigin.number) this.nextL1 = genesisOrigin.number;
+    this.fed.clear();
+    this.currentL1 = undefined;
+    return k;
+  }
+
+  private derivedFromOf(k: bigint): DerivedFrom {
+    const from = this.m.store.derivedFrom(k);
+    if (!from)
+      throw new RollupError(
+        "NOT_DERIVED",
+        `block ${k} was not derived from L1 (a sequencer's datadir?): a verifier needs its own datadir`,
+      );
+    return from;
+  }
+
+  /**
+   * Rewinds to the last block whose deciding L1 block is still canonical (its origin, an
+   * ancestor, is then canonical too) and resumes derivation there ({@link resumeAt}: possibly a
+   * few blocks further back). Returns blocks taken back.
+   */
+  private async rewind(): Promise<bigint> {
+    const head = this.core.head.header.number;
+    const canonical = new Map<bigint, boolean>();
+    let k = head;
+    for (; k > 0n; k--) {
+      const from = this.m.store.derivedFrom(k);
+      if (!from) throw new RollupError("NOT_DERIVED", `block ${k} has no L1 cursor`);
+      let ok = canonical.get(from.l1Number);
+      if (ok === undefined) {
+        const ref = await this.m.source.blockRef(from.l1Number);
+        ok = ref !== undefined && equalBytes(ref.hash, from.l1Hash);
+        canonical.set(from.l1Number, ok);
+      }
+      if (ok) break;
+    }
+    if (k === 0n) {
+      const g = this.genesisOrigin!;
+      const ref = await this.m.source.blockRef(g.number);
+      if (ref === undefined || !equalBytes(ref.hash, g.hash))
+        throw new RollupError(
+          "L1_REORG_BELOW_GENESIS",
+          `L1 reorged below the deployment (block ${g.number})`,
+        );
+    }
+    await this.m.store.rewindTo(k);
+    k = await this.resumeAt(k);
+    if (k < head) this.m.log.warn({ from: String(head), to: String(k) }, "derivation: rewound L2 blocks");
+    return head - k;
+  }
+
+  /** The last stored block derived from L1 blocks at or below `l1` (binary search: derivedFrom grows). */
+  private headAt(l1: L1BlockRef | undefined): Head {
+    const store = this.m.store;
+    let lo = 0n;
+    let hi = this.core.head.header.number;
+    if (l1 !== undefined) {
+      while (lo < hi) {
+        const mid = (lo + hi + 1n) / 2n;
+        const from = store.derivedFrom(mid);
+        if (from !== undefined && from.l1Number <= l1.number) lo = mid;
+        else hi = mid - 1n;
+      }
+    }
+    const b = store.getBlock(lo)!;
+    return { header: b.block.header, hash: b.hash };
+  }
+
+  private async moveFinality(): Promise<void> {
+    let finalized = this.headAt(this.heads.finalized).header.number;
+    if (finalized <= this.m.store.undoPruned()) return;
+    // A resume (restart or reorg) at any block from the last finalized one on takes back the
+    // blocks of that block's deciding L1 block (resumeAt): keep their undo records.
+    const group = this.derivedFromOf(finalized).l1Number;
+    while (finalized > 0n && this.derivedFromOf(finalized).l1Number === group) finalized--;
+    if (finalized > this.m.store.undoPruned()) await this.m.store.pruneUndo(finalized);
+  }
+}

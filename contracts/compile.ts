@@ -1,0 +1,118 @@
+/**
+ * Compiles contracts/src with solc-js (the pinned `solc` npm package; no native solc, no network)
+ * into `contracts/out/<Contract>.json` ({contractName, abi, bytecode, deployedBytecode}), the
+ * artifacts bridge/ deploys. The files are committed and listed in test/helpers/generatedFiles.ts,
+ * so `npm run gen` rewrites them and test/generated.test.ts fails when a source changes without it.
+ * Run alone: `npm run contracts:compile`.
+ *
+ * Standard JSON with the optimizer on (no viaIR: not needed), EVM version prague (EIP-2935 block
+ * hashes, transient storage). Source unit names are repository-relative (`src/Portal.sol`,
+ * `@openzeppelin/contracts/...`), so the metadata hash in the bytecode is the same on every machine.
+ * Warnings in our sources are errors.
+ * @module
+ */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const CONTRACTS_DIR = import.meta.dirname;
+const NODE_MODULES = resolve(CONTRACTS_DIR, "../node_modules");
+const SRC_DIR = join(CONTRACTS_DIR, "src");
+
+/** The deployable contracts, one artifact each. */
+export const CONTRACT_NAMES = ["BatchInbox", "FlopsCredit", "OutputOracle", "Portal"] as const;
+export type ContractName = (typeof CONTRACT_NAMES)[number];
+
+export interface ContractArtifact {
+  contractName: ContractName;
+  abi: unknown[];
+  /** 0x-hex creation code. */
+  bytecode: string;
+  /** 0x-hex runtime code. */
+  deployedBytecode: string;
+}
+
+interface SolcOutput {
+  errors?: Array<{ severity: string; formattedMessage: string; sourceLocation?: { file: string } }>;
+  contracts?: Record<
+    string,
+    Record<
+      string,
+      { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }
+    >
+  >;
+}
+
+/** The standard-JSON input: every .sol under src/, keyed `src/<path>`. */
+function solcInput(): string {
+  const sources: Record<string, { content: string }> = {};
+  for (const rel of readdirSync(SRC_DIR, { recursive: true, encoding: "utf8" }).sort()) {
+    if (rel.endsWith(".sol")) sources[`src/${rel}`] = { content: readFileSync(join(SRC_DIR, rel), "utf8") };
+  }
+  return JSON.stringify({
+    language: "Solidity",
+    sources,
+    settings: {
+      optimizer: { enabled: true, runs: 1000 },
+      evmVersion: "prague",
+      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+    },
+  });
+}
+
+// Imports: `@openzeppelin/...` from node_modules; anything else is outside the build.
+function findImport(path: string): { contents: string } | { error: string } {
+  if (!path.startsWith("@openzeppelin/contracts/") || path.includes("..")) {
+    return { error: `import outside src/ and @openzeppelin/contracts: ${path}` };
+  }
+  try {
+    return { contents: readFileSync(join(NODE_MODULES, path), "utf8") };
+  } catch (err) {
+    return { error: `cannot read ${path}: ${(err as Error).message}` };
+  }
+}
+
+let cached: Record<ContractName, ContractArtifact> | undefined;
+
+/** Compiles once per process (~2 s); throws with solc's messages on an error or a warning in src/. */
+export function compileContracts(): Record<ContractName, ContractArtifact> {
+  if (cached !== undefined) return cached;
+  const solc = createRequire(import.meta.url)("solc") as {
+    compile(input: string, callbacks: { import: typeof findImport }): string;
+  };
+  const out = JSON.parse(solc.compile(solcInput(), { import: findImport })) as SolcOutput;
+  const problems = (out.errors ?? []).filter(
+    (e) => e.severity === "error" || !e.sourceLocation?.file.startsWith("@openzeppelin/"),
+  );
+  if (problems.length > 0) {
+    throw new Error(`solc: ${problems.map((e) => e.formattedMessage).join("\n")}`);
+  }
+  const result = {} as Record<ContractName, ContractArtifact>;
+  for (const name of CONTRACT_NAMES) {
+    const c = out.contracts?.[`src/${name}.sol`]?.[name];
+    if (c === undefined) throw new Error(`solc: no output for src/${name}.sol:${name}`);
+    result[name] = {
+      contractName: name,
+      abi: c.abi,
+      bytecode: `0x${c.evm.bytecode.object}`,
+      deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+    };
+  }
+  cached = result;
+  return result;
+}
+
+/** The exact text of `contracts/out/<name>.json`. */
+export function artifactText(name: ContractName): string {
+  return `${JSON.stringify(compileContracts()[name], null, 2)}\n`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const t0 = performance.now();
+  for (const name of CONTRACT_NAMES) {
+    writeFileSync(join(CONTRACTS_DIR, "out", `${name}.json`), artifactText(name));
+    process.stdout.write(`wrote contracts/out/${name}.json\n`);
+  }
+  process.stdout.write(`compiled in ${Math.round(performance.now() - t0)} ms\n`);
+}

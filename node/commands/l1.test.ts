@@ -1,0 +1,114 @@
+/**
+ * `flops l1 deploy` against a real Anvil: it deploys the contracts and writes a deployment file
+ * that a sequencer node accepts: the node starts on it (the genesis hash pinned, the deployment
+ * block found), follows the L1 (blocks get L1 origins) and its batcher posts to the BatchInbox.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPublicClient, type Hex, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, describe, expect, it } from "vitest";
+import { readDeployment } from "../../bridge/deployment.ts";
+import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
+import { genesisHash, genesisToJson } from "../../chain/genesisDoc.ts";
+import { ANVIL_KEYS, type Anvil, startAnvil } from "../../test/helpers/anvil.ts";
+import { waitFor } from "../../test/helpers/rpc.ts";
+import { runCli } from "../cli.ts";
+import type { FlopsNode } from "../createNode.ts";
+import { devGenesis } from "../devnet.ts";
+import { writeKeystore } from "../keystore.ts";
+import { createLogger } from "../logger.ts";
+import { startNode } from "./node.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "flops-l1-deploy-"));
+let anvil: Anvil | undefined;
+let node: FlopsNode | undefined;
+
+afterAll(async () => {
+  await node?.stop();
+  await anvil?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sink(): { stream: NodeJS.WritableStream; text: () => string } {
+  let text = "";
+  const stream = {
+    write(s: string) {
+      text += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  return { stream, text: () => text };
+}
+
+describe("flops l1 deploy", () => {
+  it("deploys to Anvil and writes a deployment file a sequencer follows and posts batches to", async () => {
+    anvil = await startAnvil({ blockTimeS: 1 });
+    const genesis = devGenesis({ now: BigInt(Date.now()), epochSeconds: 30 });
+    const genesisFile = join(dir, "genesis.json");
+    writeFileSync(genesisFile, genesisToJson(genesis));
+    const keys = join(dir, "keys");
+    const ks = await writeKeystore(hexToBytes(ANVIL_KEYS[0]), "pw", {
+      dir: keys,
+      scryptN: 1024,
+      warn: () => {},
+    });
+    const pwFile = join(dir, "pw.txt");
+    writeFileSync(pwFile, "pw", { mode: 0o600 });
+    const batcher = privateKeyToAccount(ANVIL_KEYS[1] as Hex);
+    const out = join(dir, "deployment.json");
+    const stdout = sink();
+    const stderr = sink();
+    const code = await runCli(
+      [
+        "l1",
+        "deploy",
+        "--l1.rpc",
+        anvil.url,
+        "--keystore",
+        ks.file,
+        "--password-file",
+        pwFile,
+        "--genesis",
+        genesisFile,
+        "--batcher",
+        batcher.address,
+        "--out",
+        out,
+      ],
+      { stdout: stdout.stream, stderr: stderr.stream, env: {} },
+    );
+    expect(code, stderr.text()).toBe(0);
+    expect(stdout.text()).toMatch(/deployed at L1 block \d+ \(chain 31337\)/);
+    const d = await readDeployment(out);
+    expect(d.genesisHash).toBe(bytesToHex(genesisHash(genesis)));
+    expect(d.l1ChainId).toBe(31337);
+
+    const client = createPublicClient({ transport: http(anvil.url) }) as PublicClient;
+    node = await startNode({
+      datadir: join(dir, "node"),
+      genesis,
+      genesisInitOnly: false,
+      cfg: {
+        "rpc.addr": "127.0.0.1",
+        "rpc.port": 0,
+        "rpc.rate-limit": 0,
+        "block-time-ms": 250,
+        "metrics.enabled": false,
+        "metrics.addr": "127.0.0.1",
+        "metrics.port": 0,
+        "l1.confirmations": 1,
+        "batcher.confirmations": 1,
+      },
+      beaconUrls: [],
+      log: createLogger({ level: "warn", destination: 2 }),
+      l1: { client, deployment: d, batcher },
+    });
+    const n = node;
+    await waitFor(async () => (n.batcher?.lastPosted?.last ?? 0n) >= 3n, 30_000, "a batch posted to Anvil");
+    const head = n.core.head.header;
+    expect(head.l1Origin.number).toBeGreaterThanOrEqual(BigInt(d.deployBlock) - 1n);
+    expect(head.l1Origin.hash.some((b) => b !== 0)).toBe(true);
+  }, 90_000);
+});

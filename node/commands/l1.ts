@@ -1,0 +1,218 @@
+/**
+ * `flops l1 deploy`: deploys the rollup's contracts (contracts/out artifacts) to any Ethereum
+ * JSON-RPC node and writes the deployment file a node reads (`--l1.deployment`). The same
+ * {@link deployRollup} deploys them on the devnet's embedded L1 at its first start.
+ *
+ * Order (contracts/README.md): OutputOracle(admin, proposer, challenger, genesisHash,
+ * challengeWindow), Portal(admin, guardian, oracle, genesisHash, maxTxBytes, rateLimitWindow,
+ * rateLimitCapacity) (the token: portal.credit()), BatchInbox(admin, batcher). The first one's L1
+ * block is the deployment block: the L2 genesis block's origin is the block before it, so the
+ * genesis time must be at most that block's time + maxSequencerDrift (PROTOCOL §5 "Resets"):
+ * deploy soon after writing the genesis.
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import {
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hex,
+  http,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { type L1Deployment, writeDeployment } from "../../bridge/deployment.ts";
+import { type ContractArtifact, deployContracts } from "../../bridge/l1/deployContracts.ts";
+import { bytesToHex } from "../../chain/bytes.ts";
+import { RollupError } from "../../chain/errors.ts";
+import { type GenesisDoc, genesisFromJson, genesisHash } from "../../chain/genesisDoc.ts";
+import { cappedFetch } from "../../rpc/cappedFetch.ts";
+import { declareOptions, opt } from "../config.ts";
+import { unlockKeystore } from "../keystore.ts";
+import { MAX_L1_RESPONSE_BYTES } from "../verifierNode.ts";
+import { type CliIO, processIO, warnTo } from "./io.ts";
+
+const OUT = resolve(import.meta.dirname, "../../contracts/out");
+
+export interface RollupRoles {
+  /** Receives every admin role. */
+  admin: Hex;
+  batcher: Hex;
+  proposer: Hex;
+  challenger: Hex;
+  guardian: Hex;
+}
+
+export interface RollupDeployOpts {
+  genesis: GenesisDoc;
+  roles: RollupRoles;
+  /** Seconds an output stays challengeable. */
+  challengeWindow: bigint;
+  /** Finalization rate limit: capacity (base units) refilled per window (seconds). */
+  rateLimitWindow: number;
+  rateLimitCapacity: bigint;
+  /** Called after each deployment tx is sent (the devnet mines here). */
+  afterSend?: (txHash: Hex) => Promise<void>;
+  confirmations?: number;
+}
+
+async function artifact(name: string): Promise<ContractArtifact> {
+  const json = JSON.parse(await readFile(resolve(OUT, `${name}.json`), "utf8")) as ContractArtifact;
+  return { abi: json.abi, bytecode: json.bytecode };
+}
+
+/** Deploys the rollup's contracts and returns the deployment file's content. */
+export async function deployRollup(
+  wallet: WalletClient<Transport, Chain, Account>,
+  pub: PublicClient,
+  o: RollupDeployOpts,
+): Promise<L1Deployment> {
+  const gh = bytesToHex(genesisHash(o.genesis)) as Hex;
+  const r = o.roles;
+  const artifacts = {
+    OutputOracle: await artifact("OutputOracle"),
+    Portal: await artifact("Portal"),
+    BatchInbox: await artifact("BatchInbox"),
+  };
+  const deployed = await deployContracts(wallet, pub, artifacts, {
+    steps: [
+      {
+        name: "OutputOracle",
+        artifact: "OutputOracle",
+        args: () => [r.admin, r.proposer, r.challenger, gh, o.challengeWindow],
+      },
+      {
+        name: "Portal",
+        artifact: "Portal",
+        args: (d) => [
+          r.admin,
+          r.guardian,
+          d.OutputOracle,
+          gh,
+          BigInt(o.genesis.params.maxTxBytes),
+          o.rateLimitWindow,
+          o.rateLimitCapacity,
+        ],
+      },
+      { name: "BatchInbox", artifact: "BatchInbox", args: () => [r.admin, r.batcher] },
+    ],
+    ...(o.afterSend ? { afterSend: o.afterSend } : {}),
+    ...(o.confirmations === undefined ? {} : { confirmations: o.confirmations }),
+  });
+  const credit = (await pub.readContract({
+    address: deployed.addresses.Portal!,
+    abi: artifacts.Portal.abi,
+    functionName: "credit",
+  })) as Hex;
+  return {
+    version: 1,
+    l1ChainId: await pub.getChainId(),
+    genesisHash: gh,
+    deployBlock: Number(deployed.deployBlock),
+    deployBlockHash: deployed.deployBlockHash,
+    contracts: {
+      BatchInbox: deployed.addresses.BatchInbox!,
+      OutputOracle: deployed.addresses.OutputOracle!,
+      Portal: deployed.addresses.Portal!,
+      FlopsCredit: credit,
+    },
+  };
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+export function registerL1Command(program: Command, io: CliIO = processIO()): void {
+  const l1 = program.command("l1").description("the rollup's L1 side");
+  const cmd = l1
+    .command("deploy")
+    .description("deploy the rollup's contracts to an L1 and write the deployment file");
+  const readConfig = declareOptions(cmd, {
+    "l1.rpc": opt.url({
+      required: true,
+      protocols: ["http", "https"],
+      description: "the L1's JSON-RPC endpoint",
+    }),
+    keystore: opt.path({
+      required: true,
+      description: "keystore of the deployer's L1 key (pays; default holder of every role)",
+    }),
+    "password-file": opt.path({ description: "file holding the keystore's password (else a prompt)" }),
+    genesis: opt.path({
+      required: true,
+      description: "the L2 genesis document the contracts pin (flops genesis)",
+    }),
+    out: opt.path({ required: true, description: "where to write the deployment file" }),
+    batcher: opt.string({ description: "the batcher's L1 address (default: the deployer)" }),
+    proposer: opt.string({ description: "the output proposer's L1 address (default: the deployer)" }),
+    challenger: opt.string({ description: "the challenger's L1 address (default: the deployer)" }),
+    guardian: opt.string({ description: "the guardian's L1 address (default: the deployer)" }),
+    "challenge-window": opt.positiveInt({
+      default: 7 * 24 * 3600,
+      description: "seconds an output stays challengeable",
+    }),
+    "rate-limit-window": opt.positiveInt({
+      default: 24 * 3600,
+      description: "finalization rate limit window, seconds",
+    }),
+    "rate-limit-capacity": opt.string({
+      default: (10n ** 24n).toString(),
+      description: "finalization rate limit: base units per window",
+    }),
+    confirmations: opt.positiveInt({ default: 1, description: "confirmations to wait for per deployment" }),
+  });
+  cmd.action(async () => {
+    const cfg = readConfig();
+    const genesis = genesisFromJson(await readFile(cfg.genesis, "utf8"));
+    const key = await unlockKeystore({
+      file: cfg.keystore,
+      passwordFile: cfg["password-file"],
+      warn: warnTo(io),
+    });
+    const account = privateKeyToAccount(bytesToHex(key.privateKey) as Hex);
+    const role = (v: string | undefined, what: string): Hex => {
+      if (v === undefined) return account.address;
+      if (!ADDRESS.test(v))
+        throw new RollupError("BAD_CONFIG", `--${what} must be a 0x-prefixed 20-byte address`);
+      return v as Hex;
+    };
+    if (!/^[0-9]{1,78}$/.test(cfg["rate-limit-capacity"]))
+      throw new RollupError("BAD_CONFIG", "--rate-limit-capacity must be a decimal integer");
+    const transport = http(cfg["l1.rpc"], {
+      fetchFn: cappedFetch(fetch, MAX_L1_RESPONSE_BYTES),
+      retryCount: 0,
+    });
+    const probe = createPublicClient({ transport });
+    const chain = defineChain({
+      id: await probe.getChainId(),
+      name: "l1",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [cfg["l1.rpc"]] } },
+    });
+    const pub = createPublicClient({ chain, transport, pollingInterval: 500 }) as PublicClient;
+    const wallet = createWalletClient({ chain, transport, account });
+    const d = await deployRollup(wallet, pub, {
+      genesis,
+      roles: {
+        admin: account.address,
+        batcher: role(cfg.batcher, "batcher"),
+        proposer: role(cfg.proposer, "proposer"),
+        challenger: role(cfg.challenger, "challenger"),
+        guardian: role(cfg.guardian, "guardian"),
+      },
+      challengeWindow: BigInt(cfg["challenge-window"]),
+      rateLimitWindow: cfg["rate-limit-window"],
+      rateLimitCapacity: BigInt(cfg["rate-limit-capacity"]),
+      confirmations: cfg.confirmations,
+    });
+    await writeDeployment(cfg.out, d);
+    io.stdout.write(
+      `deployed at L1 block ${d.deployBlock} (chain ${d.l1ChainId}): BatchInbox ${d.contracts.BatchInbox}, Portal ${d.contracts.Portal}\nwrote ${cfg.out}\n`,
+    );
+  });
+}

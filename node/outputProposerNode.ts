@@ -1,0 +1,58 @@
+/**
+ * The output proposer's wiring (bridge/proposer): its own L1 tx manager (journal
+ * `<datadir>/proposer-txs`, one per key), the OutputOracle of the deployment, and the source of
+ * safe outputs: the sequencer's own head `lagBlocks` behind (an explicit trust choice, made by
+ * passing `opts.proposer` to createNode: `flops devnet` does) until a verifier proposes instead.
+ * @module
+ */
+import { join } from "node:path";
+import type { LocalAccount, PublicClient } from "viem";
+import type { L1Deployment } from "../bridge/deployment.ts";
+import { OutputProposer, type SafeOutput } from "../bridge/proposer/outputProposer.ts";
+import { createL1TxManager } from "../bridge/txManager/l1TxManager.ts";
+import type { ChainParams } from "../chain/params.ts";
+import { type Logger, moduleLogger } from "./logger.ts";
+
+export interface ProposerNodeOpts {
+  /** The proposer's L1 key (the OutputOracle's PROPOSER_ROLE). */
+  account: LocalAccount;
+  /** Between rounds, ms; 0: four L1 block times (a few embedded-L1 blocks on the devnet). */
+  intervalMs: number;
+  /**
+   * Sequencer only: post the sequencer's own head this many blocks behind. Outputs are then what
+   * the sequencer built, not what L1 data derives: acceptable until a verifier runs beside it.
+   */
+  lagBlocks: number;
+  /** L1 blocks deep a proposal must be to count (the tx manager's numConfirmations). Default 2. */
+  numConfirmations?: number;
+}
+
+/** Starts the proposer; the returned `stop` ends its rounds and releases its journal. */
+export async function startOutputProposer(
+  o: ProposerNodeOpts & { deployment: L1Deployment; datadir: string; params: ChainParams },
+  m: { client: PublicClient; safeOutput: () => SafeOutput | undefined; log: Logger },
+): Promise<{ proposer: OutputProposer; stop(): Promise<void> }> {
+  const log = moduleLogger(m.log, "proposer");
+  const txManager = await createL1TxManager(
+    {
+      journalDir: join(o.datadir, "proposer-txs"),
+      chainId: o.deployment.l1ChainId,
+      numConfirmations: o.numConfirmations ?? 2,
+    },
+    { client: m.client, account: o.account, log },
+  );
+  const intervalMs = o.intervalMs > 0 ? o.intervalMs : Number(4n * o.params.l1BlockTimeMs);
+  const proposer = new OutputProposer(
+    { oracle: o.deployment.contracts.OutputOracle, intervalMs },
+    { client: m.client, txManager, safeOutput: m.safeOutput, log },
+  );
+  proposer.start();
+  log.info({ address: o.account.address, intervalMs, lagBlocks: o.lagBlocks }, "output proposer started");
+  return {
+    proposer,
+    async stop() {
+      await proposer.stop();
+      await txManager.close();
+    },
+  };
+}

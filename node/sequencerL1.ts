@@ -1,0 +1,174 @@
+/**
+ * The sequencer's L1 wiring: its {@link L1View} over bridge/'s L1 reader (every answer validated
+ * and bounded there), the starting L1 origin, and the batcher's {@link BatchPoster} over the L1 tx
+ * manager (bridge/txManager: journaled intents, so a restart posts nothing twice).
+ * @module
+ */
+import { join } from "node:path";
+import { encodeFunctionData, type LocalAccount, type PublicClient, parseAbi } from "viem";
+import type { L1Deployment } from "../bridge/deployment.ts";
+import { L1Source } from "../bridge/derivation/l1Source.ts";
+import { createL1TxManager, type L1TxManager } from "../bridge/txManager/l1TxManager.ts";
+import { bytesToHex, equalBytes, hexToBytes } from "../chain/bytes.ts";
+import { DEFAULT_MAX_FRAME_BYTES } from "../chain/derive/frame.ts";
+import { RollupError } from "../chain/errors.ts";
+import type { ChainParams } from "../chain/params.ts";
+import type { BlockHeader, L1Origin } from "../chain/types.ts";
+import { Batcher } from "../sequencer/batcher.ts";
+import type { BatchPoster, L1View } from "../sequencer/ports.ts";
+import type { Sequencer } from "../sequencer/sequencer.ts";
+import type { ChainStore } from "../store/chainStore.ts";
+import { type Logger, moduleLogger } from "./logger.ts";
+
+const INBOX_ABI = parseAbi(["function postBatch(bytes data) view"]);
+
+export interface SequencerL1Opts {
+  deployment: L1Deployment;
+  /** L1 blocks an origin stays behind L1's latest. */
+  confirmations: number;
+  /** Post batches (absent: follow L1 only). */
+  batcher?: {
+    account: LocalAccount;
+    /** 0 or absent: a quarter of the chain's maxBatchDelayMs. */
+    maxDelayMs?: number;
+    targetBytes: number;
+    /** Depth at which a batcher tx counts as landed (the tx manager's numConfirmations). */
+    numConfirmations: number;
+  };
+}
+
+/** The sequencer's view of L1 over bridge/'s reader. */
+export function l1ViewOf(client: PublicClient, d: L1Deployment): L1View {
+  const source = new L1Source({ batchInbox: d.contracts.BatchInbox, portal: d.contracts.Portal }, { client });
+  return {
+    blockRef: (at) => source.blockRef(at),
+    async blockEvents(n) {
+      const { input } = await source.fetch(n);
+      return { block: input.block, events: input.events };
+    },
+  };
+}
+
+/**
+ * The origin of the head block: its own, or for the genesis block the L1 block before the
+ * deployment (PROTOCOL §5 "Resets"), after checking that this L1 holds the deployment block.
+ */
+export async function headOrigin(view: L1View, d: L1Deployment, head: BlockHeader): Promise<L1Origin> {
+  if (head.number > 0n) {
+    if (head.l1Origin.hash.every((b) => b === 0))
+      throw new RollupError(
+        "BAD_CONFIG",
+        "this datadir's chain was built without an L1 (its blocks have no L1 origin): start a new datadir to follow L1",
+      );
+    return head.l1Origin;
+  }
+  const deploy = await view.blockRef(BigInt(d.deployBlock));
+  if (deploy === undefined || bytesToHex(deploy.hash) !== d.deployBlockHash)
+    throw new RollupError(
+      "DEPLOYMENT_MISMATCH",
+      `the L1 has no block ${d.deployBlock} with hash ${d.deployBlockHash} (the deployment file's): wrong L1, or it is behind`,
+    );
+  const origin = await view.blockRef(BigInt(d.deployBlock) - 1n);
+  if (origin === undefined || !equalBytes(origin.hash, deploy.parentHash))
+    throw new RollupError(
+      "DEPLOYMENT_MISMATCH",
+      "the L1 block before the deployment changed while reading it",
+    );
+  return { number: origin.number, hash: origin.hash, timestamp: origin.timestamp };
+}
+
+/** The poll interval of L1 reads for a chain: a quarter of its L1 block time, in [50 ms, 2 s]. */
+export function l1PollMs(params: ChainParams): number {
+  return Math.min(2000, Math.max(50, Number(params.l1BlockTimeMs / 4n)));
+}
+
+/**
+ * The batcher and its tx manager; `stop` ends both (the batcher first, after its flush: call it
+ * once the sequencer has stopped building, and before the L1 stops).
+ */
+export async function startBatcher(
+  o: NonNullable<SequencerL1Opts["batcher"]> & { deployment: L1Deployment; datadir: string },
+  m: {
+    client: PublicClient;
+    params: ChainParams;
+    store: ChainStore;
+    sequencer: Sequencer;
+    view: L1View;
+    log: Logger;
+  },
+): Promise<{ batcher: Batcher; stop(): Promise<void> }> {
+  const params = m.params;
+  const txm: L1TxManager = await createL1TxManager(
+    {
+      journalDir: join(o.datadir, "batcher", "txs"),
+      chainId: o.deployment.l1ChainId,
+      numConfirmations: o.numConfirmations,
+      // Channels go out every maxDelay and land in a block or two: several are in flight at once.
+      maxPendingTxs: 32,
+      pollIntervalMs: Math.min(1000, l1PollMs(params)),
+    },
+    { client: m.client, account: o.account, log: moduleLogger(m.log, "l1txm") },
+  );
+  const inbox = o.deployment.contracts.BatchInbox;
+  const poster: BatchPoster & { sent(id: string): boolean; included(id: string): boolean } = {
+    async post(id, data, signal) {
+      const r = await txm.send(
+        {
+          id,
+          to: inbox,
+          data: encodeFunctionData({ abi: INBOX_ABI, functionName: "postBatch", args: [bytesToHex(data)] }),
+        },
+        signal === undefined ? {} : { signal },
+      );
+      return {
+        l1Block: r.blockNumber,
+        l1BlockHash: hexToBytes(r.blockHash),
+        success: r.status === "success",
+      };
+    },
+    sent: (id) => txm.status(id).state !== "unknown",
+    included(id) {
+      const st = txm.status(id);
+      return st.state === "confirmed" || (st.state === "pending" && st.minedIn !== undefined);
+    },
+  };
+  const maxDelayMs = o.maxDelayMs ? o.maxDelayMs : Number(params.maxBatchDelayMs / 4n);
+  let batcher: Batcher;
+  try {
+    batcher = await Batcher.open(
+      {
+        dir: join(o.datadir, "batcher"),
+        maxDelayMs,
+        targetBytes: o.targetBytes,
+        maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+        maxInFlight: 16,
+        pollMs: Math.max(20, Math.min(250, Math.floor(maxDelayMs / 4))),
+        // A graceful stop flushes: past maxBatchDelayMs its blocks would be dropped (D4) anyway.
+        flushMs: Number(params.maxBatchDelayMs),
+        params,
+      },
+      {
+        blocks: {
+          headNumber: () => m.store.head()!.header.number,
+          get: (n) => m.store.getBlock(n),
+        },
+        poster,
+        l1: m.view,
+        forcedCountOf: (n) => m.sequencer.forcedCountOf(n),
+        now: () => BigInt(Date.now()),
+        log: moduleLogger(m.log, "batcher"),
+      },
+    );
+  } catch (e) {
+    await txm.close();
+    throw e;
+  }
+  batcher.start();
+  return {
+    batcher,
+    async stop() {
+      await batcher.stop();
+      await txm.close();
+    },
+  };
+}

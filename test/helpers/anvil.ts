@@ -1,0 +1,96 @@
+/**
+ * Spawns a real Anvil (node_modules/.bin/anvil, @foundry-rs/anvil) on a free port for integration
+ * tests, and speaks its test-only RPC methods (mining control, pool surgery). Port 0 makes Anvil
+ * pick the port itself, so parallel test files never race for one; the URL is read from its
+ * "Listening on" line.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+export const ANVIL_BIN = resolve(import.meta.dirname, "../../node_modules/.bin/anvil");
+
+/** Anvil's first dev account (from its default mnemonic): funded with 10,000 ETH. */
+export const ANVIL_KEYS = [
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+] as const;
+
+export interface AnvilOpts {
+  /** `--block-time` in seconds (fractions allowed); absent: automine (a block per tx). */
+  blockTimeS?: number;
+  /** `--no-mining`: blocks only on `evm_mine`. */
+  noMining?: boolean;
+  /** More CLI arguments. */
+  extra?: string[];
+  /** How long to wait for the port (ms); default 15 s. */
+  timeoutMs?: number;
+}
+
+export interface Anvil {
+  url: string;
+  child: ChildProcess;
+  /** One JSON-RPC call; throws on an error answer. */
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  /** SIGKILLs Anvil and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export async function startAnvil(o: AnvilOpts = {}): Promise<Anvil> {
+  // --max-persisted-states 0: Anvil otherwise spills old states to ~/.foundry/anvil/tmp (gigabytes
+  // for a fast --block-time chain, never removed when the process is killed); the states of the
+  // last blocks stay in memory, which is all our reorgs (depth <= a few blocks) need.
+  const args = ["--port", "0", "--hardfork", "prague", "--max-persisted-states", "0"];
+  if (o.blockTimeS !== undefined) args.push("--block-time", String(o.blockTimeS));
+  if (o.noMining) args.push("--no-mining");
+  args.push(...(o.extra ?? []));
+  const child = spawn(ANVIL_BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // A test process that ends without stop() (a failed hook, a timeout) must not leave Anvil mining.
+  const killOnExit = (): void => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
+  const exited = new Promise<void>((res) => child.once("exit", () => res()));
+  let head = "";
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      rej(new Error(`anvil did not start in time:\n${head.slice(-2000)}`));
+    }, o.timeoutMs ?? 15_000);
+    const onData = (d: Buffer) => {
+      // Only the start-up banner is kept; later output (one block per --block-time) is drained.
+      if (head.length < 64_000) head += d.toString();
+      const m = head.match(/Listening on ([\d.]+):(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        res(`http://${m[1]}:${m[2]}`);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      rej(new Error(`anvil exited (${code}) before listening:\n${head.slice(-2000)}`));
+    });
+  });
+  let id = 0;
+  return {
+    url,
+    child,
+    async rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+      });
+      const body = (await res.json()) as { result?: T; error?: { message: string } };
+      if (body.error) throw new Error(`${method}: ${body.error.message}`);
+      return body.result as T;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
