@@ -14,6 +14,7 @@
  */
 import { MEMPOOL_ERROR, TEMPORARY_ADMISSION_CODES, TX_ERROR } from "../chain/errors.ts";
 import type { Address, Challenge, Hash32, ReceiptStatus } from "../chain/types.ts";
+import type { NodeInfo } from "../rpc/types.ts";
 
 /** An account at the head, and the nonce a new tx should use (past the sender's pending txs). */
 export interface AccountView {
@@ -24,30 +25,8 @@ export interface AccountView {
   credits: bigint;
 }
 
-/** A node record with the fields settled at the head (flops_getNode). */
-export interface NodeInfo {
-  address: Address;
-  /** Credits balance of the node's account. */
-  credits: bigint;
-  /** The multiplier a pass would earn in the head's epoch. */
-  multiplierBps: bigint;
-  /** Live epochs in a row ending at the epoch before the head's. */
-  streak: number;
-  registeredAt: bigint;
-  lastLiveEpoch: bigint | undefined;
-  currentEpoch: bigint;
-  epochWork: bigint;
-  epochFailed: boolean;
-  openChallenges: number;
-  passed: number;
-  failed: number;
-  expired: number;
-  cancelled: number;
-  totalWork: bigint;
-  totalCredits: bigint;
-  /** Integer ops per second of the last PASSED challenge (informational). */
-  provenThroughput: bigint;
-}
+/** A node record with the fields settled at the head (flops_getNode): the RPC contract's own type. */
+export type { NodeInfo };
 
 /** The receipt of an included tx (flops_getTransactionReceipt). */
 export interface ReceiptInfo {
