@@ -1,13 +1,23 @@
 /**
- * Spawns a real Anvil (node_modules/.bin/anvil, @foundry-rs/anvil) on a free port for integration
+ * Spawns a real Anvil (@foundry-rs/anvil's platform binary) on a free port for integration
  * tests, and speaks its test-only RPC methods (mining control, pool surgery). Port 0 makes Anvil
  * pick the port itself, so parallel test files never race for one; the URL is read from its
  * "Listening on" line.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
-export const ANVIL_BIN = resolve(import.meta.dirname, "../../node_modules/.bin/anvil");
+// The binary itself, from the platform package @foundry-rs/anvil ships it in: node_modules/.bin/anvil
+// is a Node wrapper that spawns it, so killing the wrapper left the real Anvil running (a CI run
+// leaked 16 of them, each mining). The wrapper stays the fallback for other layouts.
+const PLATFORM_BIN = resolve(
+  import.meta.dirname,
+  `../../node_modules/@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}/bin/anvil`,
+);
+export const ANVIL_BIN = existsSync(PLATFORM_BIN)
+  ? PLATFORM_BIN
+  : resolve(import.meta.dirname, "../../node_modules/.bin/anvil");
 
 /** Anvil's first dev account (from its default mnemonic): funded with 10,000 ETH. */
 export const ANVIL_KEYS = [
