@@ -2,8 +2,10 @@
  * The layer rules of docs/ARCHITECTURE.md, checked by dependency-cruiser 17 (Node ^20.12):
  * `node -> {api, sequencer, prover, bridge} -> store -> chain`, chain/ pure; rpc/ (the JSON-RPC
  * contract) beside store/: api/, prover/, bridge/ and node/ may import it, it imports chain/ and viem.
+ * indexer/ (the explorer's index) sits beside the other store users: `indexer -> store -> chain`; only
+ * node/ imports it (api/ reads it through the explorer port that node/ implements).
  * Run by test/architecture/dependencies.test.ts (part of `npm test`): `npx depcruise --config
- * .dependency-cruiser.cjs chain rpc store sequencer prover bridge api node`.
+ * .dependency-cruiser.cjs chain rpc store indexer sequencer prover bridge api node`.
  * Clocks and randomness in chain/ are calls, not imports: that test greps for them.
  */
 
@@ -27,7 +29,7 @@ module.exports = {
       "chain-imports-no-layer",
       "chain/ is the bottom layer: it imports nothing of ours outside chain/",
       "^chain/",
-      "^(rpc|store|sequencer|prover|bridge|api|node)/",
+      "^(rpc|store|indexer|sequencer|prover|bridge|api|node)/",
     ),
     {
       name: "chain-only-pure-packages",
@@ -58,36 +60,42 @@ module.exports = {
       "store-only-chain",
       "store/ may import chain/ only",
       "^store/",
-      "^(rpc|sequencer|prover|bridge|api|node)/",
+      "^(rpc|indexer|sequencer|prover|bridge|api|node)/",
     ),
     forbid(
       "sequencer-only-chain-store",
       "sequencer/ never imports prover/, bridge/, api/, rpc/ or node/: it declares ports that node/ wires",
       "^sequencer/",
-      "^(rpc|prover|bridge|api|node)/",
+      "^(rpc|indexer|prover|bridge|api|node)/",
     ),
     forbid(
       "prover-only-chain-store",
       "prover/ talks to the chain over RPC: it never imports sequencer/, bridge/, api/ or node/",
       "^prover/",
-      "^(sequencer|bridge|api|node)/",
+      "^(sequencer|indexer|bridge|api|node)/",
     ),
     forbid(
       "bridge-only-chain-store",
       "bridge/ never imports sequencer/, prover/, api/ or node/",
       "^bridge/",
-      "^(sequencer|prover|api|node)/",
+      "^(sequencer|prover|indexer|api|node)/",
     ),
     forbid(
       "api-only-chain-store",
       "api/ reads through ports: it never imports sequencer/, prover/, bridge/ or node/",
       "^api/",
-      "^(sequencer|prover|bridge|node)/",
+      "^(sequencer|prover|bridge|indexer|node)/",
+    ),
+    forbid(
+      "indexer-only-chain-store",
+      "indexer/ (the explorer's index) imports store/ and chain/ only; node/ wires it, api/ never sees it",
+      "^indexer/",
+      "^(rpc|sequencer|prover|bridge|api|node)/",
     ),
     forbid(
       "no-test-or-bench-in-source",
       "production code never imports test/ or bench/",
-      "^(chain|rpc|store|sequencer|prover|bridge|api|node)/",
+      "^(chain|rpc|store|indexer|sequencer|prover|bridge|api|node)/",
       "^(test|bench)/",
     ),
     {

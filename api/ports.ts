@@ -13,7 +13,7 @@
 
 import type { AdmissionCode } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
-import type { Account, Address, Block, Challenge, Hash32, NodeRecord, Receipt } from "../chain/types.ts";
+import type { Account, Address, Challenge, Hash32, NodeRecord, StoredBlock } from "../chain/types.ts";
 import type { BlockTag } from "../rpc/params.ts";
 import type {
   BlockRef,
@@ -25,24 +25,13 @@ import type {
   WithdrawalProofInfo,
 } from "../rpc/types.ts";
 
+// A block as stored, with what the RPC needs beside it: one declaration (chain/) for the store and the API.
+export type { StoredBlock } from "../chain/types.ts";
 // The contract's own types (rpc/): a backend returns what the methods carry.
 export type { BlockTag } from "../rpc/params.ts";
 export type { BlockRef, ReceiptLookup, TxLookup } from "../rpc/types.ts";
 
 export type Awaitable<T> = T | Promise<T>;
-
-/** A block as stored, with what the RPC needs beside it. */
-export interface StoredBlock {
-  block: Block;
-  /** The L2 block hash (keccak256 of the header encoding; chain/ defines it). */
-  hash: Hash32;
-  /** One per transaction, in block order: system txs first, then signed txs (as in `txRoot`). */
-  receipts: readonly Receipt[];
-  /** Recovered sender of each signed tx, parallel to `block.txs`. */
-  senders: readonly Address[];
-  /** Size in bytes of the block's canonical encoding (the `size` of eth_getBlock*). */
-  size: number;
-}
 
 /** A node record with the fields derived at the current head (settled lazily on chain, PROTOCOL §4). */
 export interface NodeView {

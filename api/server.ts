@@ -16,7 +16,11 @@ import {
   fastifyTimeoutOptions,
   resolveConnectionLimits,
 } from "./connectionLimits.ts";
-import { type RpcPluginOpts, rpcPlugin } from "./jsonRpc/plugin.ts";
+import { type ExplorerPagesOpts, explorerPagesPlugin } from "./explorer/pages/plugin.ts";
+import { explorerPlugin } from "./explorer/plugin.ts";
+import type { ExplorerReads } from "./explorer/ports.ts";
+import { type RpcPluginOpts, resolveLimits, rpcPlugin } from "./jsonRpc/plugin.ts";
+import { RateLimiter } from "./jsonRpc/rateLimit.ts";
 
 export interface ApiServerOpts {
   rpc: RpcPluginOpts;
@@ -29,6 +33,13 @@ export interface ApiServerOpts {
   trustProxy?: boolean | string | string[];
   /** Timeouts and connection caps of the HTTP server (defaults: DEFAULT_CONNECTION_LIMITS). */
   connections?: Partial<ConnectionLimits>;
+  /** The explorer's HTML pages (`GET /`, `/blocks/…`, …; api/explorer/pages/); absent: not served. */
+  explorerPages?: ExplorerPagesOpts;
+  /**
+   * The explorer's REST API (`/api/v2/*`, `/api-docs`) over these reads; absent: not served. Its
+   * requests take tokens from the same per-IP bucket as JSON-RPC's.
+   */
+  explorer?: ExplorerReads;
 }
 
 /** Every request logs through the server's logger itself: no child logger per request. */
@@ -45,6 +56,24 @@ export async function createApiServer(opts: ApiServerOpts): Promise<FastifyInsta
     ...fastifyTimeoutOptions(connections),
   }) as unknown as FastifyInstance;
   capConnections(app.server, connections);
-  await app.register(rpcPlugin, opts.rpc);
+  // One bucket per client IP for JSON-RPC and the explorer's REST API: the explorer is no way
+  // around the RPC's limits.
+  const rateLimit = opts.explorer === undefined ? false : resolveLimits(opts.rpc.limits).rateLimit;
+  const limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit, opts.rpc.clock);
+  await app.register(rpcPlugin, limiter === undefined ? opts.rpc : { ...opts.rpc, limiter });
+  if (opts.explorer !== undefined)
+    await app.register(
+      explorerPlugin,
+      limiter === undefined ? { reads: opts.explorer } : { reads: opts.explorer, limiter },
+    );
+  // The pages take their tokens from that same bucket (none when the RPC has no limit), unless
+  // the caller gave them a limiter of their own.
+  if (opts.explorerPages)
+    await app.register(explorerPagesPlugin, {
+      ...opts.explorerPages,
+      ...(opts.explorerPages.rateLimit === undefined && opts.explorer !== undefined
+        ? { rateLimit: limiter ?? false }
+        : {}),
+    });
   return app;
 }

@@ -6,7 +6,8 @@
  * - l1_blocks_per_s_journaled: the same with a datadir (each block's record fdatasync'ed).
  * - l1_txs_per_s: signed transfers from 10 senders through eth_sendRawTransaction (decode,
  *   sender recovery, admission), mined 250 a block, receipts indexed; ceiling: the same pre-signed
- *   txs through a bare runTx loop (state root per block).
+ *   txs through a bare runTx loop (state root per block), on the L1's own crypto (l1Crypto.ts:
+ *   native ecrecover), so the ratio is what the provider adds.
  *
  * Run alone: `node --import tsx bench/l1.ts [--quick] [--json]`; bench/run.ts runs it as "l1".
  * @module
@@ -22,12 +23,17 @@ import { bytesToHex, createAccount, createAddressFromPrivateKey, hexToBytes } fr
 import { createVM, runTx } from "@ethereumjs/vm";
 import { DEV_ACCOUNT_BALANCE, DEV_PRIVATE_KEYS } from "../bridge/l1/devAccounts.ts";
 import { createEmbeddedL1 } from "../bridge/l1/embeddedL1.ts";
+import { L1_CUSTOM_CRYPTO } from "../bridge/l1/l1Crypto.ts";
 import { ceilingFields } from "./ceiling.ts";
 import { machineLoad } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 const TXS_PER_BLOCK = 250;
-const common = createCustomCommon({ chainId: 31337 }, Mainnet, { hardfork: Hardfork.Prague });
+// The embedded L1's crypto (native ecrecover where the addon loads): the bare loop does the same VM work.
+const common = createCustomCommon({ chainId: 31337 }, Mainnet, {
+  hardfork: Hardfork.Prague,
+  customCrypto: L1_CUSTOM_CRYPTO,
+});
 
 /** `perSender` transfers from each dev account, nonces 0.., fee cap far above any base fee here. */
 function signTransfers(perSender: number): TypedTransaction[] {

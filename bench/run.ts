@@ -23,6 +23,8 @@ const MODULES = [
   "l1",
   "bridgeGas",
   "l1Batch",
+  "derive",
+  "explorer",
 ] as const;
 
 /** One table row: name, value, unit, then the same-run ceiling and the ratio where there is one. */

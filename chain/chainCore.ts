@@ -202,6 +202,17 @@ export class ChainCore {
     }
     this.current = head;
   }
+
+  /**
+   * Moves the head back to `head` once the store has taken the blocks above it back (a sequencer
+   * rewinding blocks derivation will drop). The node caches stay: they are keyed by node hash
+   * (content-addressed), so they hold nothing a rewind makes wrong.
+   */
+  rewind(head: Head): void {
+    if (head.header.number > this.current.header.number)
+      throw new Error(`rewind: block ${head.header.number} is above the head ${this.current.header.number}`);
+    this.current = head;
+  }
 }
 
 function withDetail<T extends object>(o: T, detail: string | undefined): T & { detail?: string } {

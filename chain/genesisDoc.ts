@@ -56,6 +56,7 @@ export function genesisToJson(g: GenesisDoc): string {
       sequencingWindow: p.sequencingWindow.toString(),
       channelTimeout: p.channelTimeout.toString(),
       maxChannelBytes: p.maxChannelBytes,
+      recordTtlMs: p.recordTtlMs.toString(),
     },
     timestamp: g.timestamp.toString(),
     alloc: g.alloc.map((a) => ({ address: bytesToHex(a.address), credits: a.credits.toString() })),
@@ -117,6 +118,7 @@ export function genesisFromJson(text: string): GenesisDoc {
     sequencingWindow: p.decimal("sequencingWindow"),
     channelTimeout: p.decimal("channelTimeout"),
     maxChannelBytes: p.int("maxChannelBytes"),
+    recordTtlMs: p.decimal("recordTtlMs"),
   };
   p.end();
   const doc: GenesisDoc = {

@@ -70,3 +70,28 @@ describe("genesis: L1 timing and derivation params (PROTOCOL §2, §5 D-rules)",
     );
   });
 });
+
+describe("genesis: recordTtlMs (PROTOCOL §3 record expiry)", () => {
+  it("table: the floor is maxBatchDelay + drift + one minute for an output interval and a challenge window", () => {
+    // dev: 4 s + 30 s + 60 s = 94 s; prod: 60 s + 30 s + 60 s = 150 s.
+    expect(problem({ recordTtlMs: 94_000n })).toBe("ok");
+    expect(problem({ recordTtlMs: 93_999n })).toMatch(
+      /^genesis: params\.recordTtlMs must be at least maxBatchDelayMs \+ maxSequencerDriftMs \+ 60000 ms for an output interval and a challenge window \(94000 ms\).*got 93999$/,
+    );
+    expect(problem({ recordTtlMs: 149_999n }, prod)).toMatch(/\(150000 ms\)/);
+    expect(problem({ recordTtlMs: 0n })).toMatch(/^genesis: params\.recordTtlMs must be in \[1, /);
+    expect(problem({ recordTtlMs: 367n * 86_400_000n })).toMatch(
+      /^genesis: params\.recordTtlMs must be in \[1, /,
+    );
+    // The floor moves with the L2 terms it names.
+    expect(problem({ recordTtlMs: 94_000n, maxSequencerDriftMs: 30_001n })).toMatch(/\(94001 ms\)/);
+  });
+
+  it("behavior: a genesis document without recordTtlMs is refused", () => {
+    const text = genesisToJson({ params: dev, timestamp: 1n, alloc: [] });
+    const doc = JSON.parse(text) as { params: Record<string, unknown> };
+    expect(doc.params.recordTtlMs).toBe("600000");
+    delete doc.params.recordTtlMs;
+    expect(() => genesisFromJson(JSON.stringify(doc))).toThrow(/^genesis: params\.recordTtlMs is missing/);
+  });
+});

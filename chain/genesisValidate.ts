@@ -16,7 +16,13 @@ import { isBeaconPublicKey } from "./beacon/verifyBeaconRound.ts";
 import { bytesToHex, hexToBytes } from "./bytes.ts";
 import { RollupError } from "./errors.ts";
 import type { GenesisDoc } from "./genesisDoc.ts";
-import { type ChainParams, MIN_POSTING_L1_BLOCKS, type Tier } from "./params.ts";
+import {
+  type ChainParams,
+  MIN_OUTPUT_FINALITY_MS,
+  MIN_POSTING_L1_BLOCKS,
+  recordTtlFloorMs,
+  type Tier,
+} from "./params.ts";
 import { HASH_BYTES, TILE_BYTES, tierProblem, treeDepth } from "./proof/geometry.ts";
 
 /** The only document version this code reads and writes. */
@@ -341,6 +347,25 @@ function validateDerivationParams(p: ChainParams, path: string): void {
   // A channel must hold the largest block the sequencer may build, with its batch envelope.
   const minChannel = 2 * p.maxBlockBytes;
   intInRange(`${path}.maxChannelBytes`, p.maxChannelBytes, minChannel, MAX_CHANNEL_BYTES);
+  validateRecordTtl(p, path);
+}
+
+/**
+ * The record expiry floor (PROTOCOL §3 "Record expiry"): a settled record must outlive the
+ * posting of a batch that holds it (maxBatchDelay), the drift an L1 verdict against it may wait
+ * before an L2 block carries it (maxSequencerDrift), and one output proposal interval plus the
+ * OutputOracle's challenge window. The last two live on L1 (the deployment and the proposer), so
+ * genesis checks the L2 terms and at least {@link MIN_OUTPUT_FINALITY_MS} for them; whoever deploys
+ * the oracle and runs the proposer must keep interval + window within the rest (PROTOCOL §3).
+ */
+function validateRecordTtl(p: ChainParams, path: string): void {
+  duration(`${path}.recordTtlMs`, p.recordTtlMs);
+  const floor = recordTtlFloorMs(p, MIN_OUTPUT_FINALITY_MS);
+  if (p.recordTtlMs < floor)
+    fail(
+      `${path}.recordTtlMs`,
+      `must be at least maxBatchDelayMs + maxSequencerDriftMs + ${MIN_OUTPUT_FINALITY_MS} ms for an output interval and a challenge window (${floor} ms), or a record can leave state before a fraud proof or a revoke can reach it; got ${p.recordTtlMs}`,
+    );
 }
 
 /** Throws a {@link GenesisError} naming the first field of `g` that breaks a rule (PROTOCOL §5). */

@@ -75,6 +75,14 @@ export interface ChainParams {
   channelTimeout: bigint;
   /** Largest channel, in bytes, both compressed (as buffered) and decompressed (zip bombs, D3). */
   maxChannelBytes: number;
+  /**
+   * How long a settled record stays in state, ms (PROTOCOL §3 "Record expiry"): a challenge
+   * record that is PASSED, FAILED, EXPIRED or CANCELLED, and a stored beacon round, is deleted by
+   * the deadline pass of the first block later than its settling block's time + recordTtlMs. Long
+   * enough for an output holding the record to be proposed and its challenge window to pass
+   * (fraud proofs prove against the output's state root, and a revoke needs the live record).
+   */
+  recordTtlMs: bigint;
 }
 
 /**
@@ -82,6 +90,24 @@ export interface ChainParams {
  * one of margin (a missed slot, a fee bump). maxBatchDelayMs must cover this many L1 block times.
  */
 export const MIN_POSTING_L1_BLOCKS = 3n;
+
+/**
+ * What genesis validation assumes at least for an output proposal interval plus the OutputOracle's
+ * challenge window (both set on L1, not in genesis), in the record expiry floor: 1 min.
+ */
+export const MIN_OUTPUT_FINALITY_MS = 60_000n;
+
+/**
+ * The least recordTtlMs that keeps a settled record in state until an output holding it is final
+ * (PROTOCOL §3 "Record expiry"): maxBatchDelay (its block reaches L1) + an output interval and a
+ * challenge window (`outputFinalityMs`) + maxSequencerDrift (an L1 verdict reaches an L2 block).
+ */
+export function recordTtlFloorMs(
+  p: Pick<ChainParams, "maxBatchDelayMs" | "maxSequencerDriftMs">,
+  outputFinalityMs: bigint,
+): bigint {
+  return p.maxBatchDelayMs + outputFinalityMs + p.maxSequencerDriftMs;
+}
 
 /** League of Entropy quicknet (drand chain 52db9ba7…), the production beacon. */
 export const QUICKNET: BeaconConfig = {
@@ -179,6 +205,9 @@ export function defaultParams(beacon: BeaconConfig, overrides: Partial<ChainPara
     sequencingWindow: 64n,
     channelTimeout: 32n,
     maxChannelBytes: 16 * 1024 * 1024,
+    // 10 min: far above the devnet's output interval (4 s) + challenge window (10 s) + batch delay
+    // + drift (34 s), so every record is in some output whose window passed (PROTOCOL §3).
+    recordTtlMs: 600_000n,
     ...overrides,
   };
 }
@@ -205,6 +234,9 @@ export function productionParams(
     maxBatchDelayMs: 60_000n,
     sequencingWindow: 300n,
     channelTimeout: 50n,
+    // 8 days: a 7-day challenge window (the OP Stack's), a proposal interval of up to a day,
+    // the batch delay and the drift (PROTOCOL §3 "Record expiry").
+    recordTtlMs: 8n * 86_400_000n,
     ...overrides,
   });
 }

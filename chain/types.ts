@@ -117,6 +117,23 @@ export interface Receipt {
   credits?: bigint;
 }
 
+/**
+ * A block as stored, with what readers need beside it: the store returns it (store/chainStore.ts
+ * `StoredBlockData`) and the API's port serves it (api/ports.ts `StoredBlock`). Declared here, the
+ * bottom layer, because store/ cannot import api/ and api/ reads only through its ports.
+ */
+export interface StoredBlock {
+  block: Block;
+  /** The L2 block hash (keccak256 of the header encoding). */
+  hash: Hash32;
+  /** One per transaction, in block order: system txs first, then signed txs (as in `txRoot`). */
+  receipts: Receipt[];
+  /** Recovered sender of each signed tx, parallel to `block.txs`. */
+  senders: Address[];
+  /** Size in bytes of the block's canonical encoding (the `size` of eth_getBlock*). */
+  size: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // State records
 // ---------------------------------------------------------------------------------------------

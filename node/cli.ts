@@ -8,19 +8,37 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
-import { registerBeaconCommand } from "./commands/beacon.ts";
-import { registerBridgeCommand } from "./commands/bridge.ts";
-import { registerDevnetCommand } from "./commands/devnet.ts";
-import { registerGenesisCommand } from "./commands/genesis.ts";
 import { CliExit, type CliIO, processIO } from "./commands/io.ts";
-import { registerKeysCommand } from "./commands/keys.ts";
-import { registerL1Command } from "./commands/l1.ts";
-import { registerNodeCommand } from "./commands/node.ts";
-import { registerProverCommand } from "./commands/prover.ts";
-import { registerStatusCommand } from "./commands/status.ts";
-import { registerTxCommand } from "./commands/tx.ts";
 
-export function buildCli(io: CliIO = processIO()): Command {
+type Register = (program: Command, io: CliIO) => void;
+
+/**
+ * Every command, in `flops --help` order, with the module that registers it. A command module
+ * pulls in what it runs (the whole node for `node`, viem for `l1`, onnxruntime for `prover`…),
+ * seconds of module loading in all (not tsx's transpiling: that is cached), so a run loads only
+ * its own command's module, and all of them only where it needs them all (`flops --help`,
+ * `flops help x`, an unknown command and its suggestion). node/cli.test.ts checks this table
+ * against the registrations.
+ */
+export const COMMAND_MODULES: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ["beacon", async () => (await import("./commands/beacon.ts")).registerBeaconCommand],
+  ["keys", async () => (await import("./commands/keys.ts")).registerKeysCommand],
+  ["prover", async () => (await import("./commands/prover.ts")).registerProverCommand],
+  ["status", async () => (await import("./commands/status.ts")).registerStatusCommand],
+  ["node", async () => (await import("./commands/node.ts")).registerNodeCommand],
+  ["devnet", async () => (await import("./commands/devnet.ts")).registerDevnetCommand],
+  ["genesis", async () => (await import("./commands/genesis.ts")).registerGenesisCommand],
+  ["l1", async () => (await import("./commands/l1.ts")).registerL1Command],
+  ["bridge", async () => (await import("./commands/bridge.ts")).registerBridgeCommand],
+  ["tx", async () => (await import("./commands/tx.ts")).registerTxCommand],
+];
+
+/**
+ * The `flops` program for `args`: with only the command `args` names when its first word is one
+ * (commander dispatches on that word alone, and a subcommand's parsing, help and errors never
+ * look at its siblings), else with every command.
+ */
+export async function buildCli(args: readonly string[], io: CliIO = processIO()): Promise<Command> {
   const program = new Command("flops")
     .description("The Flops rollup: compute proofs and flops credits")
     .version("0.1.0")
@@ -28,16 +46,9 @@ export function buildCli(io: CliIO = processIO()): Command {
     // Set before the subcommands are added: commander copies both into each one as it is created.
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  registerBeaconCommand(program, io);
-  registerKeysCommand(program, io);
-  registerProverCommand(program, io);
-  registerStatusCommand(program, io);
-  registerNodeCommand(program, io);
-  registerDevnetCommand(program, io);
-  registerGenesisCommand(program, io);
-  registerL1Command(program, io);
-  registerBridgeCommand(program, io);
-  registerTxCommand(program, io);
+  const named = COMMAND_MODULES.filter(([name]) => name === args[0]);
+  // One at a time: modules that import each other (devnet -> node) evaluate in a fixed order.
+  for (const [, load] of named.length > 0 ? named : COMMAND_MODULES) (await load())(program, io);
   readEnvFrom(program, io.env);
   return program;
 }
@@ -48,7 +59,7 @@ export function buildCli(io: CliIO = processIO()): Command {
  */
 export async function runCli(args: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
   const full: CliIO = { ...processIO(), ...io };
-  const program = buildCli(full);
+  const program = await buildCli(args, full);
   try {
     await program.parseAsync([...args], { from: "user" });
     return 0;

@@ -649,7 +649,7 @@ export const L1_FOLLOW_OPTIONS = {
     default: 0,
     min: 0,
     description:
-      "post a channel once its first block is this old (0: a quarter of the chain's maxBatchDelayMs)",
+      "post a channel once its first block is this old (0: a quarter of the chain's maxBatchDelayMs); never later than maxBatchDelayMs minus 2.5 L1 block times, so it can land in time",
   }),
   "batcher.target-bytes": opt.positiveInt({
     default: 600_000,
@@ -673,19 +673,44 @@ export const BATCHER_KEY_OPTIONS = {
 };
 
 /**
- * The output proposer's pace (node/outputProposerNode.ts, createNode `opts.proposer`): `flops devnet`
- * posts its sequencer's own head this far behind (bridge/README.md "Output proposer").
+ * The output proposer's pace (node/outputProposerNode.ts, createNode `opts.proposer`): a sequencer
+ * (`flops devnet`, `flops node --proposer.keystore`) posts its own head `lag-blocks` behind; a
+ * verifier posts its derived head (PROPOSER_KEY_OPTIONS `proposer.head`; bridge/README.md
+ * "Output proposer").
  */
 export const PROPOSER_OPTIONS = {
   "proposer.lag-blocks": opt.int({
     default: 10,
     min: 0,
-    description: "how far behind the sequencer's head the posted output is (L2 blocks)",
+    description: "sequencer only: how far behind its own head the posted output is (L2 blocks)",
   }),
   "proposer.interval-ms": opt.int({
     default: 0,
     min: 0,
-    description: "between output proposals (0: four L1 block times)",
+    description: "between output proposal rounds (0: four L1 block times of the genesis)",
+  }),
+  "proposer.interval": opt.positiveInt({
+    default: 1,
+    description: "L2 blocks at least between two outputs (1: each round posts the newest postable block)",
+  }),
+};
+
+/**
+ * `flops node`'s proposer key (the OutputOracle's PROPOSER_ROLE; the devnet uses its admin dev
+ * account) and, for a verifier, which derived head it posts.
+ */
+export const PROPOSER_KEY_OPTIONS = {
+  "proposer.keystore": opt.path({
+    description: "keystore of the output proposer's L1 key; without it the node posts no outputs",
+  }),
+  "proposer.password-file": opt.path({
+    description: "file holding the proposer keystore's password (else a prompt)",
+  }),
+  "proposer.head": opt.oneOf({
+    choices: ["safe", "finalized"] as const,
+    default: "safe",
+    description:
+      "verifier only: post the head derived from L1 blocks at or below L1's safe or finalized block",
   }),
 };
 
@@ -741,11 +766,12 @@ export function rateLimitFromConfig(perSecond: number): RpcLimits["rateLimit"] {
 }
 
 /**
- * State pruning (store/smtPruner.ts): SMT nodes that only roots older than `prune.retention`
- * blocks before the keep point reach are deleted in the background. The keep point is the head
- * until the node knows the finalized output (a verifier's store never passes its reorg floor).
- * On for the devnet, off by default for `flops node` until that finalized feed drives it: a
- * withdrawal proof against a non-final output older than the retention would fail.
+ * State pruning (store/smtPruner.ts, node/statePruning.ts): SMT nodes that only roots older than
+ * `prune.retention` blocks before the keep point reach are deleted in the background. The keep
+ * point is min(head, the L2 block of the newest output final on L1), read from the OutputOracle
+ * at L1's finalized block (a node without an L1 has no outputs: the head); while L1 cannot be
+ * read it waits. A verifier's store never passes its reorg floor either. On by default for the
+ * devnet and `flops node`: every root a withdrawal proof against a non-final output needs stays.
  */
 export function pruneOptions(defaultOn: boolean) {
   return {

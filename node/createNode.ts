@@ -8,11 +8,9 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { PublicClient } from "viem";
 import type { ConnectionLimits } from "../api/connectionLimits.ts";
-import { healthPlugin } from "../api/health.ts";
 import type { RpcLimits } from "../api/jsonRpc/plugin.ts";
-import { createMetrics, type Metrics, type MetricsServer, startMetricsServer } from "../api/metrics.ts";
+import { createMetrics, type Metrics } from "../api/metrics.ts";
 import type { RpcBackend } from "../api/ports.ts";
-import { createApiServer } from "../api/server.ts";
 import type { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import { laggingHeadOutput } from "../bridge/proposer/safeOutputSource.ts";
 import { bytesToHex, equalBytes } from "../chain/bytes.ts";
@@ -26,12 +24,14 @@ import type { BeaconSource } from "../sequencer/ports.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
 import { createSigPool, type SigPool } from "../sequencer/sigPool.ts";
 import { ChainStore } from "../store/chainStore.ts";
-import { startPruneLoop } from "../store/smtPruner.ts";
+import { startExplorerIndex } from "./explorerIndex.ts";
 import type { Logger } from "./logger.ts";
 import { moduleLogger } from "./logger.ts";
 import { type ProposerNodeOpts, startOutputProposer } from "./outputProposerNode.ts";
 import { createRpcBackend } from "./rpcBackend.ts";
 import { headOrigin, l1PollMs, l1ViewOf, type SequencerL1Opts, startBatcher } from "./sequencerL1.ts";
+import { startApi } from "./startApi.ts";
+import { finalityPollMs, startStatePruning } from "./statePruning.ts";
 import { createVerifierNode, type VerifierOpts } from "./verifierNode.ts";
 
 export const CLIENT_VERSION = `flops/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node.split(".")[0]}`;
@@ -67,8 +67,9 @@ export interface NodeOpts {
    */
   proposer?: ProposerNodeOpts;
   /**
-   * Prune state below `retention` blocks under the head in the background (store/smtPruner.ts).
-   * A verifier's store never prunes past its reorg floor (the finalized block). Absent: keep all.
+   * Prune state in the background (store/smtPruner.ts, node/statePruning.ts) below `retention`
+   * blocks under min(head, the newest output final on L1); without an L1, under the head. A
+   * verifier's store never prunes past its reorg floor either. Absent: keep all.
    */
   prune?: { retention: number };
 }
@@ -152,23 +153,25 @@ export async function createNode(
         `block time ${opts.blockTimeMs} ms must be below the chain's maxBlockGapMs (${genesis.params.maxBlockGapMs} ms)`,
       );
     }
-    if (opts.prune) {
-      // Until the node knows the finalized output, the keep point is the head (the store clamps a
-      // verifier's to its reorg floor).
-      const retention = BigInt(opts.prune.retention);
-      const pruneLog = moduleLogger(log, "store");
-      const loop = startPruneLoop(
+    // A verifier starts pruning once it has its L1 client (node/verifierNode.ts).
+    if (opts.prune && !opts.verifier) {
+      const l1Client = opts.l1 ? modules.l1Client : undefined;
+      const stopPruning = startStatePruning(
         {
-          keepFrom: () => {
-            const head = store.head()?.header.number;
-            return head === undefined ? undefined : head - retention;
-          },
+          retention: opts.prune.retention,
           idleMs: Math.max(opts.blockTimeMs, 200),
+          l1:
+            opts.l1 && l1Client
+              ? {
+                  client: l1Client,
+                  oracle: opts.l1.deployment.contracts.OutputOracle,
+                  pollMs: finalityPollMs(genesis.params),
+                }
+              : undefined,
         },
-        { target: store, onError: (err) => pruneLog.warn({ err }, "state pruning failed; retrying") },
+        { store, log },
       );
-      closers.unshift(() => loop.stop());
-      pruneLog.info({ retention: opts.prune.retention }, "state pruning on");
+      closers.unshift(stopPruning);
     }
     if (opts.verifier)
       return await createVerifierNode({ ...opts, verifier: opts.verifier }, modules, {
@@ -251,7 +254,8 @@ export async function createNode(
       {
         core,
         store: {
-          commitBlock: (b, ops) => store.commitBlock(b, ops),
+          // Posting to L1: undo records, so blocks a crash left unposted can be rewound (sequencer/rewind.ts).
+          commitBlock: (b, ops) => store.commitBlock(b, ops, { undo: l1?.opts.batcher !== undefined }),
           addPending: (tx) => store.addPending(tx),
           removePending: (h) => store.removePending(h),
           isIncluded: (h) => store.getTxLocation(h) !== undefined,
@@ -276,43 +280,33 @@ export async function createNode(
     if (restored.restored || restored.dropped.length) log.info(restored, "mempool restored from the journal");
 
     const backend = createRpcBackend({ store, core, sequencer, clientVersion: CLIENT_VERSION });
-    const api = await createApiServer({
-      rpc: { backend, ...(opts.rpc.limits ? { limits: opts.rpc.limits } : {}) },
-      ...(opts.rpc.connections ? { connections: opts.rpc.connections } : {}),
-      // Internal errors of the API (a throwing backend) are logged through it, with their stack.
+    const explorer = await startExplorerIndex(opts.datadir, genesis.params, { store, backend, log, closers });
+    const { api, rpcUrl, metricsUrl, markStopping } = await startApi(opts, {
+      backend,
+      metrics,
       logger: log,
+      closers,
+      explorer,
     });
-    let stopping = false;
-    await api.register(healthPlugin, {
-      isReady: () => (stopping ? { ready: false, reason: "shutting down" } : true),
-    });
-    try {
-      await api.listen({ host: opts.rpc.addr, port: opts.rpc.port });
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EADDRINUSE") throw e;
-      throw new RollupError(
-        "PORT_IN_USE",
-        `JSON-RPC port ${opts.rpc.addr}:${opts.rpc.port} is already in use (choose another with --rpc.port)`,
-        {},
-        { cause: e },
-      );
-    }
-    closers.unshift(() => api.close());
-    const addr = api.server.address();
-    const port = typeof addr === "object" && addr ? addr.port : opts.rpc.port;
-    const rpcUrl = `http://${opts.rpc.addr.includes(":") ? `[${opts.rpc.addr}]` : opts.rpc.addr}:${port}`;
-
-    let metricsServer: MetricsServer | undefined;
-    if (opts.metrics) {
-      metricsServer = await startMetricsServer(opts.metrics, { metrics, isReady: () => !stopping });
-      closers.unshift(() => metricsServer!.close());
-    }
 
     let batcher: Batcher | undefined;
     if (l1?.opts.batcher) {
       const b = await startBatcher(
         { ...l1.opts.batcher, deployment: l1.opts.deployment, datadir: opts.datadir },
-        { client: l1.client, params: genesis.params, store, sequencer, view: l1.view, log },
+        {
+          client: l1.client,
+          params: genesis.params,
+          store,
+          sequencer,
+          view: l1.view,
+          log,
+          rewinds: metrics.counter({
+            module: "sequencer",
+            what: "rewinds",
+            unit: "total",
+            help: "rewinds of blocks whose batch missed maxBatchDelayMs (at start or running)",
+          }),
+        },
       );
       closers.unshift(() => b.stop());
       batcher = b.batcher;
@@ -335,12 +329,12 @@ export async function createNode(
     }
     sequencer.start();
     closers.unshift(() => sequencer.stop());
-    log.info({ rpc: rpcUrl, metrics: metricsServer?.url, blockTimeMs: opts.blockTimeMs }, "node started");
+    log.info({ rpc: rpcUrl, metrics: metricsUrl, blockTimeMs: opts.blockTimeMs }, "node started");
 
     let stopped: Promise<void> | undefined;
     return {
       rpcUrl,
-      metricsUrl: metricsServer?.url,
+      metricsUrl,
       genesis,
       core,
       sequencer,
@@ -349,7 +343,7 @@ export async function createNode(
       api,
       metrics,
       stop() {
-        stopping = true;
+        markStopping();
         stopped ??= runClosers(closers);
         return stopped;
       },

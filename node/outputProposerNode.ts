@@ -1,8 +1,10 @@
 /**
  * The output proposer's wiring (bridge/proposer): its own L1 tx manager (journal
  * `<datadir>/proposer-txs`, one per key), the OutputOracle of the deployment, and the source of
- * safe outputs: the sequencer's own head `lagBlocks` behind (an explicit trust choice, made by
- * passing `opts.proposer` to createNode: `flops devnet` does) until a verifier proposes instead.
+ * safe outputs the caller passes: a verifier's derived head (node/verifierNode.ts,
+ * `derivedSafeOutput`: only what L1 data alone reproduces), or a sequencer's own head `lagBlocks`
+ * behind (an explicit trust choice, made by passing `opts.proposer` to createNode: `flops devnet`
+ * and `flops node --proposer.keystore` do).
  * @module
  */
 import { join } from "node:path";
@@ -13,23 +15,37 @@ import { createL1TxManager } from "../bridge/txManager/l1TxManager.ts";
 import type { ChainParams } from "../chain/params.ts";
 import { type Logger, moduleLogger } from "./logger.ts";
 
-export interface ProposerNodeOpts {
+/** What every proposer takes: its key and its pace. */
+export interface ProposerPace {
   /** The proposer's L1 key (the OutputOracle's PROPOSER_ROLE). */
   account: LocalAccount;
   /** Between rounds, ms; 0: four L1 block times (a few embedded-L1 blocks on the devnet). */
   intervalMs: number;
-  /**
-   * Sequencer only: post the sequencer's own head this many blocks behind. Outputs are then what
-   * the sequencer built, not what L1 data derives: acceptable until a verifier runs beside it.
-   */
-  lagBlocks: number;
+  /** L2 blocks at least between two outputs (bridge/proposer/outputProposer.ts). Default 1. */
+  intervalBlocks?: number;
   /** L1 blocks deep a proposal must be to count (the tx manager's numConfirmations). Default 2. */
   numConfirmations?: number;
 }
 
+/** A sequencer's proposer (createNode `opts.proposer`). */
+export interface ProposerNodeOpts extends ProposerPace {
+  /**
+   * Post the sequencer's own head this many blocks behind. Outputs are then what the sequencer
+   * built, not what L1 data derives: acceptable until a verifier runs beside it.
+   */
+  lagBlocks: number;
+}
+
 /** Starts the proposer; the returned `stop` ends its rounds and releases its journal. */
 export async function startOutputProposer(
-  o: ProposerNodeOpts & { deployment: L1Deployment; datadir: string; params: ChainParams },
+  o: ProposerPace & {
+    deployment: L1Deployment;
+    datadir: string;
+    params: ChainParams;
+    /** For the start line: a sequencer's lag, or a verifier's derived head. */
+    lagBlocks?: number;
+    head?: string;
+  },
   m: { client: PublicClient; safeOutput: () => SafeOutput | undefined; log: Logger },
 ): Promise<{ proposer: OutputProposer; stop(): Promise<void> }> {
   const log = moduleLogger(m.log, "proposer");
@@ -43,11 +59,24 @@ export async function startOutputProposer(
   );
   const intervalMs = o.intervalMs > 0 ? o.intervalMs : Number(4n * o.params.l1BlockTimeMs);
   const proposer = new OutputProposer(
-    { oracle: o.deployment.contracts.OutputOracle, intervalMs },
+    {
+      oracle: o.deployment.contracts.OutputOracle,
+      intervalMs,
+      ...(o.intervalBlocks === undefined ? {} : { intervalBlocks: o.intervalBlocks }),
+    },
     { client: m.client, txManager, safeOutput: m.safeOutput, log },
   );
   proposer.start();
-  log.info({ address: o.account.address, intervalMs, lagBlocks: o.lagBlocks }, "output proposer started");
+  log.info(
+    {
+      address: o.account.address,
+      intervalMs,
+      intervalBlocks: o.intervalBlocks ?? 1,
+      ...(o.lagBlocks === undefined ? {} : { lagBlocks: o.lagBlocks }),
+      ...(o.head === undefined ? {} : { head: o.head }),
+    },
+    "output proposer started",
+  );
   return {
     proposer,
     async stop() {

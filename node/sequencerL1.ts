@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { encodeFunctionData, type LocalAccount, type PublicClient, parseAbi } from "viem";
 import type { L1Deployment } from "../bridge/deployment.ts";
 import { L1Source } from "../bridge/derivation/l1Source.ts";
@@ -14,8 +15,10 @@ import { DEFAULT_MAX_FRAME_BYTES } from "../chain/derive/frame.ts";
 import { RollupError } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
 import type { BlockHeader, L1Origin } from "../chain/types.ts";
-import { Batcher } from "../sequencer/batcher.ts";
+import { Batcher, closeAfterMs } from "../sequencer/batcher.ts";
+import { LateWatch } from "../sequencer/lateWatch.ts";
 import type { BatchPoster, L1View } from "../sequencer/ports.ts";
+import { type ChannelLanding, type RewindableBatcher, rewindAtStart } from "../sequencer/rewind.ts";
 import type { Sequencer } from "../sequencer/sequencer.ts";
 import type { ChainStore } from "../store/chainStore.ts";
 import { type Logger, moduleLogger } from "./logger.ts";
@@ -34,6 +37,8 @@ export interface SequencerL1Opts {
     targetBytes: number;
     /** Depth at which a batcher tx counts as landed (the tx manager's numConfirmations). */
     numConfirmations: number;
+    /** The longest wait of a graceful stop's flush, ms; absent: maxBatchDelayMs; 0: no flush. */
+    flushMs?: number;
   };
 }
 
@@ -83,8 +88,68 @@ export function l1PollMs(params: ChainParams): number {
 }
 
 /**
+ * Where each recorded channel's frames are on L1: the tx manager's receipt, or for an intent still
+ * pending, a receipt L1 holds for one of its journaled tx hashes (a mined tx the manager has not
+ * seen yet: the manager keeps that in memory only). Any depth: a frame mined shallow is far more
+ * likely to stay than to be reorged out, and taking back a block that did land forks for sure.
+ */
+async function channelLandings(
+  channels: RewindableBatcher["channels"],
+  txm: Pick<L1TxManager, "status">,
+  client: PublicClient,
+  view: L1View,
+): Promise<ChannelLanding[]> {
+  const out: ChannelLanding[] = [];
+  for (const c of channels) {
+    let at: bigint | undefined = -1n;
+    for (let k = 0; k < c.frames && at !== undefined; k++) {
+      const st = txm.status(`${c.id}:${k}`);
+      let mined: { blockNumber: bigint; status: string } | undefined;
+      if (st.state === "confirmed") mined = st.receipt;
+      else if (st.state === "pending")
+        for (const hash of st.hashes) {
+          mined = await client.getTransactionReceipt({ hash }).catch(() => undefined);
+          if (mined !== undefined) break;
+        }
+      if (mined === undefined || mined.status !== "success") at = undefined;
+      else if (mined.blockNumber > at) at = mined.blockNumber;
+    }
+    const ref = at === undefined ? undefined : await view.blockRef(at);
+    out.push({
+      first: c.first,
+      last: c.last,
+      landedAtMs: ref === undefined ? undefined : ref.timestamp * 1000n,
+    });
+  }
+  return out;
+}
+
+/**
+ * L1's time (ms) for the rewind rule: its latest block's. An L1 whose latest block is older than
+ * two of its block times (down, or the devnet's embedded L1 restarting with this node) tells
+ * little about when the unposted blocks could land: wait for its next block, at most
+ * maxBatchDelayMs, else take the stale time (a rewind too few, never one too many).
+ */
+async function l1TimeAtStart(view: L1View, params: ChainParams): Promise<bigint | undefined> {
+  const first = await view.blockRef("latest");
+  if (first === undefined) return undefined;
+  if (BigInt(Date.now()) - first.timestamp * 1000n <= 2n * params.l1BlockTimeMs)
+    return first.timestamp * 1000n;
+  const until = Date.now() + Number(params.maxBatchDelayMs);
+  while (Date.now() < until) {
+    await sleep(l1PollMs(params));
+    const latest = await view.blockRef("latest").catch(() => undefined);
+    if (latest !== undefined && latest.number > first.number) return latest.timestamp * 1000n;
+  }
+  return first.timestamp * 1000n;
+}
+
+/**
  * The batcher and its tx manager; `stop` ends both (the batcher first, after its flush: call it
- * once the sequencer has stopped building, and before the L1 stops).
+ * once the sequencer has stopped building, and before the L1 stops). Before the batcher starts
+ * (and the sequencer, whose `start` comes after this), blocks that a crash left unposted past
+ * maxBatchDelayMs are rewound (sequencer/rewind.ts); while they run, blocks whose batch misses
+ * maxBatchDelayMs are rewound too (sequencer/lateWatch.ts), each rewind counted by `rewinds`.
  */
 export async function startBatcher(
   o: NonNullable<SequencerL1Opts["batcher"]> & { deployment: L1Deployment; datadir: string },
@@ -95,6 +160,8 @@ export async function startBatcher(
     sequencer: Sequencer;
     view: L1View;
     log: Logger;
+    /** flops_sequencer_rewinds_total. */
+    rewinds?: { inc(): void };
   },
 ): Promise<{ batcher: Batcher; stop(): Promise<void> }> {
   const params = m.params;
@@ -132,7 +199,13 @@ export async function startBatcher(
       return st.state === "confirmed" || (st.state === "pending" && st.minedIn !== undefined);
     },
   };
-  const maxDelayMs = o.maxDelayMs ? o.maxDelayMs : Number(params.maxBatchDelayMs / 4n);
+  const maxDelayMs = closeAfterMs(o.maxDelayMs ? o.maxDelayMs : Number(params.maxBatchDelayMs / 4n), params);
+  const seqLog = moduleLogger(m.log, "sequencer");
+  const landings = (channels: RewindableBatcher["channels"]) =>
+    channelLandings(channels, txm, m.client, m.view);
+  const originOf = (header: BlockHeader) => headOrigin(m.view, o.deployment, header);
+  // Set once the batcher is open (the watch needs it); the batcher reports landings only once started, after.
+  let watch: LateWatch | undefined;
   let batcher: Batcher;
   try {
     batcher = await Batcher.open(
@@ -144,7 +217,7 @@ export async function startBatcher(
         maxInFlight: 16,
         pollMs: Math.max(20, Math.min(250, Math.floor(maxDelayMs / 4))),
         // A graceful stop flushes: past maxBatchDelayMs its blocks would be dropped (D4) anyway.
-        flushMs: Number(params.maxBatchDelayMs),
+        flushMs: o.flushMs ?? Number(params.maxBatchDelayMs),
         params,
       },
       {
@@ -157,16 +230,53 @@ export async function startBatcher(
         forcedCountOf: (n) => m.sequencer.forcedCountOf(n),
         now: () => BigInt(Date.now()),
         log: moduleLogger(m.log, "batcher"),
+        // Undo records go only once the watch judged the channel in time (a late one is rewound).
+        onLanded: (through) => watch?.landedThrough(through),
+        onChannelLanded: (c) => watch?.channelLanded(c),
       },
     );
+    const atStart = await rewindAtStart({
+      store: m.store,
+      sequencer: m.sequencer,
+      batcher,
+      l1TimeMs: () => l1TimeAtStart(m.view, params),
+      landings,
+      originOf,
+      maxBatchDelayMs: params.maxBatchDelayMs,
+      log: seqLog,
+    });
+    if (atStart !== undefined) m.rewinds?.inc();
+    watch = new LateWatch({
+      store: m.store,
+      sequencer: m.sequencer,
+      batcher,
+      async l1TimeMs() {
+        const b = await m.view.blockRef("latest");
+        return b === undefined ? undefined : b.timestamp * 1000n;
+      },
+      async l1BlockTimeMs(n) {
+        const b = await m.view.blockRef(n);
+        return b === undefined ? undefined : b.timestamp * 1000n;
+      },
+      landings,
+      originOf,
+      maxBatchDelayMs: params.maxBatchDelayMs,
+      pollMs: l1PollMs(params),
+      log: seqLog,
+      onRewind: () => m.rewinds?.inc(),
+    });
   } catch (e) {
     await txm.close();
     throw e;
   }
   batcher.start();
+  watch.start();
+  const w = watch;
   return {
     batcher,
     async stop() {
+      // A rewind in progress ends first: it holds the batcher.
+      await w.stop();
       await batcher.stop();
       await txm.close();
     },

@@ -4,24 +4,27 @@
  * (bridge/derivation) reads the L1 named by `--l1.rpc` and the deployment file, and the same read
  * RPC is served over what it derives. `flops_sendRawTransaction` answers NOT_ACCEPTING ("send it to
  * the sequencer"); safe/finalized follow L1's tags (flops_syncStatus, `safe`/`finalized` block tags).
+ * With `verifier.proposer` it also posts outputs of its own safe (or finalized) derived head to the
+ * OutputOracle: the honest proposer, where a sequencer's would post what it built itself.
  * @module
  */
-import { createPublicClient, http } from "viem";
-import { healthPlugin } from "../api/health.ts";
-import { createMetrics, type MetricsServer, startMetricsServer } from "../api/metrics.ts";
-import { createApiServer } from "../api/server.ts";
+import { createPublicClient, http, type PublicClient } from "viem";
+import { createMetrics } from "../api/metrics.ts";
 import type { L1Deployment } from "../bridge/deployment.ts";
 import { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import { L1Source } from "../bridge/derivation/l1Source.ts";
+import { derivedSafeOutput } from "../bridge/proposer/safeOutputSource.ts";
 import { hexToBytes } from "../chain/bytes.ts";
 import { ChainCore } from "../chain/chainCore.ts";
-import { RollupError } from "../chain/errors.ts";
 import type { GenesisDoc } from "../chain/genesisDoc.ts";
 import { cappedFetch } from "../rpc/cappedFetch.ts";
 import type { ChainStore, StoredBlockData } from "../store/chainStore.ts";
 import type { NodeModules, NodeOpts, VerifierFlopsNode } from "./createNode.ts";
 import { moduleLogger } from "./logger.ts";
+import { type ProposerPace, startOutputProposer } from "./outputProposerNode.ts";
 import { createRpcBackend, type HeadSide } from "./rpcBackend.ts";
+import { startApi } from "./startApi.ts";
+import { finalityPollMs, startStatePruning } from "./statePruning.ts";
 
 export interface VerifierOpts {
   /** The L1's JSON-RPC URL (http/https). */
@@ -29,6 +32,17 @@ export interface VerifierOpts {
   deployment: L1Deployment;
   /** Wait between polls of an idle L1, ms (default: from the chain's L1 block time). */
   pollMs?: number;
+  /** Post outputs of what this node derived (`--proposer.keystore`); absent: post nothing. */
+  proposer?: VerifierProposerOpts;
+}
+
+/** A verifier's output proposer: its key and pace, and which derived head it posts. */
+export interface VerifierProposerOpts extends ProposerPace {
+  /**
+   * safe: the last block derived from L1 blocks at or below L1's `safe` block; finalized: the
+   * same under L1's `finalized` block (later, but an output that no L1 reorg can take back).
+   */
+  head: "safe" | "finalized";
 }
 
 /**
@@ -37,7 +51,23 @@ export interface VerifierOpts {
  */
 export const MAX_L1_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** One L1 call's time limit, ms. */
-export const L1_CALL_TIMEOUT_MS = 10_000;
+const L1_CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * A node's client for its L1 (`--l1.rpc`: a verifier's derivation, a sequencer's origins, batcher
+ * and proposer): answers capped at {@link MAX_L1_RESPONSE_BYTES}, each call timed out, no retry
+ * inside viem: the derivation driver, the L1 readers and the tx managers retry with their own
+ * backoff, and a retry in here would hide an outage from them.
+ */
+export function nodeL1Client(url: string): PublicClient {
+  return createPublicClient({
+    transport: http(url, {
+      fetchFn: cappedFetch(fetch, MAX_L1_RESPONSE_BYTES),
+      timeout: L1_CALL_TIMEOUT_MS,
+      retryCount: 0,
+    }),
+  }) as PublicClient;
+}
 
 export async function createVerifierNode(
   opts: NodeOpts & { verifier: VerifierOpts },
@@ -52,14 +82,7 @@ export async function createVerifierNode(
   const { store, genesis, closers } = parts;
   const log = modules.logger;
   const d = opts.verifier.deployment;
-  const client = createPublicClient({
-    transport: http(opts.verifier.l1Rpc, {
-      fetchFn: cappedFetch(fetch, MAX_L1_RESPONSE_BYTES),
-      timeout: L1_CALL_TIMEOUT_MS,
-      // The driver retries with its own backoff; a retry inside viem would hide the outage.
-      retryCount: 0,
-    }),
-  });
+  const client = nodeL1Client(opts.verifier.l1Rpc);
   const driver = new DerivationDriver(
     {
       params: genesis.params,
@@ -130,37 +153,50 @@ export async function createVerifierNode(
     },
   });
 
-  const api = await createApiServer({
-    rpc: { backend, ...(opts.rpc.limits ? { limits: opts.rpc.limits } : {}) },
-    ...(opts.rpc.connections ? { connections: opts.rpc.connections } : {}),
-    logger: log,
-  });
-  let stopping = false;
-  await api.register(healthPlugin, {
-    isReady: () => (stopping ? { ready: false, reason: "shutting down" } : true),
-  });
-  try {
-    await api.listen({ host: opts.rpc.addr, port: opts.rpc.port });
-  } catch (e) {
-    if ((e as { code?: string }).code !== "EADDRINUSE") throw e;
-    throw new RollupError(
-      "PORT_IN_USE",
-      `JSON-RPC port ${opts.rpc.addr}:${opts.rpc.port} is already in use (choose another with --rpc.port)`,
-      {},
-      { cause: e },
-    );
-  }
-  closers.unshift(() => api.close());
-  const addr = api.server.address();
-  const port = typeof addr === "object" && addr ? addr.port : opts.rpc.port;
-  const rpcUrl = `http://${opts.rpc.addr.includes(":") ? `[${opts.rpc.addr}]` : opts.rpc.addr}:${port}`;
   const metrics = createMetrics();
-  let metricsServer: MetricsServer | undefined;
-  if (opts.metrics) {
-    metricsServer = await startMetricsServer(opts.metrics, { metrics, isReady: () => !stopping });
-    closers.unshift(() => metricsServer!.close());
+  const { api, rpcUrl, metricsUrl, markStopping } = await startApi(opts, {
+    backend,
+    metrics,
+    logger: log,
+    closers,
+  });
+
+  const proposing = opts.verifier.proposer;
+  if (proposing) {
+    // Only what this node derived from L1 is posted: its safe (or finalized) head and the L1
+    // block that decided it. Nothing the sequencer says reaches this source.
+    const p = await startOutputProposer(
+      { ...proposing, deployment: d, datadir: opts.datadir, params: genesis.params },
+      {
+        client,
+        safeOutput: derivedSafeOutput({
+          safeNumber: () => {
+            if (!driver.initialised) return 0n;
+            const s = driver.status();
+            return (proposing.head === "finalized" ? s.finalizedL2 : s.safeL2).header.number;
+          },
+          getBlock: (n) => store.getBlock(n),
+          derivedFrom: (n) => store.derivedFrom(n),
+        }),
+        log,
+      },
+    );
+    closers.unshift(() => p.stop());
   }
 
+  if (opts.prune)
+    // Keyed on the newest output final on L1, read through derivation's L1 client; the store
+    // also keeps its reorg floor (node/statePruning.ts).
+    closers.unshift(
+      startStatePruning(
+        {
+          retention: opts.prune.retention,
+          idleMs: 1000,
+          l1: { client, oracle: d.contracts.OutputOracle, pollMs: finalityPollMs(genesis.params) },
+        },
+        { store, log },
+      ),
+    );
   driver.start();
   closers.unshift(() => driver.stop());
   log.info(
@@ -170,7 +206,7 @@ export async function createVerifierNode(
   let stopped: Promise<void> | undefined;
   return {
     rpcUrl,
-    metricsUrl: metricsServer?.url,
+    metricsUrl,
     genesis,
     get core() {
       return currentCore();
@@ -181,7 +217,7 @@ export async function createVerifierNode(
     api,
     metrics,
     stop() {
-      stopping = true;
+      markStopping();
       stopped ??= (async () => {
         for (const close of closers) await close();
       })();

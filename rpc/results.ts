@@ -516,6 +516,7 @@ export const paramsResult = codec(
       sequencingWindow: q("sequencingWindow"),
       channelTimeout: q("channelTimeout"),
       maxChannelBytes: r.int(o.maxChannelBytes, "maxChannelBytes"),
+      recordTtlMs: q("recordTtlMs"),
     };
   },
 );

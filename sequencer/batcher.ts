@@ -22,6 +22,9 @@
  * A channel that does not land whole (a frame reverted, or its frames spread over more than
  * channelTimeout L1 blocks so derivation dropped it) is lost: its blocks and every later one are
  * posted again in new channels (the `epoch` in the id keeps them apart from the old frames).
+ *
+ * Blocks a crash left off L1 past maxBatchDelayMs are rewound at start, before `start`
+ * (sequencer/rewind.ts): `rewindAbove` drops the channels above the rewind target, in a new epoch.
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -85,6 +88,17 @@ export interface BatcherModules {
     error(o: object, msg?: string): void;
   };
   metrics?: { posted(p: PostedBatch): void };
+  /**
+   * Blocks up to `through` are on L1, `numConfirmations` deep (below every channel still in
+   * flight): the store may drop their undo records (no rewind goes below them).
+   */
+  onLanded?: (through: bigint) => void;
+  /**
+   * A channel's frames are all in L1 blocks (`l1Block`: the last one's), told before its record
+   * goes: the running node's rewind (sequencer/lateWatch.ts) judges whether it landed in time,
+   * which the record, once gone, no longer says.
+   */
+  onChannelLanded?: (c: { first: bigint; last: bigint; l1Block: bigint }) => void;
 }
 
 /** The last channel seen on L1 in full. */
@@ -113,6 +127,10 @@ export class Batcher {
   private writing: Promise<void> = Promise.resolve();
   /** After a frame the poster refused (no funds, a reverting call): no new channel before this (ms). */
   private pauseUntil = 0n;
+  /** Holds ({@link hold}) in force: no new channel is handed over while positive. */
+  private held = 0;
+  /** The loop's round in progress ({@link hold} waits for it). */
+  private ticking: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly opts: BatcherOpts,
@@ -146,6 +164,46 @@ export class Batcher {
     return this.s.channels.length;
   }
 
+  /** The recorded channels (handed over, not yet seen landed whole), oldest first. */
+  get channels(): readonly ChannelRecord[] {
+    return this.s.channels;
+  }
+
+  /**
+   * Takes back every channel reaching above block `n` and lowers the mark to `n` at most, before
+   * {@link start} or under a {@link hold}: the sequencer rewound the blocks above `n`
+   * (sequencer/rewind.ts, lateWatch.ts), so new blocks of those numbers go in new channels. A new
+   * epoch gives them new ids: frames of the dropped channels the L1 still mines (the tx manager
+   * drives what it journaled) never join them, and their frames not yet handed over never go.
+   */
+  async rewindAbove(n: bigint): Promise<void> {
+    if (this.loop && this.held === 0) throw new Error("Batcher.rewindAbove: only before start or under hold");
+    const gone = this.s.channels.filter((c) => c.last > n);
+    if (gone.length === 0 && this.s.handedThrough <= n) return;
+    await this.persist(() => {
+      this.s.epoch++;
+      this.s.channels = this.s.channels.filter((c) => c.last <= n);
+      let mark = this.s.handedThrough < n ? this.s.handedThrough : n;
+      for (const c of gone) if (c.first - 1n < mark) mark = c.first - 1n;
+      this.s.handedThrough = mark;
+    });
+    for (const c of gone) await this.store.dropChannel(c.id);
+  }
+
+  /**
+   * Stops handing new channels over until {@link release} (frames in flight go on); resolves once
+   * the round in progress and its state writes are done, so the mark and the records hold still.
+   */
+  async hold(): Promise<void> {
+    this.held++;
+    await this.ticking;
+    await this.writing;
+  }
+
+  release(): void {
+    if (this.held > 0) this.held--;
+  }
+
   /** Re-posts the recorded channels (same intents), then posts new blocks until {@link stop}. */
   start(): void {
     if (this.loop) return;
@@ -165,11 +223,10 @@ export class Batcher {
         }
       }
       while (!signal.aborted) {
-        try {
-          await this.tick();
-        } catch (e) {
+        this.ticking = this.tick().catch((e: unknown) => {
           if (!signal.aborted) this.m.log?.error({ err: e }, "batcher: round failed");
-        }
+        });
+        await this.ticking;
         await sleep(this.opts.pollMs, undefined, { signal }).catch(() => {});
       }
     })();
@@ -233,7 +290,7 @@ export class Batcher {
 
   /** One round: closes and hands over every channel that is due. Exposed for tests. */
   async tick(): Promise<void> {
-    if (this.m.now() < this.pauseUntil) return;
+    if (this.m.now() < this.pauseUntil || this.held > 0) return;
     while (!this.abort.signal.aborted && this.s.channels.length < this.opts.maxInFlight) {
       if (!(await this.handOver(false))) return;
     }
@@ -300,7 +357,7 @@ export class Batcher {
    * memory, else counted against the origin's forced txs read from L1 (the first block of an
    * origin only; forced txs are included first, D7).
    */
-  private async forcedCount(n: bigint, block: Block): Promise<number> {
+  async forcedCount(n: bigint, block: Block): Promise<number> {
     const known = this.m.forcedCountOf?.(n);
     if (known !== undefined) return known;
     if (block.txs.length === 0) return 0;
@@ -334,7 +391,8 @@ export class Batcher {
     this.submitting = this.submitting.then(async () => {
       try {
         for (const f of frames) {
-          if (signal.aborted) break;
+          // A channel a rewind dropped: its frames not handed yet never go.
+          if (signal.aborted || epoch !== this.s.epoch) break;
           const id = `${rec.id}:${f.number}`;
           const p = this.m.poster.post(id, encodeBatcherData([f]), signal);
           posts.push(p);
@@ -388,10 +446,20 @@ export class Batcher {
     // D2: a channel still incomplete channelTimeout blocks after its first frame is dropped.
     if (hi > lo + this.opts.params.channelTimeout)
       return this.lost(rec, epoch, `frames spread over L1 blocks ${lo}..${hi} (channel timed out)`);
+    this.m.onChannelLanded?.({ first: rec.first, last: rec.last, l1Block: hi });
+    let through = 0n;
     await this.persist(() => {
       this.s.channels = this.s.channels.filter((c) => c.id !== rec.id);
+      // Channels land in order, but a later one may be seen first: only below the oldest left.
+      const oldest = this.s.channels[0];
+      through =
+        oldest !== undefined && oldest.first - 1n < this.s.handedThrough
+          ? oldest.first - 1n
+          : this.s.handedThrough;
+      if (rec.last < through) through = rec.last;
     });
     await this.store.dropChannel(rec.id);
+    this.m.onLanded?.(through);
     const p: PostedBatch = {
       l1Block: hi,
       first: rec.first,
@@ -442,6 +510,20 @@ export class Batcher {
     this.writing = next.catch(() => {});
     return next;
   }
+}
+
+/**
+ * How old a channel's first block may get before the channel closes (ms): `maxDelayMs`, but at
+ * most its deadline (maxBatchDelayMs, D4) less two L1 block times (one to be sent and wait for the
+ * next L1 block, one for that block) and half of one of margin (the batcher's poll, a frame waiting
+ * for the previous one's nonce): a channel closed later lands late even on an idle L1.
+ */
+export function closeAfterMs(
+  maxDelayMs: number,
+  p: Pick<ChainParams, "maxBatchDelayMs" | "l1BlockTimeMs">,
+): number {
+  const latest = p.maxBatchDelayMs - 2n * p.l1BlockTimeMs - p.l1BlockTimeMs / 2n;
+  return Math.max(0, Math.min(maxDelayMs, Number(latest)));
 }
 
 /**

@@ -9,7 +9,8 @@
  * `handedThrough`: the last L2 block handed to a channel; `channels`: the channels handed but not
  * yet seen on L1 in full (their frames are re-posted under the same intent ids after a restart,
  * which the L1 tx manager answers from its journal). `epoch` counts re-posts after a lost channel
- * (it changes the channel ids, so derivation never mixes a new channel with an old one's frames).
+ * and rewinds (sequencer/rewind.ts): it changes the channel ids, so derivation never mixes a new
+ * channel with an old one's frames.
  * Every write is atomic (temp file, fsync, rename, fsync of the folder). The reader is strict: the
  * folder is ours, but a torn or edited file must stop the batcher, not make it re-post at random.
  * @module

@@ -98,4 +98,23 @@ describe("L1Origins", () => {
     expect(c.ok && c.origin.number).toBe(1n);
     expect(c.ok && c.origin.hash).toEqual(l1.blocks[1]!.hash);
   });
+
+  it("rewind: the given origin is current again and the blocks after it are read again", async () => {
+    const l1 = new DataL1([100n, 112n, 124n, 136n]);
+    const o = origins(l1);
+    await o.refresh();
+    for (const n of [1, 2, 3]) o.committed({ ...l1.blocks[n]! });
+    expect(o.origin.number).toBe(3n);
+    const one = l1.blocks[1]!;
+    o.rewind({ number: one.number, hash: one.hash, timestamp: one.timestamp });
+    expect(o.origin.number).toBe(1n);
+    expect(o.behind).toBe(0);
+    await o.refresh();
+    expect(o.behind).toBe(2);
+    const c = o.choose(112_000n, 130_000n);
+    expect(c.ok && c.origin.number).toBe(2n);
+    o.start();
+    expect(() => o.rewind({ number: one.number, hash: one.hash, timestamp: one.timestamp })).toThrow(/stop/);
+    await o.stop();
+  });
 });

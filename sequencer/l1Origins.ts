@@ -204,6 +204,16 @@ export class L1Origins {
     }
   }
 
+  /**
+   * The head went back to a block with origin `origin` (a rewind at start, before {@link start}):
+   * that origin is current again, and the blocks read ahead of the old one are read again.
+   */
+  rewind(origin: L1Origin): void {
+    if (this.loop) throw new Error("L1Origins.rewind: stop the feed first");
+    this.current = origin;
+    this.ahead.length = 0;
+  }
+
   /** D7's checks before includability, exactly as executeAttributes makes them. */
   private async verifyForced(raw: Uint8Array): Promise<VerifiedTx | undefined> {
     if (raw.length > this.opts.maxTxBytes) return undefined;

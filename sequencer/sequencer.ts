@@ -11,12 +11,13 @@ import { capMessage, DecodeError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode }
 import type { StateDb } from "../chain/state/stateDb.ts";
 import type { ExecCtx } from "../chain/transition/context.ts";
 import { checkIncludable, headCheckContext, stepDeadline } from "../chain/transition/precheckTx.ts";
-import type { Address, Hash32, L1Origin, SignedTx, SystemTx, VerifiedTx } from "../chain/types.ts";
+import type { Address, Block, Hash32, L1Origin, SignedTx, SystemTx, VerifiedTx } from "../chain/types.ts";
 import { decodeSignedTx } from "../chain/wire/index.ts";
 import { BeaconCache, type BeaconCacheOpts, DEFAULT_BEACON_CACHE_OPTS } from "./beaconCache.ts";
 import { L1Origins, type L1OriginsOpts } from "./l1Origins.ts";
 import { Mempool, type MempoolOpts, type MempoolReject } from "./mempool.ts";
 import type { BeaconSource, L1View, SenderRecovery, SequencedBlock, SequencerStore } from "./ports.ts";
+import { type RewindStore, rewoundTxs } from "./rewind.ts";
 
 export interface SequencerOpts {
   blockTimeMs: number;
@@ -70,6 +71,8 @@ export class Sequencer {
   private readonly listeners = new Set<(b: SequencedBlock) => void>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
+  /** Set by pauseBuilding(): the build loop and the L1 origin feed wait for resumeBuilding(). */
+  private paused = false;
   /** Set by stop(): no new txs are admitted while the node shuts down. */
   private closing = false;
   private producing: Promise<unknown> = Promise.resolve();
@@ -157,6 +160,64 @@ export class Sequencer {
     dropped.push(...this.sweep(senders));
     this.forget(dropped, "dropped on restore");
     return { restored: this.mempool.size, dropped };
+  }
+
+  /**
+   * Takes back the blocks above `n` before {@link start} or while paused ({@link pauseBuilding};
+   * sequencer/rewind.ts, lateWatch.ts: derivation would drop them): the store (one batch, which also journals the rewound txs), the chain core's head,
+   * the forced-tx counts, the L1 origin feed (back to `origin`, block n's), the beacon work list
+   * (read again from the rewound state: rounds the rewound blocks revealed are awaited again), and
+   * the rewound blocks' signed txs re-admitted in block order (forced txs excluded: derivation
+   * includes them again from L1). Admission waits meanwhile. Returns the txs rewound and re-admitted.
+   */
+  async rewindTo(
+    n: bigint,
+    d: { store: RewindStore; forcedCount(n: bigint, block: Block): Promise<number>; origin: L1Origin },
+  ): Promise<{ txs: number; readmitted: number }> {
+    if (!this.stopped && !this.paused) throw new Error("Sequencer.rewindTo: only before start or paused");
+    const head = this.m.core.head.header.number;
+    if (n >= head) return { txs: 0, readmitted: 0 };
+    const txs = await rewoundTxs(d.store, n, head, d.forcedCount);
+    while (this.commitBarrier) await this.commitBarrier;
+    let release!: () => void;
+    this.commitBarrier = new Promise((r) => {
+      release = r;
+    });
+    try {
+      await d.store.rewindTo(
+        n,
+        txs.map((v) => v.tx),
+      );
+      const target = d.store.getBlock(n);
+      if (target === undefined) throw new Error(`Sequencer.rewindTo: no stored block ${n}`);
+      this.m.core.rewind({ header: target.block.header, hash: target.hash });
+      this.headState = this.m.core.readState();
+      for (const k of [...this.forcedCounts.keys()]) if (k > n) this.forcedCounts.delete(k);
+      this.l1?.rewind(d.origin);
+      this.awaitedRounds.clear();
+      for (const r of await d.store.listAwaitedRounds()) this.awaitedRounds.add(r);
+      const dropped: Hash32[] = [];
+      const senders: Address[] = [];
+      for (const v of txs) {
+        const added = this.mempool.add(v.tx, v.from);
+        if (!added.ok) {
+          // A copy already in the pool (journaled twice) is not a loss.
+          if (!this.mempool.has(v.tx.hash)) dropped.push(v.tx.hash);
+          continue;
+        }
+        senders.push(v.from);
+        if (added.replaced) dropped.push(added.replaced.tx.hash);
+        for (const p of added.evicted ?? []) dropped.push(p.tx.hash);
+      }
+      // The limits and the pre-check apply to them as to any restored tx.
+      dropped.push(...this.sweep(senders));
+      this.forget(dropped, "dropped after a rewind");
+      this.m.metrics?.mempoolSize(this.mempool.size);
+      return { txs: txs.length, readmitted: txs.filter((v) => this.mempool.has(v.tx.hash)).length };
+    } finally {
+      this.commitBarrier = undefined;
+      release();
+    }
   }
 
   onBlock(listener: (b: SequencedBlock) => void): () => void {
@@ -263,16 +324,41 @@ export class Sequencer {
     if (!this.stopped) return;
     this.stopped = false;
     this.beaconFeed.start();
+    if (this.paused) return; // resumeBuilding starts the rest
+    this.startLoop();
+  }
+
+  /**
+   * Stops building (a running node's rewind, sequencer/lateWatch.ts) until {@link resumeBuilding}:
+   * resolves once the block in progress is committed and the L1 origin feed has stopped (a rewind
+   * resets it). Admission goes on.
+   */
+  async pauseBuilding(): Promise<void> {
+    this.paused = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.producing;
+    await this.l1?.stop();
+  }
+
+  /** Builds again after {@link pauseBuilding} (unless stopped meanwhile). */
+  resumeBuilding(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (!this.stopped) this.startLoop();
+  }
+
+  private startLoop(): void {
     this.l1?.start();
     const tick = () => {
-      if (this.stopped) return;
+      if (this.stopped || this.paused) return;
       const started = Date.now();
       this.producing = this.tryProduceBlock().then(
         () => undefined,
         (e) => this.m.log?.error({ err: e }, "block production failed"),
       );
       void this.producing.then(() => {
-        if (this.stopped) return;
+        if (this.stopped || this.paused) return;
         const wait = Math.max(0, this.opts.blockTimeMs - (Date.now() - started));
         this.timer = setTimeout(tick, wait);
       });

@@ -8,12 +8,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { bytesToHex } from "../chain/bytes.ts";
 import { ChainCore, type Head } from "../chain/chainCore.ts";
 import { RollupError } from "../chain/errors.ts";
 import type { GenesisDoc } from "../chain/genesisDoc.ts";
 import { testParams } from "../test/helpers/deriveHarness.ts";
 import { TestAccount } from "../test/helpers/testChain.ts";
 import { ChainStore } from "./chainStore.ts";
+import { PREFIX } from "./prefixes.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -43,7 +45,7 @@ async function setup() {
       systemTxs: [],
       txs: [{ tx: alice.sign({ kind: "transfer", to: bob.address, amount }, n - 1n), from: alice.address }],
     });
-  const commit = async (n: bigint, amount: bigint, derived = true) => {
+  const commit = async (n: bigint, amount: bigint, derived: boolean | "sequencer" = true) => {
     const b = build(n, amount);
     const rec = {
       block: b.block,
@@ -52,13 +54,13 @@ async function setup() {
       senders: [alice.address],
       size: b.size,
     };
-    if (derived)
+    if (derived === true)
       await store.commitDerivedBlock({ ...rec, encoded: b.encoded }, b.ops, {
         originParentHash: new Uint8Array(32).fill(6),
         l1Number: 8n + n,
         l1Hash: new Uint8Array(32).fill(Number(n)),
       });
-    else await store.commitBlock({ ...rec, encoded: b.encoded }, b.ops);
+    else await store.commitBlock({ ...rec, encoded: b.encoded }, b.ops, { undo: derived === "sequencer" });
     const head: Head = { header: b.block.header, hash: b.hash };
     core.advance(head);
     return b;
@@ -116,6 +118,71 @@ describe("ChainStore rewind (verifier)", () => {
     expect(store.head()!.header.number).toBe(3n);
     await store.rewindTo(2n);
     expect(store.head()!.header.number).toBe(2n);
+    await store.close();
+  });
+});
+
+/** Every key and value outside the content-addressed SMT nodes (those a rewind leaves in place). */
+async function dump(store: ChainStore): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for await (const [k, v] of store.kv.db.iterator()) {
+    if (k[0] === PREFIX.SMT_STATE || k[0] === PREFIX.SMT_WITHDRAWALS) continue;
+    out.set(bytesToHex(k), bytesToHex(v));
+  }
+  return out;
+}
+
+describe("ChainStore rewind (sequencer)", () => {
+  it("commitBlock with undo records: rewindTo restores every key exactly, and the state root", async () => {
+    const { store, commit, reopenCore, bob } = await setup();
+    const b1 = await commit(1n, 1n, "sequencer");
+    const before = await dump(store);
+    const root1 = b1.block.header.stateRoot;
+    const b2 = await commit(2n, 20n, "sequencer");
+    await commit(3n, 300n, "sequencer");
+    expect(store.hasUndo(2n)).toBe(true);
+    expect(reopenCore().readState().getAccount(bob.address).credits).toBe(321n);
+
+    await store.rewindTo(1n);
+    // Flat state, blocks, tx index, undo records, death rows, head: all as they were at block 1.
+    expect(await dump(store)).toEqual(before);
+    const core = reopenCore();
+    expect(core.head.header.stateRoot).toEqual(root1);
+    expect(core.readState().getAccount(bob.address).credits).toBe(1n);
+    // The root the rewound state computes is block 1's, and block 2 is built again the same.
+    const again2 = await commit(2n, 20n, "sequencer");
+    expect(again2.hash).toEqual(b2.hash);
+    await store.close();
+  });
+
+  it("journals the rewound txs in the same batch (a restart re-admits them)", async () => {
+    const { store, commit } = await setup();
+    await commit(1n, 1n, "sequencer");
+    const b2 = await commit(2n, 20n, "sequencer");
+    expect(await store.loadPending()).toEqual([]);
+    await store.rewindTo(1n, b2.block.txs);
+    expect(await store.loadPending()).toEqual([b2.block.txs[0]!.raw]);
+    await store.close();
+  });
+
+  it("a sequencer block without undo (no L1 batcher) is never rewound", async () => {
+    const { store, commit } = await setup();
+    await commit(1n, 1n, "sequencer");
+    await commit(2n, 2n, false);
+    expect(store.hasUndo(2n)).toBe(false);
+    await expect(store.rewindTo(1n)).rejects.toThrow(/block 2: it has no undo record/);
+    await store.close();
+  });
+
+  it("pruneState keeps the tree of the lowest rewind target whole on a sequencer's chain", async () => {
+    const { store, commit, reopenCore, bob } = await setup();
+    for (let n = 1n; n <= 4n; n++) await commit(n, n, "sequencer");
+    await store.pruneUndo(1n);
+    // Asked to prune below the head, the sweep stops at block 1 (undo records from 2 on remain).
+    for (;;) if ((await store.pruneState(4n)).done) break;
+    expect(store.stateAvailableFrom()).toBe(1n);
+    await store.rewindTo(1n);
+    expect(reopenCore().readState().getAccount(bob.address).credits).toBe(1n);
     await store.close();
   });
 });

@@ -27,7 +27,7 @@ import { type GenesisDoc, genesisFromJson, genesisToJson } from "../chain/genesi
 import { utf8 } from "../chain/hash.ts";
 import type { KvOp } from "../chain/kv.ts";
 import { NS } from "../chain/state/keys.ts";
-import type { Address, Block, Hash32, Receipt, SignedTx } from "../chain/types.ts";
+import type { Address, Block, Hash32, SignedTx, StoredBlock } from "../chain/types.ts";
 import { blockHash, decodeBlock, decodeReceipt, encodeBlock, encodeReceipt } from "../chain/wire/index.ts";
 import { BlockCache, type BlockCacheLimits, blockRecordCost, DEFAULT_BLOCK_CACHE } from "./blockCache.ts";
 import { LevelKv } from "./levelKv.ts";
@@ -41,14 +41,8 @@ import {
   smtStateAvailableFrom,
 } from "./smtPruner.ts";
 
-export interface StoredBlockData {
-  block: Block;
-  hash: Hash32;
-  receipts: Receipt[];
-  senders: Address[];
-  /** Bytes of the block's canonical encoding. */
-  size: number;
-}
+/** A block as stored: the one declaration is chain/types.ts `StoredBlock` (the API serves the same). */
+export type StoredBlockData = StoredBlock;
 
 /** A block to commit: its record and its canonical bytes. */
 export interface BlockToCommit extends StoredBlockData {
@@ -249,13 +243,21 @@ export class ChainStore {
    * cut can never make it serve a different block at a height it already served. One fsync per
    * block (0.3 to 5 ms here; bench/storeSync.ts) is nothing against the block time.
    */
-  async commitBlock(b: BlockToCommit, stateOps: readonly KvOp[]): Promise<void> {
+  async commitBlock(
+    b: BlockToCommit,
+    stateOps: readonly KvOp[],
+    opts: { undo?: boolean } = {},
+  ): Promise<void> {
     const blockBytes = b.encoded ?? encodeBlock(b.block);
     if (b.encoded && b.size !== blockBytes.length) {
       throw new Error(`store: block size ${b.size} does not match its ${blockBytes.length} encoded bytes`);
     }
     const { ops: blockOps, recordBytes } = this.blockOps(b, blockBytes);
-    const ops: KvOp[] = [...fileSmtGarbage(stateOps, b.block.header.number), ...blockOps];
+    const state = fileSmtGarbage(stateOps, b.block.header.number);
+    const ops: KvOp[] = [...state, ...blockOps];
+    // A sequencer that posts to L1 keeps undo records until its blocks are on L1, so that blocks
+    // derivation will drop (posted too late) can be taken back at start (sequencer/rewind.ts).
+    if (opts.undo) ops.push(this.undoOp(b.block.header.number, state));
     for (const tx of b.block.txs) ops.push({ type: "del", key: key(PREFIX.PENDING, tx.hash) });
     await this.serialNodeWrite(() => this.kv.write(ops, { sync: true }));
     // A record of its own: the caller's object is left as it was, and the cache holds no copy of
@@ -277,12 +279,6 @@ export class ChainStore {
     const num = u64ToBytes(b.block.header.number);
     // Filed first, so the block's death rows get undo entries (absent before: a rewind drops them).
     const state = fileSmtGarbage(stateOps, b.block.header.number);
-    const undo: Uint8Array[] = [];
-    for (const op of state) {
-      if (NO_UNDO_PREFIXES.has(op.key[0]!)) continue;
-      const prior = this.kv.get(op.key);
-      undo.push(op.key, prior === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), prior));
-    }
     const { ops: blockOps, recordBytes } = this.blockOps(b, blockBytes);
     const ops: KvOp[] = [
       ...state,
@@ -292,11 +288,22 @@ export class ChainStore {
         key: key(PREFIX.DERIVED, num),
         value: encodeDerivedFrom(from),
       },
-      { type: "put", key: key(PREFIX.UNDO, num), value: encodeList(undo) },
+      this.undoOp(b.block.header.number, state),
     ];
     await this.serialNodeWrite(() => this.kv.write(ops, { sync: true }));
     const { block, hash, receipts, senders } = b;
     this.remember({ block, hash, receipts, senders, size: blockBytes.length }, recordBytes);
+  }
+
+  /** Block `n`'s undo record: the value before the block of every non-SMT key its `state` ops write. */
+  private undoOp(n: bigint, state: readonly KvOp[]): KvOp {
+    const undo: Uint8Array[] = [];
+    for (const op of state) {
+      if (NO_UNDO_PREFIXES.has(op.key[0]!)) continue;
+      const prior = this.kv.get(op.key);
+      undo.push(op.key, prior === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), prior));
+    }
+    return { type: "put", key: key(PREFIX.UNDO, u64ToBytes(n)), value: encodeList(undo) };
   }
 
   /** The L1 cursor of derived block `n` (undefined: not derived, e.g. genesis or a sequencer's block). */
@@ -307,12 +314,14 @@ export class ChainStore {
   }
 
   /**
-   * Takes back every block above `n` (an L1 reorg): their state changes undone, their blocks, tx
-   * index entries, cursors and undo records deleted, the head set to `n`: ONE fsynced batch, so a
-   * crash leaves the old head or `n`. Throws STORE_REWIND when a block above `n` has no undo
-   * record (not derived, or pruned because it was final).
+   * Takes back every block above `n` (an L1 reorg; a sequencer's blocks derivation will drop):
+   * their state changes undone, their blocks, tx index entries, cursors and undo records deleted,
+   * the head set to `n`, and `repend` (a sequencer's rewound txs) put back in the pending journal:
+   * ONE fsynced batch, so a crash leaves the old head, or `n` with those txs journaled. Throws
+   * STORE_REWIND when a block above `n` has no undo record (committed without one, or pruned
+   * because it was final).
    */
-  async rewindTo(n: bigint): Promise<void> {
+  async rewindTo(n: bigint, repend: readonly SignedTx[] = []): Promise<void> {
     const head = this.head();
     if (head === undefined || n >= head.header.number) return;
     if (n < this.undoPruned())
@@ -343,8 +352,15 @@ export class ChainStore {
       ops.push({ type: "del", key: key(PREFIX.UNDO, num) });
     }
     ops.push({ type: "put", key: HEAD_KEY, value: concatBytes(u64ToBytes(n), target.hash) });
-    await this.kv.write(ops, { sync: true });
+    for (const tx of repend) ops.push({ type: "put", key: key(PREFIX.PENDING, tx.hash), value: tx.raw });
+    // Serialised with the SMT sweep, whose batches read death rows this batch restores.
+    await this.serialNodeWrite(() => this.kv.write(ops, { sync: true }));
     for (let k = head.header.number; k > n; k--) this.blocks.delete(k);
+  }
+
+  /** Whether block `n` has an undo record ({@link rewindTo} can take it back). */
+  hasUndo(n: bigint): boolean {
+    return this.kv.get(key(PREFIX.UNDO, u64ToBytes(n))) !== undefined;
   }
 
   /** The highest block whose undo record is gone (0: none pruned). */
@@ -369,9 +385,10 @@ export class ChainStore {
 
   /**
    * One bounded batch of the SMT garbage collector (store/smtPruner.ts): deletes nodes that only
-   * roots older than block `keepFrom` reach. `keepFrom` is clamped to the head, and on a derived
-   * chain to the lowest block an L1 reorg may still rewind to ({@link undoPruned}), whose tree
-   * must stay whole. `done`: caught up with `keepFrom`.
+   * roots older than block `keepFrom` reach. `keepFrom` is clamped to the head, and on a chain
+   * that keeps undo records (a verifier's; a sequencer's that posts to L1) to the lowest block a
+   * rewind may still go back to ({@link undoPruned}), whose tree must stay whole. `done`: caught
+   * up with `keepFrom`.
    */
   async pruneState(
     keepFrom: bigint,
@@ -380,7 +397,7 @@ export class ChainStore {
     return this.serialNodeWrite(async () => {
       const head = this.head()?.header.number ?? 0n;
       let k = keepFrom < head ? keepFrom : head;
-      if (this.derivedFrom(head) !== undefined && this.undoPruned() < k) k = this.undoPruned();
+      if (this.hasUndo(head) && this.undoPruned() < k) k = this.undoPruned();
       const b = await smtPruneBatch(this.kv.db, k, limits);
       await this.kv.write(b.ops);
       return { deleted: b.deleted, examined: b.examined, done: b.done };

@@ -74,6 +74,11 @@ export interface RpcPluginOpts {
   wsPath?: string;
   /** Millisecond clock of the rate limiter (tests); default performance.now. */
   clock?: () => number;
+  /**
+   * The per-IP bucket, when other routes share it (the explorer's: api/server.ts); absent: the
+   * plugin makes its own from `limits.rateLimit`.
+   */
+  limiter?: RateLimiter;
 }
 
 /** The parser's answer for a body that is not JSON; the route turns it into -32700. */
@@ -142,7 +147,8 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
     log,
   });
   const httpCtx: RpcContext = { backend, blocks, subscriptions: undefined };
-  const limiter = limits.rateLimit === false ? undefined : new RateLimiter(limits.rateLimit, opts.clock);
+  const limiter =
+    opts.limiter ?? (limits.rateLimit === false ? undefined : new RateLimiter(limits.rateLimit, opts.clock));
   const hub = new NewHeadsHub(backend, blocks, log);
   const heartbeat = new WsHeartbeat(limits.wsPingIntervalMs);
   app.addHook("onClose", (_app, done) => {

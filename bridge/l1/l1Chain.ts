@@ -29,6 +29,7 @@ import {
 import { Bloom, createVM, encodeReceipt, type RunTxResult, runTx, type VM } from "@ethereumjs/vm";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { type Hex, keccak256 } from "viem";
+import { L1_CUSTOM_CRYPTO } from "./l1Crypto.ts";
 
 export interface L1ChainOpts {
   chainId: bigint;
@@ -116,6 +117,8 @@ export class L1Chain {
   static async create(opts: L1ChainOpts): Promise<L1Chain> {
     const common = createCustomCommon({ chainId: Number(opts.chainId) }, Mainnet, {
       hardfork: Hardfork.Prague,
+      // Native ecrecover (libsecp256k1) and sha256: l1Crypto.ts.
+      customCrypto: L1_CUSTOM_CRYPTO,
     });
     // BLOCKHASH reads canonical blocks from here (Prague still asks the blockchain, not EIP-2935).
     let chain: L1Chain | undefined;

@@ -3,7 +3,7 @@
  * manager: it posts the newest safe output past the oracle's `nextL2BlockNumber`, is idle when
  * there is nothing new, starts again from the oracle after a restart (a new proposer and tx
  * manager over the same journal), survives a refused proposal (a forked L1 block, a key without
- * the role), and runs on its own timer.
+ * the role), keeps N L2 blocks between outputs when asked, and runs on its own timer.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -48,9 +48,9 @@ describe("OutputProposer", () => {
     managers.push(m);
     return m;
   };
-  const proposerWith = (txManager: L1TxManager, intervalMs = 1000) =>
+  const proposerWith = (txManager: L1TxManager, intervalMs = 1000, intervalBlocks?: number) =>
     new OutputProposer(
-      { oracle, intervalMs },
+      { oracle, intervalMs, ...(intervalBlocks === undefined ? {} : { intervalBlocks }) },
       { client: pub, txManager, safeOutput: () => safe, log: quiet },
     );
   const read = <F extends "nextL2BlockNumber" | "outputCount">(functionName: F) =>
@@ -156,14 +156,24 @@ describe("OutputProposer", () => {
     expect(await read("nextL2BlockNumber")).toBe(11n);
   });
 
+  it("with an interval of N L2 blocks, posts only a safe block N past the last output", async () => {
+    expect(() => proposerWith(managers[0]!, 1000, 0)).toThrow(RangeError);
+    const p = proposerWith(managers[0]!, 1000, 5); // the last output is block 10
+    safe = { l2BlockNumber: 14n, outputRoot: root(14) };
+    expect(await p.proposeOnce()).toEqual({ kind: "idle", reason: "no safe L2 block at or past 15 yet" });
+    safe = { l2BlockNumber: 16n, outputRoot: root(16) };
+    expect(await p.proposeOnce()).toMatchObject({ kind: "posted", l2BlockNumber: 16n });
+    expect(await read("nextL2BlockNumber")).toBe(17n);
+  });
+
   it("runs rounds on its timer until stopped", async () => {
     const p = proposerWith(managers[0]!, 30); // the proposer key's manager
-    safe = { l2BlockNumber: 12n, outputRoot: root(12) };
+    safe = { l2BlockNumber: 18n, outputRoot: root(18) };
     p.start();
     const until = Date.now() + 10_000;
-    while ((await read("nextL2BlockNumber")) < 13n && Date.now() < until)
+    while ((await read("nextL2BlockNumber")) < 19n && Date.now() < until)
       await new Promise((r) => setTimeout(r, 20));
     await p.stop();
-    expect(await read("nextL2BlockNumber")).toBe(13n);
+    expect(await read("nextL2BlockNumber")).toBe(19n);
   });
 });

@@ -35,6 +35,12 @@ export interface OutputProposerOpts {
   oracle: Hex;
   /** Wait between rounds, ms (devnet: a few L1 block times; op-proposer: minutes). */
   intervalMs: number;
+  /**
+   * L2 blocks at least between two outputs (op-proposer's submission interval, as a floor: the
+   * newest safe block is posted once it is this far past the last output). Default 1: every round
+   * that has a new safe block posts it. Each output costs an L1 tx, so a busy chain raises it.
+   */
+  intervalBlocks?: number;
 }
 
 export interface OutputProposerModules {
@@ -60,6 +66,7 @@ export type ProposeResult =
 export class OutputProposer {
   private readonly stopper = new AbortController();
   private loop: Promise<void> | undefined;
+  private readonly intervalBlocks: bigint;
 
   constructor(
     readonly opts: OutputProposerOpts,
@@ -67,6 +74,10 @@ export class OutputProposer {
   ) {
     if (!Number.isSafeInteger(opts.intervalMs) || opts.intervalMs < 1)
       throw new RangeError(`proposer: intervalMs must be a positive integer, got ${opts.intervalMs}`);
+    const blocks = opts.intervalBlocks ?? 1;
+    if (!Number.isSafeInteger(blocks) || blocks < 1)
+      throw new RangeError(`proposer: intervalBlocks must be a positive integer, got ${blocks}`);
+    this.intervalBlocks = BigInt(blocks);
   }
 
   /** Runs rounds until {@link stop}. */
@@ -94,9 +105,11 @@ export class OutputProposer {
         abi: ORACLE_ABI,
         functionName: "nextL2BlockNumber",
       });
+      // The oracle's next block is the last output + 1 (1 before any): the floor is last + interval.
+      const due = next - 1n + this.intervalBlocks;
       const safe = await this.m.safeOutput();
-      if (safe === undefined || safe.l2BlockNumber < next) {
-        return { kind: "idle", reason: `no safe L2 block at or past ${next} yet` };
+      if (safe === undefined || safe.l2BlockNumber < due) {
+        return { kind: "idle", reason: `no safe L2 block at or past ${due} yet` };
       }
       let l1 = safe.l1;
       if (l1 === undefined) {

@@ -1,7 +1,9 @@
 /**
  * Fixed-layout codecs for the state's internal bookkeeping records (not transported, so not
  * protobuf): deadline buckets, awaited-round lists and the chain meta record.
- *   bucket  = [(u64be deadlineMs, u64be challengeId)]*, sorted ascending
+ *   bucket  = [(u64be deadlineMs, u64be entryId)]*, sorted ascending; entryId = kind << 62 | id,
+ *             kind 0 a challenge's deadline, 1 a settled challenge's expiry, 2 a stored round's
+ *             expiry (chain/transition/challengeQueue.ts)
  *   awaited = [u64be challengeId]*, in insertion order
  *   meta    = u64be nextChallengeId ‖ u64be withdrawalCount ‖ u64be deadlineCursorSec ‖ u256be supply
  * @module
@@ -11,6 +13,7 @@ import { DecodeError } from "../errors.ts";
 
 export interface DeadlineEntry {
   deadline: bigint;
+  /** The challenge id for a deadline; tagged with its kind in the top two bits for an expiry. */
   id: bigint;
 }
 

@@ -126,6 +126,10 @@ export class StateDb {
   setChallenge(c: Challenge): void {
     this.store(NS.CHALLENGE, u64ToBytes(c.id), CHALLENGE, c);
   }
+  /** Record expiry (PROTOCOL §3): the id stays spent (ids come from meta.nextChallengeId only). */
+  deleteChallenge(id: bigint): void {
+    this.store(NS.CHALLENGE, u64ToBytes(id), CHALLENGE, undefined);
+  }
 
   // --- deadline buckets (one per second) ---
   getBucket(sec: bigint): DeadlineEntry[] {
@@ -147,6 +151,10 @@ export class StateDb {
   }
   setRound(round: bigint, signature: Uint8Array): void {
     this.store(NS.ROUND, u64ToBytes(round), RAW, signature);
+  }
+  /** Record expiry (PROTOCOL §3): an included round is never awaited again, so never re-included. */
+  deleteRound(round: bigint): void {
+    this.store(NS.ROUND, u64ToBytes(round), RAW, undefined);
   }
 
   // --- deposits and withdrawals ---

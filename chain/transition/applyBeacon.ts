@@ -1,7 +1,7 @@
 import { roundTimeMs, verifyBeaconRound } from "../beacon/index.ts";
 import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import { CHALLENGE_STATUS } from "../types.ts";
-import { pushDeadline } from "./challengeQueue.ts";
+import { ENTRY_KIND, pushDeadline, pushExpiry } from "./challengeQueue.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
 
@@ -22,6 +22,9 @@ export function applyBeacon(ctx: ExecCtx, round: bigint, signature: Uint8Array):
     return err(TX_ERROR.BAD_BEACON_SIGNATURE, `round ${round}`);
   state.setRound(round, signature);
   state.setAwaited(round, []);
+  // Kept only to refuse it twice; no challenge can await it again (a new one awaits a round after
+  // t + maxBatchDelay), so it may leave state like a settled record (PROTOCOL §3 record expiry).
+  pushExpiry(state, params.recordTtlMs, env.timestamp, ENTRY_KIND.ROUND_EXPIRY, round);
   // The window opens at max(time(r), inclusion time); time(r) ≤ t was checked above.
   const start = env.timestamp;
   for (const id of awaiting) {

@@ -2,7 +2,7 @@ import { firstRoundAfter, roundTimeMs } from "../beacon/index.ts";
 import { err, ok, type Result, TX_ERROR } from "../errors.ts";
 import { findTier } from "../params.ts";
 import { type Address, CHALLENGE_STATUS, type Challenge, type NodeRecord } from "../types.ts";
-import { addAwaited, pushDeadline } from "./challengeQueue.ts";
+import { addAwaited, MAX_QUEUED_ID, pushDeadline } from "./challengeQueue.ts";
 import type { ExecCtx } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
 import { touchNode } from "./touchNode.ts";
@@ -17,7 +17,10 @@ export function applyChallenge(ctx: ExecCtx, from: Address, tierId: number): Res
   if (!checked.ok) return checked;
   const node = checked.value;
   const meta = ctx.state.getMeta();
+  // Ids only ever count up from meta.nextChallengeId, so an id is never reused, also after its
+  // record expired (PROTOCOL §3): the seed binds the id, and a reused one would replay a seed.
   const id = meta.nextChallengeId;
+  if (id > MAX_QUEUED_ID) throw new Error(`state: challenge ids exhausted (${id})`);
   const t0 = ctx.env.timestamp;
   const r1 = firstRoundAfter(ctx.params.beacon, t0 + ctx.params.maxBatchDelayMs);
   const deadline = roundTimeMs(ctx.params.beacon, r1) + ctx.params.roundTimeoutMs;

@@ -5,6 +5,7 @@ import { challengeSeed, openingsDigest, verifyOpenings } from "../proof/index.ts
 import { creditsForPass, epochOf, multiplierBps, streakAt } from "../state/liveness.ts";
 import { type Address, CHALLENGE_STATUS, type Challenge } from "../types.ts";
 import { loadOwnChallenge } from "./applyCommit.ts";
+import { ENTRY_KIND, pushExpiry } from "./challengeQueue.ts";
 import { type ExecCtx, stepTime } from "./context.ts";
 import type { ActionOutcome } from "./outcome.ts";
 import { touchNode } from "./touchNode.ts";
@@ -56,6 +57,8 @@ export function applyReveal(
   c.openingsDigest = openingsDigest(tiles, proof);
   c.settledAt = ctx.env.number;
   node.openChallenges--;
+  // Settled either way: the record leaves state recordTtlMs from now (PROTOCOL §3 record expiry).
+  pushExpiry(ctx.state, ctx.params.recordTtlMs, t, ENTRY_KIND.RECORD_EXPIRY, id);
   if (!check.ok) {
     c.status = CHALLENGE_STATUS.FAILED;
     node.failed++;

@@ -5,11 +5,60 @@
  * Deadlines live in one bucket per second (key = ⌊deadline/1000⌋), each sorted by (deadline, id).
  * A challenge has exactly one live deadline; when it moves on, the old entry is left behind and
  * skipped as stale (its deadline no longer equals the challenge's), so no removal is needed.
+ *
+ * The same queue drives record expiry (PROTOCOL §3 "Record expiry"): when a challenge settles, or
+ * a round is stored, an entry (settle time + recordTtlMs, kind ‖ id) is queued, and the deadline
+ * pass that reaches it deletes the record. The kind rides in the top two bits of the entry's id
+ * (the bucket layout is unchanged, and a kind-0 entry is exactly the old entry): so an expiry can
+ * never be mistaken for a stale deadline, and needs no field in the record.
  * @module
  */
 
 import { compareDeadline, type DeadlineEntry } from "../state/records.ts";
 import type { StateDb } from "../state/stateDb.ts";
+
+/** What a queue entry is for (the top two bits of its id). */
+export const ENTRY_KIND = {
+  /** A pending challenge's deadline (commit, reveal, round timeouts). */
+  DEADLINE: 0n,
+  /** A settled (PASSED, FAILED, EXPIRED, CANCELLED) challenge record is deleted. */
+  RECORD_EXPIRY: 1n,
+  /** A stored beacon round is deleted. */
+  ROUND_EXPIRY: 2n,
+} as const;
+export type EntryKind = (typeof ENTRY_KIND)[keyof typeof ENTRY_KIND];
+
+const KIND_SHIFT = 62n;
+/** Challenge ids and round numbers must stay below 2^62 to be queued. */
+export const MAX_QUEUED_ID = (1n << KIND_SHIFT) - 1n;
+
+/** The entry id of `id` with `kind` (kind 0: the id itself). */
+export function taggedId(kind: EntryKind, id: bigint): bigint {
+  // Ids come from a counter from 1 and rounds from the beacon's clock: 2^62 is never reached,
+  // and an id that did would alias another kind's, so it is a broken invariant, not an input.
+  if (id < 0n || id > MAX_QUEUED_ID) throw new Error(`state: id ${id} cannot be queued (above 2^62 - 1)`);
+  return (kind << KIND_SHIFT) | id;
+}
+
+export function entryKind(e: DeadlineEntry): bigint {
+  return e.id >> KIND_SHIFT;
+}
+
+/** The challenge id or round number an entry is about. */
+export function entryTarget(e: DeadlineEntry): bigint {
+  return e.id & MAX_QUEUED_ID;
+}
+
+/** Queues the deletion of a record (a settled challenge, a stored round) at `settledAt` + recordTtlMs. */
+export function pushExpiry(
+  state: StateDb,
+  recordTtlMs: bigint,
+  settledAt: bigint,
+  kind: EntryKind,
+  id: bigint,
+): void {
+  pushDeadline(state, settledAt + recordTtlMs, taggedId(kind, id));
+}
 
 export function pushDeadline(state: StateDb, deadline: bigint, id: bigint): void {
   const sec = deadline / 1000n;

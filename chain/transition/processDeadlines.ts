@@ -1,7 +1,14 @@
 import type { ChainParams } from "../params.ts";
 import type { DeadlineEntry } from "../state/records.ts";
 import { CHALLENGE_STATUS, type Challenge } from "../types.ts";
-import { AwaitedRemovals, pushDeadlines } from "./challengeQueue.ts";
+import {
+  AwaitedRemovals,
+  ENTRY_KIND,
+  entryKind,
+  entryTarget,
+  pushDeadlines,
+  taggedId,
+} from "./challengeQueue.ts";
 import type { ExecCtx } from "./context.ts";
 import { touchNode } from "./touchNode.ts";
 
@@ -21,6 +28,11 @@ import { touchNode } from "./touchNode.ts";
  * reveal posted to L1 at or before d may still arrive, the challenge stays pending, its entry
  * stays in its bucket, and the cursor stops before the first held bucket, so a later block
  * meets it again. Beacon waits (REQUESTED, COMMITTED) are never held: no forced tx can end them.
+ *
+ * Record expiry (PROTOCOL §3): an expiry entry deletes its settled challenge record or stored
+ * round. Stalls extend it like any deadline (the output that must hold the record is proposed
+ * in L2 time); L1 never holds it. A challenge this pass settles queues its own expiry after the
+ * pass (never into a bucket the pass is reading).
  */
 export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint, l1GateMs: bigint): void {
   const { state, env } = ctx;
@@ -29,6 +41,7 @@ export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint, l1GateMs
   const nowSec = env.timestamp / 1000n;
   const removals = new AwaitedRemovals();
   const extended: DeadlineEntry[] = [];
+  const expiries: DeadlineEntry[] = [];
   let heldSec: bigint | undefined;
   for (let sec = meta.deadlineCursorSec + 1n; sec <= nowSec; sec++) {
     const bucket = state.getBucket(sec);
@@ -37,6 +50,13 @@ export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint, l1GateMs
     const held: DeadlineEntry[] = [];
     while (done < bucket.length && bucket[done]!.deadline < env.timestamp) {
       const e = bucket[done]!;
+      done++;
+      if (entryKind(e) !== ENTRY_KIND.DEADLINE) {
+        if (gap > 0n && e.deadline >= parentTimestamp)
+          extended.push({ deadline: e.deadline + gap, id: e.id });
+        else deleteExpired(ctx, e);
+        continue;
+      }
       const c = state.getChallenge(e.id);
       if (c && c.deadline === e.deadline && isPending(c)) {
         if (gap > 0n && e.deadline >= parentTimestamp) {
@@ -44,9 +64,14 @@ export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint, l1GateMs
           state.setChallenge(c);
           extended.push({ deadline: c.deadline, id: c.id });
         } else if (e.deadline >= l1GateMs && isNodeStep(c)) held.push(e);
-        else expire(ctx, c, removals);
+        else {
+          expire(ctx, c, removals);
+          expiries.push({
+            deadline: env.timestamp + ctx.params.recordTtlMs,
+            id: taggedId(ENTRY_KIND.RECORD_EXPIRY, c.id),
+          });
+        }
       }
-      done++;
     }
     if (held.length > 0) heldSec ??= sec;
     // Held entries stay at the front, in their (deadline, id) order; with none held these are
@@ -54,8 +79,9 @@ export function processDeadlines(ctx: ExecCtx, parentTimestamp: bigint, l1GateMs
     if (done > held.length) state.setBucket(sec, [...held, ...bucket.slice(done)]);
   }
   removals.apply(state);
-  // Re-queued after the pass: every extended deadline is ≥ t, in a bucket not yet processed.
-  pushDeadlines(state, extended);
+  // Re-queued after the pass: every extended deadline is ≥ t, in a bucket not yet processed, and
+  // so is every new expiry (t + recordTtlMs > t).
+  pushDeadlines(state, [...extended, ...expiries]);
   const cursor = heldSec === undefined ? nowSec - 1n : heldSec - 1n;
   if (cursor > meta.deadlineCursorSec) {
     meta.deadlineCursorSec = cursor;
@@ -83,6 +109,21 @@ export function l1Gate(l1Timestamp: bigint, newOrigin: boolean): bigint {
 export function stallGap(params: ChainParams, parentTimestamp: bigint, t: bigint): bigint {
   const gap = t - parentTimestamp;
   return gap > params.maxBlockGapMs ? gap : 0n;
+}
+
+/**
+ * An expiry entry came due: its record leaves state. A challenge is deleted only when settled
+ * (an expiry is queued only then, and a settled challenge never becomes pending again, so this
+ * is a guard, not a case); a round, if still stored.
+ */
+function deleteExpired(ctx: ExecCtx, e: DeadlineEntry): void {
+  const id = entryTarget(e);
+  if (entryKind(e) === ENTRY_KIND.RECORD_EXPIRY) {
+    const c = ctx.state.getChallenge(id);
+    if (c && !isPending(c)) ctx.state.deleteChallenge(id);
+  } else if (entryKind(e) === ENTRY_KIND.ROUND_EXPIRY) {
+    if (ctx.state.getRound(id) !== undefined) ctx.state.deleteRound(id);
+  }
 }
 
 /** Waiting on the node's own step (a commit or a reveal), which a forced tx can deliver. */

@@ -37,11 +37,11 @@ import { type CliIO, processIO } from "./io.ts";
 import {
   L1_CLI_OPTIONS,
   type L1Context,
-  l1Signer,
   openL1,
   revertText,
   SIGNER_OPTIONS,
   sendL1Call,
+  unlockL1Signer,
   unlockSigner,
 } from "./l1Send.ts";
 import { CREDIT_DECIMALS, formatAddress, formatCredits, RPC_URL_OPTION } from "./status.ts";
@@ -253,8 +253,7 @@ export function registerBridgeCommand(program: Command, io: CliIO = processIO())
     const cfg = readDeposit();
     const amount = amountUnits(cfg.amount);
     const l1 = await openL1(cfg);
-    const key = await unlockSigner(cfg, io);
-    const receipt = await sendL1Call(l1, l1Signer(l1, key.privateKey), {
+    const receipt = await sendL1Call(l1, await unlockL1Signer(l1, cfg, io), {
       label: "Portal.depositCredits",
       address: l1.deployment.contracts.Portal,
       abi: PORTAL_ABI,
@@ -368,8 +367,7 @@ export function registerBridgeCommand(program: Command, io: CliIO = processIO())
         `the L2 node's output root at block #${output.l2BlockNumber} (${bytesToHex(p.output.outputRoot)}) is not output #${output.index} on L1 (${output.outputRoot})`,
       );
     }
-    const key = await unlockSigner(cfg, io);
-    const receipt = await sendL1Call(l1, l1Signer(l1, key.privateKey), {
+    const receipt = await sendL1Call(l1, await unlockL1Signer(l1, cfg, io), {
       label: "Portal.proveWithdrawal",
       address: l1.deployment.contracts.Portal,
       abi: PORTAL_ABI,
@@ -412,8 +410,7 @@ export function registerBridgeCommand(program: Command, io: CliIO = processIO())
     const cfg = readFinalize();
     const w = await withdrawalOf(l2Client(cfg.rpc), hexToBytes(cfg.tx));
     const l1 = await openL1(cfg);
-    const key = await unlockSigner(cfg, io);
-    const receipt = await sendL1Call(l1, l1Signer(l1, key.privateKey), {
+    const receipt = await sendL1Call(l1, await unlockL1Signer(l1, cfg, io), {
       label: "Portal.finalizeWithdrawal",
       address: l1.deployment.contracts.Portal,
       abi: PORTAL_ABI,

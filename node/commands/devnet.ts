@@ -1,15 +1,17 @@
 /**
- * `flops devnet` (what `npm start` runs): a node with a local beacon (a fresh key per datadir),
- * short epochs and N prover processes with dev keys, on a fresh temp datadir by default (an
- * existing --datadir is resumed, with its beacon key and chain id).
- * Prints the URLs, then a status line per prover every few seconds; Ctrl-C stops everything.
+ * `flops devnet` (what `npm start` runs): the embedded L1 with the contracts, a sequencer node with
+ * a local beacon (a fresh key per datadir), its batcher and output proposer, a verifier node
+ * deriving the chain from that L1 (node/commands/devnetVerifier.ts), and N prover processes with
+ * dev keys, on a fresh temp datadir by default (an existing --datadir is resumed: L1, L2, the
+ * verifier's chain, beacon key and chain id).
+ * Prints the URLs, then status lines every few seconds (devnetStatus.ts); Ctrl-C stops everything.
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { bytesToHex } from "../../chain/bytes.ts";
 import { genesisHash } from "../../chain/genesisDoc.ts";
 import { TIER_DEVNET } from "../../chain/params.ts";
@@ -21,6 +23,8 @@ import { devGenesis, devnetGenesis, devPrivateKey, startDevnetL1 } from "../devn
 import { listKeystores, writeKeystore } from "../keystore.ts";
 import { createLogger, loggerOptsFromConfig } from "../logger.ts";
 import { createShutdown } from "../shutdown.ts";
+import { devnetStatusReader, formatDevnetStatus } from "./devnetStatus.ts";
+import { type DevnetVerifier, spawnDevnetVerifier } from "./devnetVerifier.ts";
 import { type CliIO, logDestination, processIO } from "./io.ts";
 import { NODE_OPTIONS, startNode } from "./node.ts";
 
@@ -60,34 +64,6 @@ export async function ensureDevKeys(
   return { passwordFile, keystores };
 }
 
-function formatCredits(wei: bigint): string {
-  const whole = wei / 10n ** 18n;
-  const frac = (wei % 10n ** 18n).toString().padStart(18, "0").slice(0, 3);
-  return `${whole}.${frac}`;
-}
-
-/** One line per prover: credits, multiplier, streak, passes. */
-export async function devnetStatus(node: FlopsNode, provers: readonly DevProver[]): Promise<string> {
-  const b = node.batcher;
-  const p = b?.lastPosted;
-  const l1 =
-    b === undefined
-      ? ""
-      : p === undefined
-        ? "   last batch: none yet"
-        : `   last batch: L2 ${p.first}..${p.last} in L1 block ${p.l1Block} (${p.bytes} bytes)`;
-  const lines: string[] = [];
-  for (const [i, p] of provers.entries()) {
-    const v = await node.backend.getNode(Uint8Array.from(Buffer.from(p.address.slice(2), "hex")));
-    lines.push(
-      v
-        ? `  prover-${i} ${p.address}  credits ${formatCredits(v.credits).padStart(12)}  multiplier ${(Number(v.multiplierBps) / 10_000).toFixed(1)}x  streak ${v.streak}  passed ${v.record.passed}  failed ${v.record.failed}`
-        : `  prover-${i} ${p.address}  (registering)`,
-    );
-  }
-  return `block ${node.core.head.header.number}${l1}\n${lines.join("\n")}\n`;
-}
-
 export function registerDevnetCommand(program: Command, io: CliIO = processIO()): void {
   const cmd = program
     .command("devnet")
@@ -116,13 +92,26 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
     "l1.port": opt.port({
       description: "also serve the embedded L1 over HTTP JSON-RPC on this port (0: any free one)",
     }),
+    verifier: opt.bool({
+      default: true,
+      description:
+        "run a verifier node deriving the chain from the embedded L1 (`--no-verifier` on small machines)",
+    }),
+    "verifier.rpc.port": opt.port({
+      description:
+        "the verifier's JSON-RPC port (default: --rpc.port + 1; any free one when --rpc.port is 0)",
+    }),
     ...NODE_OPTIONS,
     ...PROPOSER_OPTIONS,
     ...pruneOptions(true),
     "block-time-ms": opt.positiveInt({ default: 500, description: "block time in milliseconds" }),
   });
+  // `--no-verifier`: commander sets the same value `--verifier false` does.
+  cmd.addOption(new Option("--no-verifier", "run no verifier node (same as --verifier false)"));
   cmd.action(async () => {
     const cfg = readConfig();
+    // The verifier follows the embedded L1 over HTTP: without an L1 there is nothing to derive.
+    const withVerifier = cfg.verifier && cfg["l1.embedded"];
     const datadir = cfg.datadir ?? mkdtempSync(join(tmpdir(), "flops-devnet-"));
     mkdirSync(datadir, { recursive: true });
     const log = createLogger({ ...loggerOptsFromConfig(cfg), destination: logDestination(io, "stderr") });
@@ -142,10 +131,34 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
       ? await startDevnetL1({
           datadir,
           genesis,
-          ...(cfg["l1.port"] === undefined ? {} : { port: cfg["l1.port"] }),
+          // The verifier reads the L1 over HTTP, as a node on another machine would (any free port).
+          ...(cfg["l1.port"] === undefined ? (withVerifier ? { port: 0 } : {}) : { port: cfg["l1.port"] }),
         })
       : undefined;
     if (devL1) shutdown.register("l1", () => devL1.close());
+    // Started as soon as its inputs exist (genesis.json, the deployment, the L1 over HTTP): its
+    // start-up (tsx loading the CLI: seconds, a minute on a loaded machine) overlaps the
+    // sequencer's and the provers', and nothing waits on it (its URL is printed when it serves).
+    const verifier: DevnetVerifier | undefined =
+      withVerifier && devL1?.http
+        ? spawnDevnetVerifier({
+            datadir,
+            l1Rpc: devL1.http.url,
+            rpcAddr: cfg["rpc.addr"],
+            rpcPort: cfg["verifier.rpc.port"] ?? (cfg["rpc.port"] === 0 ? 0 : (cfg["rpc.port"] + 1) % 65_536),
+            rateLimit: cfg["rpc.rate-limit"],
+            blockTimeMs: cfg["block-time-ms"],
+            logLevel: cfg["log.level"],
+            prune: cfg.prune ? { retention: cfg["prune.retention"] } : undefined,
+            startTimeoutMs: 180_000,
+          })
+        : undefined;
+    let verifierFailure: string | undefined;
+    if (verifier) {
+      // Stopped after the node, before the L1 it reads; SIGKILLed after half the devnet's own
+      // stop budget, so the rest still closes in time.
+      shutdown.register("verifier", () => verifier.stop(cfg["shutdown.timeout"] * 500));
+    }
     let node: FlopsNode;
     try {
       node = await startNode({
@@ -168,6 +181,7 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
           : {}),
       });
     } catch (e) {
+      await verifier?.stop(5_000);
       await devL1?.close();
       shutdown.uninstall();
       throw e;
@@ -207,10 +221,13 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
           "--log.format",
           "json",
         ],
-        { stdio: ["ignore", "pipe", "pipe"] },
+        // As the verifier (devnetVerifier.ts): its own process group, so a terminal's Ctrl-C
+        // reaches only the devnet, which stops it once; the IPC channel ends it if the devnet
+        // dies without stopping it (bin/flops.mjs), so no prover outlives its devnet.
+        { detached: true, stdio: ["ignore", "pipe", "pipe", "ipc"] },
       );
-      child.stdout.pipe(out);
-      child.stderr.pipe(out);
+      child.stdout!.pipe(out);
+      child.stderr!.pipe(out);
       child.on("exit", (code, signal) => {
         if (!shutdown.isShuttingDown()) log.warn({ prover: p.address, code, signal }, "prover exited");
       });
@@ -234,10 +251,14 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
         "Flops devnet",
         `  JSON-RPC   ${node.rpcUrl}   (WebSocket ${node.rpcUrl.replace("http", "ws")}/ws)`,
         `  health     ${node.rpcUrl}/healthz`,
+        `  explorer   ${node.rpcUrl}/   (REST ${node.rpcUrl}/api/v2, OpenAPI ${node.rpcUrl}/api-docs)`,
         ...(node.metricsUrl ? [`  metrics    ${node.metricsUrl}/metrics`] : []),
         `  datadir    ${datadir}`,
         `  chain id   ${node.genesis.params.l2ChainId}   epoch ${cfg["epoch-seconds"]} s   tier ${cfg.tier}`,
         `  provers    ${provers.length} (logs: ${datadir}/prover-N.log)`,
+        verifier
+          ? `  verifier   starting (its JSON-RPC URL follows once it serves; log ${verifier.log})`
+          : "  verifier   off",
         ...(devL1
           ? [
               `  L1         embedded, chain ${devL1.deployment.l1ChainId}${devL1.http ? `, JSON-RPC ${devL1.http.url}` : ""}   BatchInbox ${devL1.deployment.contracts.BatchInbox}   Portal ${devL1.deployment.contracts.Portal}`,
@@ -248,8 +269,30 @@ export function registerDevnetCommand(program: Command, io: CliIO = processIO())
         "",
       ].join("\n"),
     );
+    // After the banner, whichever comes first.
+    verifier?.ready.then(
+      (url) =>
+        io.stdout.write(
+          `  verifier   JSON-RPC ${url}   (derives from L1; datadir ${join(datadir, "verifier")})\n`,
+        ),
+      (e: unknown) => {
+        verifierFailure = e instanceof Error ? e.message : String(e);
+        io.stdout.write(`  verifier   NOT RUNNING: ${verifierFailure}\n`);
+      },
+    );
+    const readStatus = devnetStatusReader({
+      node,
+      provers,
+      verifier: verifier && {
+        log: verifier.log,
+        url: () => verifier.url(),
+        exited: () => verifier.exited(),
+        failure: () => verifierFailure,
+      },
+      l1: devL1 && { client: devL1.client, deployment: devL1.deployment },
+    });
     const timer = setInterval(() => {
-      void devnetStatus(node, provers).then((s) => io.stdout.write(s));
+      void readStatus().then((d) => io.stdout.write(formatDevnetStatus(d)));
     }, cfg["status-interval"] * 1000);
     shutdown.register("status", () => clearInterval(timer));
   });

@@ -102,8 +102,21 @@ export async function unlockSigner(
   return { privateKey: key.privateKey, address: key.address };
 }
 
-/** A wallet on the L1 for the key. */
-export function l1Signer(l1: L1Context, privateKey: Uint8Array): L1Signer {
+/**
+ * The signer of an L1-sending command: its keystore unlocked (after the L1 checks, so a wrong
+ * endpoint fails before a password prompt), and a wallet on `l1` for the key.
+ */
+export async function unlockL1Signer(
+  l1: L1Context,
+  cfg: { keystore: string | undefined; "keystore-dir": string; "password-file": string | undefined },
+  io: CliIO,
+): Promise<L1Signer> {
+  const key = await unlockSigner(cfg, io);
+  return l1Signer(l1, key.privateKey);
+}
+
+/** A wallet on the L1 for the key, over the same capped transport as {@link openL1}'s client. */
+function l1Signer(l1: L1Context, privateKey: Uint8Array): L1Signer {
   const account = privateKeyToAccount(bytesToHex(privateKey));
   const chain = defineChain({
     id: l1.deployment.l1ChainId,

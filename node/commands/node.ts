@@ -6,14 +6,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { createPublicClient, type Hex, http, type LocalAccount, type PublicClient } from "viem";
+import type { Hex, LocalAccount, PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type L1Deployment, readDeployment } from "../../bridge/deployment.ts";
 import { bytesToHex, equalBytes } from "../../chain/bytes.ts";
 import { RollupError } from "../../chain/errors.ts";
 import { type GenesisDoc, genesisFromJson, genesisHash } from "../../chain/genesisDoc.ts";
 import { QUICKNET } from "../../chain/params.ts";
-import { cappedFetch } from "../../rpc/cappedFetch.ts";
 import {
   createDrandRelayClient,
   QUICKNET_RELAY_URLS,
@@ -24,13 +23,15 @@ import { ChainStore } from "../../store/chainStore.ts";
 import {
   BATCHER_KEY_OPTIONS,
   type Config,
+  type ConfigSource,
   declareOptions,
   L1_FOLLOW_OPTIONS,
   MEMPOOL_OPTIONS,
   METRICS_OPTIONS,
   mempoolOptsFromConfig,
   opt,
-  type PROPOSER_OPTIONS,
+  PROPOSER_KEY_OPTIONS,
+  PROPOSER_OPTIONS,
   pruneOptions,
   RPC_LIMIT_OPTIONS,
   rateLimitFromConfig,
@@ -44,7 +45,7 @@ import { devBeaconSource, devGenesis } from "../devnet.ts";
 import { unlockKeystore } from "../keystore.ts";
 import { createLogger, LOG_OPTIONS, type Logger, loggerOptsFromConfig } from "../logger.ts";
 import { createShutdown, SHUTDOWN_OPTIONS } from "../shutdown.ts";
-import { L1_CALL_TIMEOUT_MS, MAX_L1_RESPONSE_BYTES } from "../verifierNode.ts";
+import { nodeL1Client } from "../verifierNode.ts";
 import { type CliIO, logDestination, processIO, warnTo } from "./io.ts";
 
 /** Options every node-running command shares (flops node, flops devnet). */
@@ -166,6 +167,7 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
             proposer: {
               account: i.l1.proposer,
               intervalMs: i.cfg["proposer.interval-ms"] ?? 0,
+              intervalBlocks: i.cfg["proposer.interval"] ?? 1,
               lagBlocks: i.cfg["proposer.lag-blocks"] ?? 10,
             },
           }
@@ -189,7 +191,13 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
  * (the hash the contracts pin) before anything starts.
  */
 export async function startVerifier(
-  i: Omit<RunNodeInput, "beaconUrls" | "beaconKeyFile"> & { l1Rpc: string; deploymentFile: string },
+  i: Omit<RunNodeInput, "beaconUrls" | "beaconKeyFile" | "l1" | "cfg"> & {
+    cfg: RunNodeInput["cfg"] & Partial<Config<typeof PROPOSER_KEY_OPTIONS>>;
+    l1Rpc: string;
+    deploymentFile: string;
+    /** Post outputs of the derived head with this key (`--proposer.keystore`). */
+    proposer?: LocalAccount | undefined;
+  },
 ): Promise<VerifierFlopsNode> {
   const deployment = await readDeployment(i.deploymentFile);
   let genesis = i.genesis;
@@ -221,7 +229,20 @@ export async function startVerifier(
         ? { metrics: { addr: i.cfg["metrics.addr"], port: i.cfg["metrics.port"] } }
         : {}),
       blockTimeMs: i.cfg["block-time-ms"],
-      verifier: { l1Rpc: i.l1Rpc, deployment },
+      verifier: {
+        l1Rpc: i.l1Rpc,
+        deployment,
+        ...(i.proposer
+          ? {
+              proposer: {
+                account: i.proposer,
+                intervalMs: i.cfg["proposer.interval-ms"] ?? 0,
+                intervalBlocks: i.cfg["proposer.interval"] ?? 1,
+                head: i.cfg["proposer.head"] ?? "safe",
+              },
+            }
+          : {}),
+      },
     },
     {
       logger: i.log,
@@ -232,7 +253,58 @@ export async function startVerifier(
   );
 }
 
-/** The sequencer's L1 from `--l1.rpc`, `--l1.deployment` and `--batcher.keystore` (none: no L1). */
+/** An L1 key from its keystore (`--batcher.keystore`, `--proposer.keystore`); none: undefined. */
+async function l1Key(
+  file: string | undefined,
+  passwordFile: string | undefined,
+  io: CliIO,
+): Promise<LocalAccount | undefined> {
+  if (file === undefined) return undefined;
+  const key = await unlockKeystore({ file, passwordFile, warn: warnTo(io) });
+  return privateKeyToAccount(bytesToHex(key.privateKey) as Hex);
+}
+
+/** The proposer options that only make sense with a proposer key. */
+const PROPOSER_KEYED = [
+  "proposer.password-file",
+  "proposer.interval",
+  "proposer.interval-ms",
+  "proposer.lag-blocks",
+  "proposer.head",
+] as const;
+
+/**
+ * The proposer flags' rules, checked before any key is unlocked: the reason they are wrong, or
+ * undefined. An option set on purpose (flag, env, config file) that this node would ignore is an
+ * error, not a silent no-op.
+ */
+function proposerConfigError(
+  cfg: Config<typeof PROPOSER_OPTIONS & typeof PROPOSER_KEY_OPTIONS> & {
+    "l1.rpc": string | undefined;
+    "l1.deployment": string | undefined;
+  },
+  sources: Readonly<Record<(typeof PROPOSER_KEYED)[number], ConfigSource>>,
+  verifier: boolean,
+): string | undefined {
+  if (cfg["proposer.keystore"] === undefined) {
+    const stray = PROPOSER_KEYED.find((k) => sources[k] !== "default");
+    return stray === undefined
+      ? undefined
+      : `--${stray} needs --proposer.keystore FILE (without a proposer key the node posts no outputs)`;
+  }
+  if (cfg["l1.rpc"] === undefined || cfg["l1.deployment"] === undefined)
+    return "--proposer.keystore needs --l1.rpc URL and --l1.deployment FILE (the OutputOracle it posts to)";
+  if (verifier && sources["proposer.lag-blocks"] !== "default")
+    return "--proposer.lag-blocks is a sequencer's: a verifier posts the head it derived (--proposer.head safe|finalized)";
+  if (!verifier && sources["proposer.head"] !== "default")
+    return "--proposer.head is a verifier's (--mode verifier): a sequencer derives nothing, it posts its own head --proposer.lag-blocks behind";
+  return undefined;
+}
+
+/**
+ * The sequencer's L1 from `--l1.rpc`, `--l1.deployment`, `--batcher.keystore` and the proposer's
+ * key (none of them: no L1).
+ */
 async function sequencerL1FromConfig(
   cfg: {
     "l1.rpc": string | undefined;
@@ -240,6 +312,7 @@ async function sequencerL1FromConfig(
     "batcher.keystore": string | undefined;
     "batcher.password-file": string | undefined;
   },
+  proposer: LocalAccount | undefined,
   io: CliIO,
 ): Promise<RunNodeInput["l1"]> {
   if (cfg["l1.rpc"] === undefined && cfg["l1.deployment"] === undefined) {
@@ -253,23 +326,15 @@ async function sequencerL1FromConfig(
       "a sequencer on an L1 needs both --l1.rpc URL and --l1.deployment FILE",
     );
   const deployment = await readDeployment(cfg["l1.deployment"]);
-  const client = createPublicClient({
-    transport: http(cfg["l1.rpc"], {
-      fetchFn: cappedFetch(fetch, MAX_L1_RESPONSE_BYTES),
-      timeout: L1_CALL_TIMEOUT_MS,
-      retryCount: 0, // the L1 readers and the tx manager retry on their own
-    }),
-  }) as PublicClient;
-  let batcher: LocalAccount | undefined;
-  if (cfg["batcher.keystore"] !== undefined) {
-    const key = await unlockKeystore({
-      file: cfg["batcher.keystore"],
-      passwordFile: cfg["batcher.password-file"],
-      warn: warnTo(io),
-    });
-    batcher = privateKeyToAccount(bytesToHex(key.privateKey) as Hex);
-  }
-  return { client, deployment, batcher };
+  const batcher = await l1Key(cfg["batcher.keystore"], cfg["batcher.password-file"], io);
+  // Each key's L1 nonces are owned by one tx manager (its journal): two managers on one key would
+  // race for the same nonces and replace each other's txs.
+  if (batcher && proposer && batcher.address === proposer.address)
+    throw new RollupError(
+      "BAD_CONFIG",
+      `--batcher.keystore and --proposer.keystore hold the same key (${batcher.address}): give each its own`,
+    );
+  return { client: nodeL1Client(cfg["l1.rpc"]), deployment, batcher, proposer };
 }
 
 export function registerNodeCommand(program: Command, io: CliIO = processIO()): void {
@@ -296,19 +361,23 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
         "secret key file of the chain's local (dev) beacon, as `flops genesis --beacon dev` writes it (also read: <datadir>/beacon.key)",
     }),
     ...NODE_OPTIONS,
-    // Off by default until the finalized output drives the keep point (node/config.ts).
-    ...pruneOptions(false),
+    // On: the keep point follows the newest output final on L1 (node/statePruning.ts).
+    ...pruneOptions(true),
     ...VERIFIER_OPTIONS,
     ...BATCHER_KEY_OPTIONS,
+    ...PROPOSER_OPTIONS,
+    ...PROPOSER_KEY_OPTIONS,
   });
   cmd.action(async () => {
-    const cfg = readConfig();
+    const { config: cfg, sources } = readConfig.withSources();
     if (cfg.genesis && cfg.dev) throw usageError(cmd, "--genesis and --dev exclude each other");
     const verifier = cfg.mode === "verifier";
     if (verifier && (cfg["l1.rpc"] === undefined || cfg["l1.deployment"] === undefined))
       throw usageError(cmd, "--mode verifier needs --l1.rpc URL and --l1.deployment FILE");
     // A --dev genesis is made "now" with a fresh beacon key: no L1 deployment pins it.
     if (verifier && cfg.dev) throw usageError(cmd, "--mode verifier takes --genesis FILE, not --dev");
+    const badProposer = proposerConfigError(cfg, sources, verifier);
+    if (badProposer !== undefined) throw usageError(cmd, badProposer);
     const log = createLogger({ ...loggerOptsFromConfig(cfg), destination: logDestination(io) });
     const genesis = cfg.genesis
       ? genesisFromJson(readFileSync(cfg.genesis, "utf8"))
@@ -324,6 +393,7 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
     shutdown.install();
     let node: FlopsNode | VerifierFlopsNode;
     try {
+      const proposer = await l1Key(cfg["proposer.keystore"], cfg["proposer.password-file"], io);
       node = verifier
         ? await startVerifier({
             datadir: cfg.datadir,
@@ -333,6 +403,7 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
             log,
             l1Rpc: cfg["l1.rpc"]!,
             deploymentFile: cfg["l1.deployment"]!,
+            proposer,
           })
         : await startNode({
             datadir: cfg.datadir,
@@ -342,7 +413,7 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
             beaconUrls: cfg["beacon.urls"].split(","),
             beaconKeyFile: cfg["beacon.key"],
             log,
-            l1: await sequencerL1FromConfig(cfg, io),
+            l1: await sequencerL1FromConfig(cfg, proposer, io),
           });
     } catch (e) {
       // Nothing to stop: leave the process's signals as they were (a CLI run inside a test goes on).

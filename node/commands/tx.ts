@@ -17,7 +17,7 @@ import { recoverSender } from "../../chain/tx/index.ts";
 import { decodeSignedTx } from "../../chain/wire/index.ts";
 import { declareOptions, opt, usageError } from "../config.ts";
 import { type CliIO, processIO } from "./io.ts";
-import { L1_CLI_OPTIONS, l1Signer, openL1, SIGNER_OPTIONS, sendL1Call, unlockSigner } from "./l1Send.ts";
+import { L1_CLI_OPTIONS, openL1, SIGNER_OPTIONS, sendL1Call, unlockL1Signer } from "./l1Send.ts";
 import { formatAddress } from "./status.ts";
 
 /** Larger than any chain's maxTxBytes could usefully be; the Portal enforces the chain's own. */
@@ -76,8 +76,7 @@ export function registerTxCommand(program: Command, io: CliIO = processIO()): vo
       throw new Error(`refusing to force this tx: ${why}`);
     }
     const l1 = await openL1(cfg);
-    const key = await unlockSigner(cfg, io);
-    const receipt = await sendL1Call(l1, l1Signer(l1, key.privateKey), {
+    const receipt = await sendL1Call(l1, await unlockL1Signer(l1, cfg, io), {
       label: "Portal.forceTransaction",
       address: l1.deployment.contracts.Portal,
       abi: PORTAL_ABI,

@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const LAYERS = ["chain", "rpc", "store", "sequencer", "prover", "bridge", "api", "node"];
+const LAYERS = ["chain", "rpc", "store", "indexer", "sequencer", "prover", "bridge", "api", "node"];
 const DEPCRUISE = join(ROOT, "node_modules/dependency-cruiser/bin/dependency-cruise.mjs");
 const CONFIG = join(ROOT, ".dependency-cruiser.cjs");
 

@@ -11,7 +11,7 @@ import { bytesToHex } from "../../chain/bytes.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import type { SignedTx } from "../../chain/types.ts";
 import { type Spawned, spawnDevNode } from "../helpers/nodeProcess.ts";
-import { rpc, rpcResult, waitFor } from "../helpers/rpc.ts";
+import { rpc, rpcBatch, rpcBatchResults, rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "flops-crash-"));
@@ -34,10 +34,10 @@ interface Eth {
 }
 
 async function blocks(url: string, from: bigint, to: bigint): Promise<Eth[]> {
-  const out: Eth[] = [];
+  const calls = [];
   for (let n = from; n <= to; n++)
-    out.push(await rpcResult<Eth>(url, "eth_getBlockByNumber", [`0x${n.toString(16)}`, false]));
-  return out;
+    calls.push({ method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, false] });
+  return rpcBatchResults<Eth>(url, calls);
 }
 
 describe("e2e: crash safety", () => {
@@ -77,21 +77,29 @@ describe("e2e: crash safety", () => {
     // A client resends what was never acknowledged (e.g. a register cut off by the kill while
     // the same account's challenge, one nonce later, was accepted). Resends are either accepted
     // or refused as already known/used; they never make a tx appear twice.
-    for (const tx of txs) {
-      const hash = bytesToHex(tx.hash);
-      if (accepted.has(hash)) continue;
-      const r = await rpc(url, "flops_sendRawTransaction", [bytesToHex(tx.raw)]);
-      if (r.result) accepted.add(hash);
+    // (In batches: hundreds of resends one request at a time take seconds of round trips.)
+    const resend = txs.filter((tx) => !accepted.has(bytesToHex(tx.hash)));
+    const answers = await rpcBatch(
+      url,
+      resend.map((tx) => ({ method: "flops_sendRawTransaction", params: [bytesToHex(tx.raw)] })),
+    );
+    answers.forEach((r, i) => {
+      if (r.result) accepted.add(bytesToHex(resend[i]!.hash));
       else expect(["ALREADY_KNOWN", "NONCE_TOO_LOW"]).toContain(r.error?.data?.code);
-    }
+    });
     // Every accepted tx gets a receipt (the journal re-admits those not yet in a block).
     const missing = new Set(accepted);
     try {
       await waitFor(
         async () => {
-          for (const h of [...missing]) {
-            if (await rpcResult(url, "flops_getTransactionReceipt", [h])) missing.delete(h);
-          }
+          const hashes = [...missing];
+          const receipts = await rpcBatchResults(
+            url,
+            hashes.map((h) => ({ method: "flops_getTransactionReceipt", params: [h] })),
+          );
+          receipts.forEach((r, i) => {
+            if (r) missing.delete(hashes[i]!);
+          });
           return missing.size === 0;
         },
         120_000,

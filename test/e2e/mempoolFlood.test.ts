@@ -16,6 +16,7 @@ import { createJsEngine } from "../../prover/engine/index.ts";
 import { createProver } from "../../prover/proverClient.ts";
 import { createRpcClient } from "../../prover/rpcClient.ts";
 import { DEFAULT_MEMPOOL_OPTS } from "../../sequencer/mempool.ts";
+import { fastGenesis } from "../helpers/fastGenesis.ts";
 import { type Spawned, spawnDevNode } from "../helpers/nodeProcess.ts";
 import { rpc, rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
@@ -47,6 +48,9 @@ describe("e2e: mempool flood", () => {
   it("behavior: junk at future nonces is refused by bytes and gap, memory stays bounded, an honest challenge passes", async () => {
     const { proc, url } = await spawnDevNode(join(dir, "node"), {
       blockTimeMs: 200,
+      // The honest challenge waits for its sample round: fastGenesis's shorter batch delay makes
+      // that ~2.5 s instead of ~5 s (the limits under test do not depend on it).
+      genesis: fastGenesis(),
       // Half the default per-sender allowance: the limit is configurable like every mempool limit.
       extra: ["--mempool.max-sender-bytes", String(SENDER_BYTES)],
       track: running,

@@ -1,19 +1,24 @@
 /**
  * Bad input against a real node (level store, HTTP server, worker pool): each gets its precise
- * error, and the node keeps serving after each.
+ * error, and the node keeps serving after each. One node serves every case (a node per file of
+ * cases would start the same node again for each).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
+import { MAX_ERROR_MESSAGE_CHARS } from "../../chain/errors.ts";
+import { keccak256 } from "../../chain/hash.ts";
 import type { Tier } from "../../chain/params.ts";
+import { signBodyBytes } from "../../chain/tx/signTx.ts";
 import type { SignedTx } from "../../chain/types.ts";
+import { PB } from "../../chain/wire/schema.ts";
 import { startNode } from "../../node/commands/node.ts";
 import type { FlopsNode } from "../../node/createNode.ts";
 import { devGenesis } from "../../node/devnet.ts";
 import { silentLogger } from "../../node/logger.ts";
-import { rpc, rpcRaw, rpcResult, waitFor } from "../helpers/rpc.ts";
+import { type RpcResponse, rpc, rpcRaw, rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
 const FAST: Tier = { id: 7, name: "e2e", n: 16, m: 2, k: 8, commitWindowMs: 1000n, revealWindowMs: 1000n };
@@ -57,6 +62,20 @@ beforeAll(async () => {
   });
   url = node.rpcUrl;
 });
+
+/** A signed transfer whose amount is `amountBytes` bytes: built raw, as our encoders refuse it. */
+function hugeTransfer(account: TestAccount, nonce: number, amountBytes: number): Uint8Array {
+  const amount = new Uint8Array(amountBytes).fill(0xee);
+  const body = new Uint8Array(
+    PB.TxBody.encode({
+      chainId: Number(account.chainId),
+      ...(nonce === 0 ? {} : { nonce }), // proto3: zero is omitted
+      transfer: { to: new Uint8Array(20).fill(1), amount },
+    }).finish(),
+  );
+  const signature = signBodyBytes(body, account.privateKey);
+  return new Uint8Array(PB.Tx.encode({ body, signature }).finish());
+}
 
 afterAll(async () => {
   await node?.stop();
@@ -157,6 +176,42 @@ describe("e2e: bad input over JSON-RPC", () => {
       }),
     );
     expect(foreign).toMatchObject({ error: { code: -32003, data: { code: "NOT_CHALLENGE_OWNER" } } });
+    await stillServing();
+  });
+
+  // Amounts are uint256, end to end: transfers whose amount is ~1 Mbit (130,000 bytes, just under
+  // maxTxBytes). Before the bound, one at the sender's next nonce cost ~190 ms of main-thread CPU
+  // to format into a 315,301-char refusal, and one at a future nonce was accepted into the pool
+  // (and later into a block). Now each is MALFORMED at decode, at once, with a short message.
+  it("behavior: ~1 Mbit amounts are refused as MALFORMED, fast, with short messages", async () => {
+    const attacker = TestAccount.fromSeed(7001, node.genesis.params.l2ChainId);
+    // The sender's next nonce (runs the admission pre-check) and a future nonce (skips it).
+    const txs = [hugeTransfer(attacker, 0, 130_000), hugeTransfer(attacker, 7, 130_000)];
+    const batch = txs.map((raw, i) => ({
+      jsonrpc: "2.0",
+      id: i,
+      method: "flops_sendRawTransaction",
+      params: [bytesToHex(raw)],
+    }));
+
+    const t0 = performance.now();
+    const res = await rpcRaw(url, JSON.stringify(batch));
+    const ms = performance.now() - t0;
+
+    expect(res.status).toBe(200);
+    const answers = res.json as RpcResponse[];
+    expect(answers).toHaveLength(2);
+    for (const a of answers) {
+      expect(a.error).toMatchObject({ code: -32000, data: { code: "MALFORMED" } });
+      expect(a.error!.message).toContain("Transfer.amount: amount of 130000 bytes, above uint256");
+      expect(a.error!.message.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_CHARS);
+      expect(a.error!.data!.message!.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_CHARS);
+    }
+    // Decoding stops at the amount's length: no conversion, no signature recovery, no formatting.
+    expect(ms).toBeLessThan(1_000);
+    // Neither is pending (the future-nonce one used to wait in the pool), and the node serves on.
+    for (const raw of txs)
+      expect(await rpcResult(url, "flops_getTransaction", [bytesToHex(keccak256(raw))])).toBeNull();
     await stillServing();
   });
 

@@ -20,7 +20,7 @@ import { type GenesisDoc, genesisToJson } from "../../chain/genesisDoc.ts";
 import { defaultParams, TIER_TINY } from "../../chain/params.ts";
 import type { SignedTx } from "../../chain/types.ts";
 import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
-import { rpcResult, waitFor } from "../helpers/rpc.ts";
+import { rpcBatchResults, rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
 const BLOCK_TIME_MS = 200;
@@ -114,15 +114,11 @@ async function receipt(
 const challenge = (id: string) => rpcResult<ChallengeJson>(url, "flops_getChallenge", [id]);
 
 async function blockTimesMs(to: bigint): Promise<bigint[]> {
-  const out: bigint[] = [];
-  for (let n = 1n; n <= to; n++) {
-    const b = await rpcResult<{ timestampMs: string }>(url, "eth_getBlockByNumber", [
-      `0x${n.toString(16)}`,
-      false,
-    ]);
-    out.push(BigInt(b.timestampMs));
-  }
-  return out;
+  const calls = [];
+  for (let n = 1n; n <= to; n++)
+    calls.push({ method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, false] });
+  const blocks = await rpcBatchResults<{ timestampMs: string }>(url, calls);
+  return blocks.map((b) => BigInt(b.timestampMs));
 }
 
 describe("e2e: slow beacon relay", () => {

@@ -4,6 +4,10 @@
  * maxBlockGapMs, then resumed. The first block after the stall extends the reveal deadline by
  * the gap, so the honest reveal sent after SIGCONT passes; before the rule, the challenge became
  * EXPIRED from SAMPLED (a failure) in that block.
+ *
+ * The freeze is the reveal time left plus maxBlockGapMs, so the chain is given a shorter reveal
+ * window (5 s) and block gap (2 s) than the devnet's (10 s, 5 s), and a shorter batch delay
+ * (fastGenesis): the rule under test is the same at any length, and the test waits ~8 s less.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,13 +15,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { beaconRandomness } from "../../chain/beacon/index.ts";
 import { bytesToHex } from "../../chain/bytes.ts";
-import { TIER_TINY } from "../../chain/params.ts";
+import { TIER_TINY, type Tier } from "../../chain/params.ts";
 import { challengeSeed } from "../../chain/proof/index.ts";
 import type { Challenge, SignedTx } from "../../chain/types.ts";
 import { createJsEngine } from "../../prover/engine/index.ts";
 import { buildReveal, proveChallenge } from "../../prover/proveChallenge.ts";
 import { parseResult } from "../../rpc/method.ts";
 import { FLOPS_RPC } from "../../rpc/methods.ts";
+import { fastGenesis } from "../helpers/fastGenesis.ts";
 import { type Spawned, spawnDevNode } from "../helpers/nodeProcess.ts";
 import { rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
@@ -35,7 +40,10 @@ afterAll(() => {
 
 describe("e2e: a frozen sequencer never punishes a node", () => {
   it("behavior: SIGSTOP past the reveal deadline, SIGCONT: the reveal passes (not EXPIRED)", async () => {
-    const started = await spawnDevNode(dir, { blockTimeMs: 200 });
+    // Long enough that the reveal, sent after SIGCONT, lands in the time left before the stall.
+    const tiny: Tier = { ...TIER_TINY, revealWindowMs: 5_000n };
+    const genesis = fastGenesis({ tiers: [tiny], params: { maxBlockGapMs: 2_000n } });
+    const started = await spawnDevNode(dir, { blockTimeMs: 200, genesis });
     proc = started.proc;
     const url = started.url;
     const params = parseResult(FLOPS_RPC.getParams, await rpcResult(url, "flops_getParams"));

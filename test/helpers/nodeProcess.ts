@@ -1,6 +1,8 @@
 /** Runs `flops <args>` as a child process (the real CLI) and finds the URL it prints. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type GenesisDoc, genesisToJson } from "../../chain/genesisDoc.ts";
 
 export const FLOPS_BIN = resolve(import.meta.dirname, "../../bin/flops.mjs");
 
@@ -64,6 +66,13 @@ export interface DevNodeOpts {
   extra?: string[];
   /** How long to wait for the JSON-RPC URL (ms). */
   timeoutMs?: number;
+  /**
+   * Start on this genesis (`--genesis`, a file written into the datadir) instead of `--dev`: a test
+   * whose claim does not depend on the devnet's timings shortens them (windows, block gap, batch
+   * delay) to spend less time waiting. Its beacon must be the public test key (devGenesis
+   * without a beaconKey), which the node signs with.
+   */
+  genesis?: GenesisDoc;
   /** The process is pushed here as soon as it is spawned, so a test's cleanup kills it even if start fails. */
   track?: Spawned[];
 }
@@ -73,9 +82,16 @@ export async function spawnDevNode(
   datadir: string,
   o: DevNodeOpts = {},
 ): Promise<{ proc: Spawned; url: string }> {
+  let chain = ["--dev"];
+  if (o.genesis) {
+    mkdirSync(datadir, { recursive: true });
+    const file = join(datadir, "test-genesis.json");
+    writeFileSync(file, genesisToJson(o.genesis));
+    chain = ["--genesis", file];
+  }
   const proc = spawnFlops([
     "node",
-    "--dev",
+    ...chain,
     "--datadir",
     datadir,
     "--rpc.port",

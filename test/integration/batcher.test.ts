@@ -5,9 +5,6 @@
  * decodes (chain/derive) into exactly the store's blocks, and derivation from the L1 data alone
  * re-executes them into the same block hashes.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createWalletClient, custom, encodeFunctionData, type Hex, parseAbi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
@@ -15,62 +12,30 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DEV_PRIVATE_KEYS } from "../../bridge/l1/devAccounts.ts";
 import { bytesToHex, equalBytes } from "../../chain/bytes.ts";
 import { batchBlockOf } from "../../chain/derive/batchBlockOf.ts";
-import { Deriver } from "../../chain/derive/deriver.ts";
-import { TIER_TINY } from "../../chain/params.ts";
 import { encodeBatchBlock } from "../../chain/wire/index.ts";
-import { startNode } from "../../node/commands/node.ts";
-import type { FlopsNode } from "../../node/createNode.ts";
-import { type DevnetL1, devGenesis, startDevnetL1 } from "../../node/devnet.ts";
-import { createLogger } from "../../node/logger.ts";
-import { L2Node } from "../helpers/deriveHarness.ts";
-import { postedBatchBlocks, readL1Inputs } from "../helpers/l1Batches.ts";
+import {
+  deriveFromL1,
+  type InProcessDevnet,
+  postedBatchBlocks,
+  readL1Inputs,
+  startInProcessDevnet,
+  submitLoad,
+} from "../helpers/l1Batches.ts";
 import { waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "flops-batcher-"));
-let node: FlopsNode | undefined;
-let devL1: DevnetL1 | undefined;
-
+let devnet: InProcessDevnet | undefined;
 afterAll(async () => {
-  await node?.stop();
-  await devL1?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await devnet?.close();
 });
-
-const CFG = {
-  "rpc.addr": "127.0.0.1",
-  "rpc.port": 0,
-  "rpc.rate-limit": 0,
-  "block-time-ms": 200,
-  "metrics.enabled": false,
-  "metrics.addr": "127.0.0.1",
-  "metrics.port": 0,
-  "l1.confirmations": 1,
-  "batcher.confirmations": 2,
-};
 
 describe("integration: the sequencer's batcher on the embedded L1", () => {
   it("every L2 block lands on L1 once; the calldata decodes to the store's blocks and derives to the same hashes", async () => {
-    const genesis = devGenesis({ now: BigInt(Date.now()), epochSeconds: 30 });
-    devL1 = await startDevnetL1({ datadir: dir, genesis });
+    devnet = await startInProcessDevnet({ prefix: "flops-batcher-" });
+    const { genesis, devL1, node } = devnet;
     const d = devL1.deployment;
-    node = await startNode({
-      datadir: dir,
-      genesis,
-      genesisInitOnly: true,
-      cfg: CFG,
-      beaconUrls: [],
-      log: createLogger({ level: "warn", destination: 2 }),
-      l1: { client: devL1.client, deployment: d, batcher: devL1.batcher },
-    });
     const chainId = genesis.params.l2ChainId;
-    const accounts = Array.from({ length: 60 }, (_, i) => TestAccount.fromSeed(9000 + i, chainId));
-    for (const a of accounts) {
-      for (const tx of [a.sign({ kind: "register" }), a.sign({ kind: "challenge", tier: TIER_TINY.id })]) {
-        const r = await node.sequencer.submit(tx.raw);
-        expect(r.ok).toBe(true);
-      }
-    }
+    await submitLoad(node, chainId, 9000, 60);
     // A forced tx (Portal.forceTransaction): the sequencer must include it in the first block of
     // its L1 block's origin, as derivation will.
     const forcedBy = TestAccount.fromSeed(8999, chainId);
@@ -98,7 +63,6 @@ describe("integration: the sequencer's batcher on the embedded L1", () => {
     await node.stop();
     const posted = n.batcher!.lastPosted!.last;
     const head = n.core.head.header.number;
-    node = undefined;
 
     const inputs = await readL1Inputs(devL1.client, d);
     const { blocks, drops } = postedBatchBlocks(inputs, genesis.params);
@@ -121,32 +85,20 @@ describe("integration: the sequencer's batcher on the embedded L1", () => {
     expect(BigInt(blocks.length)).toBeLessThanOrEqual(head);
 
     // Derivation from L1 alone: the same blocks, hash for hash.
-    const verifier = new L2Node(genesis.params, genesis.timestamp, genesis.alloc);
-    const g = inputs[0]!.block;
-    const deriver = new Deriver(genesis.params, {
-      number: 0n,
-      hash: verifier.core.head.hash,
-      timestamp: genesis.timestamp,
-      origin: g,
+    const derived: Array<{ number: bigint; source: string; replaced: unknown; hash: Uint8Array }> = [];
+    const { drops: derivationDrops } = deriveFromL1(genesis, inputs, (attrs, r) => {
+      derived.push({ number: attrs.number, source: attrs.source, replaced: r.replaced, hash: r.built.hash });
+      return undefined;
     });
-    let derived = 0;
-    for (const input of inputs) {
-      expect(deriver.addL1Block(input).ok).toBe(true);
-      for (;;) {
-        const next = deriver.next();
-        if (next.kind === "wait") break;
-        expect(next.attrs.source, `block ${next.attrs.number}`).toBe("batch");
-        const r = verifier.apply(next.attrs);
-        expect(r.replaced).toBeUndefined();
-        deriver.advance({ number: next.attrs.number, hash: r.built.hash, timestamp: next.attrs.timestamp });
-        const stored = await store.getBlockByNumber(next.attrs.number);
-        expect(bytesToHex(r.built.hash), `derived block ${next.attrs.number}`).toBe(bytesToHex(stored!.hash));
-        derived++;
-      }
+    for (const b of derived) {
+      expect(b.source, `block ${b.number}`).toBe("batch");
+      expect(b.replaced).toBeUndefined();
+      const stored = await store.getBlockByNumber(b.number);
+      expect(bytesToHex(b.hash), `derived block ${b.number}`).toBe(bytesToHex(stored!.hash));
     }
     expect(
-      deriver.takeDrops().map((x) => JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? String(v) : v))),
+      derivationDrops.map((x) => JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? String(v) : v))),
     ).toEqual([]);
-    expect(derived).toBe(blocks.length);
+    expect(derived.length).toBe(blocks.length);
   }, 120_000);
 });

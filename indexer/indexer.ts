@@ -1,0 +1,174 @@
+/**
+ * The explorer's indexer: follows the chain store's committed blocks into its own LevelDB
+ * (`<datadir>/indexer/`, keys in indexer/keys.ts) and answers the explorer's lists as bounded
+ * range reads.
+ *
+ * Following: {@link Indexer.notify} (the node calls it on each new head) schedules a catch-up
+ * that runs after the caller's turn, never inside it, one block per batch and a macrotask
+ * between blocks, so block production never waits on indexing. A catch-up first walks back
+ * while the index's cursor block is no longer the chain's block at that height (the store
+ * rewound: a verifier's L1 reorg, a sequencer's crash recovery), undoing one block per batch,
+ * then indexes forward to the chain's head. Each block is ONE batch with the cursor, so a restart
+ * resumes from the cursor: no rescan from genesis.
+ * @module
+ */
+import { setImmediate as yieldTurn } from "node:timers/promises";
+import { bytesToU64, equalBytes, hexToBytes } from "../chain/bytes.ts";
+import type { KvOp } from "../chain/kv.ts";
+import { LevelKv } from "../store/levelKv.ts";
+import { CURSOR_KEY, type IndexedBlock, type IndexParams, indexBlockOps, txKeys } from "./indexBlock.ts";
+import { IX, ixKey, u64 } from "./keys.ts";
+import { decodeRecord } from "./recordCodec.ts";
+import type { BlockRecord, TxRecord, UndoRecord } from "./records.ts";
+
+/** The chain the indexer follows: store/chainStore.ts's ChainStore fits. */
+export interface IndexerSource {
+  head(): { header: { number: bigint }; hash: Uint8Array } | undefined;
+  getBlock(n: bigint): IndexedBlock | undefined;
+}
+
+export interface IndexerOpts {
+  /** The indexer's own database folder (`<datadir>/indexer`). */
+  dir: string;
+  params: IndexParams;
+}
+
+export interface IndexerModules {
+  source: IndexerSource;
+  /** Called when a catch-up fails (it is retried on the next notify). */
+  onError?: (err: unknown) => void;
+}
+
+export interface IndexCursor {
+  number: bigint;
+  hash: Uint8Array;
+}
+
+export class Indexer {
+  /** Blocks indexed (and undone) since open: restart tests assert there was no rescan. */
+  blocksIndexed = 0;
+  blocksUndone = 0;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  private constructor(
+    readonly kv: LevelKv,
+    private readonly opts: IndexerOpts,
+    private readonly m: IndexerModules,
+  ) {}
+
+  static async open(opts: IndexerOpts, m: IndexerModules): Promise<Indexer> {
+    const kv = new LevelKv(opts.dir);
+    await kv.open();
+    return new Indexer(kv, opts, m);
+  }
+
+  /** The last indexed block; undefined: nothing indexed yet. */
+  cursor(): IndexCursor | undefined {
+    const v = this.kv.get(CURSOR_KEY);
+    return v === undefined ? undefined : { number: bytesToU64(v, 0), hash: v.slice(8, 40) };
+  }
+
+  /** Schedules a catch-up (coalesced: one runs at a time, and one more if asked meanwhile). */
+  notify(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Catches up now and resolves when the index reaches the chain's head as it was seen. */
+  async sync(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.catchUp();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.running) await this.running.catch(() => undefined);
+    await this.kv.close();
+  }
+
+  private async loop(): Promise<void> {
+    // After the caller's turn: a new head's listener returns at once.
+    await yieldTurn();
+    do {
+      this.again = false;
+      try {
+        await this.catchUp();
+      } catch (err) {
+        this.m.onError?.(err);
+        return;
+      }
+    } while (this.again && !this.closed);
+  }
+
+  private async catchUp(): Promise<void> {
+    const { source } = this.m;
+    // Walk back while the cursor's block is not the chain's (rewound, or replaced by a reorg).
+    for (let c = this.cursor(); c !== undefined && !this.closed; c = this.cursor()) {
+      const b = source.getBlock(c.number);
+      if (b && equalBytes(b.hash, c.hash)) break;
+      await this.undoBlock(c.number);
+      await yieldTurn();
+    }
+    const head = source.head();
+    if (head === undefined) return;
+    const target = head.header.number;
+    for (let n = (this.cursor()?.number ?? -1n) + 1n; n <= target && !this.closed; n++) {
+      const b = source.getBlock(n);
+      // Gone meanwhile (a rewind under us): the next catch-up walks back.
+      if (!b) return;
+      const c = this.cursor();
+      if (n > 0n && c && !equalBytes(b.block.header.parentHash, c.hash)) return;
+      await this.kv.write(indexBlockOps(b, this.opts.params, this.kv));
+      this.blocksIndexed++;
+      // A macrotask between blocks: timers (the sequencer's block ticks) run in between.
+      await yieldTurn();
+    }
+  }
+
+  /** Takes block `n` (the cursor's) back out of the index: one batch with the cursor. */
+  private async undoBlock(n: bigint): Promise<void> {
+    const blockBytes = this.kv.get(ixKey(IX.BLOCK, u64(n)));
+    const undoBytes = this.kv.get(ixKey(IX.UNDO, u64(n)));
+    if (!blockBytes || !undoBytes) throw new Error(`indexer: block ${n} has no record to undo`);
+    const block = decodeRecord<BlockRecord>(blockBytes);
+    const undo = decodeRecord<UndoRecord>(undoBytes);
+    const ops: KvOp[] = [];
+    for await (const v of this.kv.db.values({
+      gte: ixKey(IX.TX, u64(n)),
+      lt: ixKey(IX.TX, u64(n + 1n)),
+    })) {
+      for (const key of txKeys(decodeRecord<TxRecord>(new Uint8Array(v)))) ops.push({ type: "del", key });
+    }
+    for (const k of undo.created) ops.push({ type: "del", key: hexToBytes(k) });
+    for (const [k, prior] of undo.prior) {
+      ops.push(
+        prior === null
+          ? { type: "del", key: hexToBytes(k) }
+          : { type: "put", key: hexToBytes(k), value: hexToBytes(prior) },
+      );
+    }
+    ops.push({ type: "del", key: ixKey(IX.BLOCK, u64(n)) });
+    ops.push({ type: "del", key: ixKey(IX.BLOCK_HASH, block.hash) });
+    ops.push({ type: "del", key: ixKey(IX.UNDO, u64(n)) });
+    const parent = n > 0n ? this.kv.get(ixKey(IX.BLOCK, u64(n - 1n))) : undefined;
+    if (parent) {
+      const p = decodeRecord<BlockRecord>(parent);
+      ops.push({ type: "put", key: CURSOR_KEY, value: new Uint8Array([...u64(p.number), ...p.hash]) });
+    } else ops.push({ type: "del", key: CURSOR_KEY });
+    await this.kv.write(ops);
+    this.blocksUndone++;
+  }
+}
