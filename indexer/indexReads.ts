@@ -12,6 +12,7 @@ import { type IndexParams, TOTALS_KEY } from "./indexBlock.ts";
 import { IX, ixKey, prefixEnd, txPos, u64 } from "./keys.ts";
 import { decodeRecord } from "./recordCodec.ts";
 import {
+  type BatchRecord,
   type BlockRecord,
   type ChallengeRecord,
   type DepositRecord,
@@ -232,6 +233,16 @@ export class IndexReads {
     return this.records(Uint8Array.of(IX.WITHDRAWAL), q, after, true, (w: WithdrawalRecord) =>
       w.index.toString(),
     );
+  }
+
+  /** Batches this node landed on L1 (indexer/batchLog.ts), newest first. */
+  batches(q: IndexPageQuery): Promise<IndexPage<BatchRecord>> {
+    const after = q.cursor === undefined ? undefined : u64(parseU64(q.cursor));
+    return this.records(Uint8Array.of(IX.BATCH), q, after, true, (b: BatchRecord) => b.index.toString());
+  }
+
+  batch(i: bigint): BatchRecord | undefined {
+    return i > U64_MAX || i < 0n ? undefined : this.get<BatchRecord>(ixKey(IX.BATCH, u64(i)));
   }
 
   deposits(q: IndexPageQuery): Promise<IndexPage<DepositRecord>> {

@@ -102,6 +102,23 @@ export interface EpochRecord {
   multiplierBps?: bigint;
 }
 
+/** A batch (a channel of blocks) that landed on L1, as this node's batcher posted it. */
+export interface BatchRecord {
+  /** Sequential from 0, in landing order. */
+  index: bigint;
+  /** The L1 block of its last frame. */
+  l1BlockNumber: bigint;
+  /** The L1 tx of its last frame, when the tx manager knew it. */
+  l1TxHash?: Hash32;
+  firstBlock: bigint;
+  lastBlock: bigint;
+  /** The hash of `lastBlock` when it landed: a rewind that replaced the block drops the batch. */
+  lastBlockHash: Hash32;
+  /** Batcher data bytes of its frames. */
+  bytes: number;
+  frames: number;
+}
+
 /** Running totals over every indexed block. */
 export interface Totals {
   blocks: bigint;

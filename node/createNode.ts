@@ -33,6 +33,7 @@ import { headOrigin, l1PollMs, l1ViewOf, type SequencerL1Opts, startBatcher } fr
 import { startApi } from "./startApi.ts";
 import { finalityPollMs, startStatePruning } from "./statePruning.ts";
 import { createVerifierNode, type VerifierOpts } from "./verifierNode.ts";
+import { createWithdrawalL1Status, l1WithdrawalRead } from "./withdrawalL1Status.ts";
 
 export const CLIENT_VERSION = `flops/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node.split(".")[0]}`;
 
@@ -280,7 +281,27 @@ export async function createNode(
     if (restored.restored || restored.dropped.length) log.info(restored, "mempool restored from the journal");
 
     const backend = createRpcBackend({ store, core, sequencer, clientVersion: CLIENT_VERSION });
-    const explorer = await startExplorerIndex(opts.datadir, genesis.params, { store, backend, log, closers });
+    const explorerIndex = await startExplorerIndex(opts.datadir, genesis.params, {
+      store,
+      backend,
+      log,
+      closers,
+      ...(l1
+        ? {
+            withdrawalStatus: createWithdrawalL1Status(
+              l1WithdrawalRead(
+                l1.client,
+                {
+                  portal: l1.opts.deployment.contracts.Portal,
+                  oracle: l1.opts.deployment.contracts.OutputOracle,
+                },
+                BigInt(l1.opts.deployment.deployBlock),
+              ),
+            ),
+          }
+        : {}),
+    });
+    const explorer = explorerIndex.reads;
     const { api, rpcUrl, metricsUrl, markStopping } = await startApi(opts, {
       backend,
       metrics,
@@ -300,6 +321,7 @@ export async function createNode(
           sequencer,
           view: l1.view,
           log,
+          batches: explorerIndex.batchLog,
           rewinds: metrics.counter({
             module: "sequencer",
             what: "rewinds",

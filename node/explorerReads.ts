@@ -29,7 +29,7 @@ import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
 import type { Address, Challenge, Hash32 } from "../chain/types.ts";
 import { encodeSystemTx } from "../chain/wire/index.ts";
 import { IndexCursorError, type IndexReads } from "../indexer/indexReads.ts";
-import type { WithdrawalRecord } from "../indexer/records.ts";
+import type { BatchRecord, WithdrawalRecord } from "../indexer/records.ts";
 
 /** Txs counted for an address summary at most (a bounded scan; the page shows "at least"). */
 export const ADDRESS_TX_COUNT_CAP = 10_000;
@@ -39,12 +39,10 @@ const HISTORY_POINTS = 100;
 export interface ExplorerReadsModules {
   index: IndexReads;
   backend: Pick<RpcBackend, "syncStatus" | "getAccount" | "getNode" | "getChallenge" | "getTransaction">;
-  /** Batches posted or derived; absent: none (a node without an L1). */
-  batches?: {
-    list(page: PageQuery): Page<BatchSummary>;
-    get(index: bigint): BatchSummary | undefined;
-  };
-  /** Where a withdrawal stands on L1; absent: no status (a node without an L1). */
+  /**
+   * Where a withdrawal stands on L1; absent: no status (a node without an L1). Called for every
+   * row of a page at once: node/withdrawalL1Status.ts bounds it (cache, concurrency, timeout).
+   */
   withdrawalStatus?: (w: WithdrawalRecord) => Promise<Partial<WithdrawalSummary>>;
 }
 
@@ -56,6 +54,12 @@ async function page<T>(read: () => Promise<T>): Promise<T> {
     if (e instanceof IndexCursorError) throw new BadCursorError(e.message, { cause: e });
     throw e;
   }
+}
+
+/** The port's batch: the record less the hash it keeps to notice rewinds. */
+function batchSummary(b: BatchRecord): BatchSummary {
+  const { lastBlockHash: _, ...s } = b;
+  return s;
 }
 
 function nodeSummary(v: NodeView): NodeSummary {
@@ -202,13 +206,22 @@ export function createExplorerReads(m: ExplorerReadsModules): ExplorerReads {
       if (c.root !== undefined) d.root = c.root;
       return d;
     },
-    batches: async (q: PageQuery) => m.batches?.list(q) ?? { items: [], next: null },
-    batch: async (i: bigint) => m.batches?.get(i),
+    // Batches this node's batcher landed (indexer/batchLog.ts): none on a node that posts none.
+    async batches(q: PageQuery): Promise<Page<BatchSummary>> {
+      const p = await page(() => index.batches(q));
+      return { items: p.items.map(batchSummary), next: p.next };
+    },
+    async batch(i: bigint) {
+      const b = index.batch(i);
+      return b === undefined ? undefined : batchSummary(b);
+    },
     async withdrawals(q: PageQuery): Promise<Page<WithdrawalSummary>> {
       const p = await page(() => index.withdrawals(q));
-      const items: WithdrawalSummary[] = [];
-      for (const w of p.items)
-        items.push({ ...w, ...(m.withdrawalStatus ? await m.withdrawalStatus(w) : {}) });
+      const status = m.withdrawalStatus;
+      // All rows at once: the hook bounds its own L1 reads and never waits long on one.
+      const items = await Promise.all(
+        p.items.map(async (w): Promise<WithdrawalSummary> => ({ ...w, ...(status ? await status(w) : {}) })),
+      );
       return { items, next: p.next };
     },
     deposits: (q: PageQuery) => page(() => index.deposits(q)),
@@ -264,7 +277,7 @@ export function createExplorerReads(m: ExplorerReadsModules): ExplorerReads {
         const n = BigInt(s);
         if (index.block(n)) hits.push({ type: "block", id: n.toString() });
         if (index.challenge(n)) hits.push({ type: "challenge", id: n.toString() });
-        if (m.batches?.get(n)) hits.push({ type: "batch", id: n.toString() });
+        if (index.batch(n)) hits.push({ type: "batch", id: n.toString() });
       } else if (/^0x[0-9a-fA-F]{64}$/.test(s)) {
         const h = hexToBytes(s);
         const id = bytesToHex(h);

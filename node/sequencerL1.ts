@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { encodeFunctionData, type LocalAccount, type PublicClient, parseAbi } from "viem";
+import { encodeFunctionData, type Hex, type LocalAccount, type PublicClient, parseAbi } from "viem";
 import type { L1Deployment } from "../bridge/deployment.ts";
 import { L1Source } from "../bridge/derivation/l1Source.ts";
 import { createL1TxManager, type L1TxManager } from "../bridge/txManager/l1TxManager.ts";
@@ -15,6 +15,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from "../chain/derive/frame.ts";
 import { RollupError } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
 import type { BlockHeader, L1Origin } from "../chain/types.ts";
+import type { LandedBatch } from "../indexer/batchLog.ts";
 import { Batcher, closeAfterMs } from "../sequencer/batcher.ts";
 import { LateWatch } from "../sequencer/lateWatch.ts";
 import type { BatchPoster, L1View } from "../sequencer/ports.ts";
@@ -162,6 +163,8 @@ export async function startBatcher(
     log: Logger;
     /** flops_sequencer_rewinds_total. */
     rewinds?: { inc(): void };
+    /** Told each channel that landed, for the explorer (indexer/batchLog.ts). */
+    batches?: { record(b: LandedBatch): Promise<unknown> };
   },
 ): Promise<{ batcher: Batcher; stop(): Promise<void> }> {
   const params = m.params;
@@ -177,6 +180,17 @@ export async function startBatcher(
     { client: m.client, account: o.account, log: moduleLogger(m.log, "l1txm") },
   );
   const inbox = o.deployment.contracts.BatchInbox;
+  // The explorer's batch rows want the L1 tx of a channel's last frame: the posts see each
+  // frame's receipt (channel id -> the newest frame's), the landing names the channel by its
+  // range, and the batcher's report (metrics.posted) has its bytes. Entries of channels that
+  // never land (re-posted under new ids) are dropped oldest first past a bound.
+  const frameTxs = new Map<string, { block: bigint; hash: Hex }>();
+  const landedTxs = new Map<string, Hex>();
+  const bounded = <V>(map: Map<string, V>, key: string, v: V) => {
+    map.delete(key);
+    map.set(key, v);
+    if (map.size > 256) map.delete(map.keys().next().value!);
+  };
   const poster: BatchPoster & { sent(id: string): boolean; included(id: string): boolean } = {
     async post(id, data, signal) {
       const r = await txm.send(
@@ -187,6 +201,10 @@ export async function startBatcher(
         },
         signal === undefined ? {} : { signal },
       );
+      const channel = id.slice(0, id.lastIndexOf(":"));
+      const known = frameTxs.get(channel);
+      if (r.status === "success" && (known === undefined || r.blockNumber >= known.block))
+        bounded(frameTxs, channel, { block: r.blockNumber, hash: r.transactionHash });
       return {
         l1Block: r.blockNumber,
         l1BlockHash: hexToBytes(r.blockHash),
@@ -206,7 +224,7 @@ export async function startBatcher(
   const originOf = (header: BlockHeader) => headOrigin(m.view, o.deployment, header);
   // Set once the batcher is open (the watch needs it); the batcher reports landings only once started, after.
   let watch: LateWatch | undefined;
-  let batcher: Batcher;
+  let batcher: Batcher | undefined;
   try {
     batcher = await Batcher.open(
       {
@@ -232,7 +250,30 @@ export async function startBatcher(
         log: moduleLogger(m.log, "batcher"),
         // Undo records go only once the watch judged the channel in time (a late one is rewound).
         onLanded: (through) => watch?.landedThrough(through),
-        onChannelLanded: (c) => watch?.channelLanded(c),
+        onChannelLanded: (c) => {
+          watch?.channelLanded(c);
+          const ch = batcher?.channels.find((x) => x.first === c.first && x.last === c.last);
+          const tx = ch === undefined ? undefined : frameTxs.get(ch.id);
+          if (ch !== undefined) frameTxs.delete(ch.id);
+          if (tx !== undefined) bounded(landedTxs, `${c.first}:${c.last}`, tx.hash);
+        },
+        metrics: {
+          posted(p) {
+            if (m.batches === undefined) return;
+            const key = `${p.first}:${p.last}`;
+            const tx = landedTxs.get(key);
+            landedTxs.delete(key);
+            const b: LandedBatch = {
+              l1BlockNumber: p.l1Block,
+              firstBlock: p.first,
+              lastBlock: p.last,
+              bytes: p.bytes,
+              frames: p.frames,
+            };
+            if (tx !== undefined) b.l1TxHash = hexToBytes(tx);
+            m.batches.record(b).catch((err: unknown) => seqLog.warn({ err }, "batch row not recorded"));
+          },
+        },
       },
     );
     const atStart = await rewindAtStart({

@@ -61,10 +61,12 @@ export async function startInProcessDevnet(o: {
   cfg?: Partial<RunNodeInput["cfg"]>;
   /** Overrides of the devnet genesis params (validated at the node's start). */
   params?: Partial<ChainParams>;
+  /** Credits in the genesis (the devnet's has none). */
+  alloc?: GenesisDoc["alloc"];
 }): Promise<InProcessDevnet> {
   const dir = mkdtempSync(join(tmpdir(), o.prefix));
   const dev = devGenesis({ now: BigInt(Date.now()), epochSeconds: 30 });
-  const genesis = { ...dev, params: { ...dev.params, ...o.params } };
+  const genesis = { ...dev, params: { ...dev.params, ...o.params }, ...(o.alloc ? { alloc: o.alloc } : {}) };
   let devL1: DevnetL1 | undefined;
   try {
     devL1 = await startDevnetL1({
