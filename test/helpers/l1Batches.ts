@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import type { PublicClient } from "viem";
 import type { L1Deployment } from "../../bridge/deployment.ts";
 import { L1Source } from "../../bridge/derivation/l1Source.ts";
@@ -22,10 +23,12 @@ import { parseBatcherData } from "../../chain/derive/frame.ts";
 import type { GenesisDoc } from "../../chain/genesisDoc.ts";
 import { type ChainParams, TIER_TINY } from "../../chain/params.ts";
 import { type BatchBlock, decodeBatchBlock } from "../../chain/wire/index.ts";
-import { type RunNodeInput, startNode } from "../../node/commands/node.ts";
-import type { FlopsNode } from "../../node/createNode.ts";
+import { beaconFor, type RunNodeInput, startNode } from "../../node/commands/node.ts";
+import { createNode, type FlopsNode } from "../../node/createNode.ts";
+import { devBeaconKeys } from "../../node/devBeaconKey.ts";
 import { type DevnetL1, devGenesis, startDevnetL1 } from "../../node/devnet.ts";
 import { createLogger } from "../../node/logger.ts";
+import type { SequencerL1Opts } from "../../node/sequencerL1.ts";
 import { L2Node } from "./deriveHarness.ts";
 import { TestAccount } from "./testChain.ts";
 
@@ -100,6 +103,45 @@ export async function startInProcessDevnet(o: {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * The sequencer (createNode, 200 ms blocks) with its batcher on a devnet L1 started by the test,
+ * its warn lines collected as JSON strings in `logs`: for tests that restart it on one datadir or
+ * hand it their own L1 client (`client`, default the devnet's). `batcher` overrides the batcher's
+ * options (600 kB channels, landed at 2 confirmations).
+ */
+export function startSequencerOnL1(o: {
+  dir: string;
+  genesis: GenesisDoc;
+  l1: DevnetL1;
+  logs: string[];
+  client?: PublicClient;
+  batcher?: Partial<NonNullable<SequencerL1Opts["batcher"]>>;
+}): Promise<FlopsNode> {
+  const sink = new PassThrough();
+  sink.on("data", (d: Buffer) => o.logs.push(d.toString()));
+  const now = () => BigInt(Date.now());
+  return createNode(
+    {
+      datadir: o.dir,
+      genesis: o.genesis,
+      genesisInitOnly: true,
+      rpc: { addr: "127.0.0.1", port: 0 },
+      blockTimeMs: 200,
+      l1: {
+        deployment: o.l1.deployment,
+        confirmations: 1,
+        batcher: { account: o.l1.batcher, targetBytes: 600_000, numConfirmations: 2, ...o.batcher },
+      },
+    },
+    {
+      logger: createLogger({ level: "warn", destination: sink, format: "json" }),
+      l1Client: o.client ?? o.l1.client,
+      beacon: (g) => beaconFor(g, [], now, { keys: () => devBeaconKeys(o.dir) }),
+      now,
+    },
+  );
 }
 
 /**

@@ -11,17 +11,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { createPublicClient, custom, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
-import { beaconFor } from "../../node/commands/node.ts";
-import { createNode, type FlopsNode } from "../../node/createNode.ts";
-import { devBeaconKeys } from "../../node/devBeaconKey.ts";
+import type { FlopsNode } from "../../node/createNode.ts";
 import { type DevnetL1, devGenesis, startDevnetL1 } from "../../node/devnet.ts";
-import { createLogger } from "../../node/logger.ts";
-import { deriveFromL1, readL1Inputs } from "../helpers/l1Batches.ts";
+import { deriveFromL1, readL1Inputs, startSequencerOnL1 } from "../helpers/l1Batches.ts";
 import { waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
@@ -72,29 +68,7 @@ describe("integration: the running sequencer rewinds blocks whose batch lands la
     const gated = gatedClient(l1);
     open = gated.open;
     const logs: string[] = [];
-    const sink = new PassThrough();
-    sink.on("data", (d: Buffer) => logs.push(d.toString()));
-    const now = () => BigInt(Date.now());
-    node = await createNode(
-      {
-        datadir: dir,
-        genesis,
-        genesisInitOnly: true,
-        rpc: { addr: "127.0.0.1", port: 0 },
-        blockTimeMs: 200,
-        l1: {
-          deployment: l1.deployment,
-          confirmations: 1,
-          batcher: { account: l1.batcher, targetBytes: 600_000, numConfirmations: 2 },
-        },
-      },
-      {
-        logger: createLogger({ level: "warn", destination: sink, format: "json" }),
-        l1Client: gated.client,
-        beacon: (g) => beaconFor(g, [], now, { keys: () => devBeaconKeys(dir) }),
-        now,
-      },
-    );
+    node = await startSequencerOnL1({ dir, genesis, l1, logs, client: gated.client });
     const n = node;
     const rewinds = () =>
       logs.map((l) => JSON.parse(l)).filter((l) => String(l.msg).startsWith("sequencer: rewound"));

@@ -10,16 +10,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
 import type { GenesisDoc } from "../../chain/genesisDoc.ts";
-import { beaconFor } from "../../node/commands/node.ts";
-import { createNode, type FlopsNode } from "../../node/createNode.ts";
-import { devBeaconKeys } from "../../node/devBeaconKey.ts";
+import type { FlopsNode } from "../../node/createNode.ts";
 import { type DevnetL1, devGenesis, startDevnetL1 } from "../../node/devnet.ts";
-import { createLogger } from "../../node/logger.ts";
-import { deriveFromL1, readL1Inputs } from "../helpers/l1Batches.ts";
+import { deriveFromL1, readL1Inputs, startSequencerOnL1 } from "../helpers/l1Batches.ts";
 import { waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
 
@@ -36,34 +32,13 @@ afterAll(async () => {
 /** The sequencer with its batcher on the devnet's L1; `flushMs` 0: its stop leaves blocks off L1. */
 function start(genesis: GenesisDoc, l1: DevnetL1, flushMs: number | undefined, logs: string[]) {
   // The first run's channels wait 2 s (half of maxBatchDelayMs): room to stop with txs in none.
-  const sink = new PassThrough();
-  sink.on("data", (d: Buffer) => logs.push(d.toString()));
-  const now = () => BigInt(Date.now());
-  return createNode(
-    {
-      datadir: dir,
-      genesis,
-      genesisInitOnly: true,
-      rpc: { addr: "127.0.0.1", port: 0 },
-      blockTimeMs: 200,
-      l1: {
-        deployment: l1.deployment,
-        confirmations: 1,
-        batcher: {
-          account: l1.batcher,
-          targetBytes: 600_000,
-          numConfirmations: 2,
-          ...(flushMs === undefined ? {} : { flushMs, maxDelayMs: 2000 }),
-        },
-      },
-    },
-    {
-      logger: createLogger({ level: "warn", destination: sink, format: "json" }),
-      l1Client: l1.client,
-      beacon: (g) => beaconFor(g, [], now, { keys: () => devBeaconKeys(dir) }),
-      now,
-    },
-  );
+  return startSequencerOnL1({
+    dir,
+    genesis,
+    l1,
+    logs,
+    ...(flushMs === undefined ? {} : { batcher: { flushMs, maxDelayMs: 2000 } }),
+  });
 }
 
 describe("integration: the sequencer rewinds blocks a crash left off L1", () => {
