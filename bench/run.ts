@@ -22,6 +22,8 @@ const MODULES = [
   "storeSync",
   "l1",
   "bridgeGas",
+  "fraudProofGas",
+  "attestGas",
   "l1Batch",
   "derive",
   "explorer",

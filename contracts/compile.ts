@@ -3,7 +3,8 @@
  * into `contracts/out/<Contract>.json` ({contractName, abi, bytecode, deployedBytecode}), the
  * artifacts bridge/ deploys. The files are committed and listed in test/helpers/generatedFiles.ts,
  * so `npm run gen` rewrites them and test/generated.test.ts fails when a source changes without it.
- * Run alone: `npm run contracts:compile`.
+ * Run alone: `npm run contracts:compile`. contracts/eigenlayer (the EigenLayer stand-in) is compiled
+ * with it, source unit names `eigenlayer/<path>`.
  *
  * Standard JSON with the optimizer on (no viaIR: not needed), EVM version prague (EIP-2935 block
  * hashes, transient storage). Source unit names are repository-relative (`src/Portal.sol`,
@@ -19,10 +20,33 @@ import { fileURLToPath } from "node:url";
 const CONTRACTS_DIR = import.meta.dirname;
 const NODE_MODULES = resolve(CONTRACTS_DIR, "../node_modules");
 const SRC_DIR = join(CONTRACTS_DIR, "src");
+/** The EigenLayer stand-in (contracts/README.md), source unit names `eigenlayer/<path>`. */
+const EIGENLAYER_DIR = join(CONTRACTS_DIR, "eigenlayer");
 
+/** The rollup's own deployable contracts (`src/<Name>.sol`). */
+const ROLLUP_NAMES = ["BatchInbox", "FlopsCredit", "OperatorRegistry", "OutputOracle", "Portal"] as const;
+/** The fraud-proof verifiers (`src/fraud/<Name>.sol`). */
+const FRAUD_NAMES = ["InvalidComputeProof"] as const;
+/** The EigenLayer stand-in's deployable contracts (`eigenlayer/<Name>.sol`). */
+export const EIGENLAYER_NAMES = [
+  "AllocationManager",
+  "DelegationManager",
+  "DevStakeToken",
+  "OpenAVSRegistrar",
+  "PermissionController",
+  "StrategyBase",
+  "StrategyManager",
+] as const;
 /** The deployable contracts, one artifact each. */
-export const CONTRACT_NAMES = ["BatchInbox", "FlopsCredit", "OutputOracle", "Portal"] as const;
+export const CONTRACT_NAMES = [...ROLLUP_NAMES, ...FRAUD_NAMES, ...EIGENLAYER_NAMES] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
+
+function sourceUnit(name: ContractName): string {
+  if ((FRAUD_NAMES as readonly string[]).includes(name)) return `src/fraud/${name}.sol`;
+  return (EIGENLAYER_NAMES as readonly string[]).includes(name)
+    ? `eigenlayer/${name}.sol`
+    : `src/${name}.sol`;
+}
 
 export interface ContractArtifact {
   contractName: ContractName;
@@ -44,11 +68,17 @@ interface SolcOutput {
   >;
 }
 
-/** The standard-JSON input: every .sol under src/, keyed `src/<path>`. */
+/** The standard-JSON input: every .sol under src/ and eigenlayer/, keyed `src/<path>`, `eigenlayer/<path>`. */
 function solcInput(): string {
   const sources: Record<string, { content: string }> = {};
-  for (const rel of readdirSync(SRC_DIR, { recursive: true, encoding: "utf8" }).sort()) {
-    if (rel.endsWith(".sol")) sources[`src/${rel}`] = { content: readFileSync(join(SRC_DIR, rel), "utf8") };
+  for (const [prefix, dir] of [
+    ["src", SRC_DIR],
+    ["eigenlayer", EIGENLAYER_DIR],
+  ] as const) {
+    for (const rel of readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
+      if (!rel.endsWith(".sol")) continue;
+      sources[`${prefix}/${rel}`] = { content: readFileSync(join(dir, rel), "utf8") };
+    }
   }
   return JSON.stringify({
     language: "Solidity",
@@ -90,8 +120,8 @@ export function compileContracts(): Record<ContractName, ContractArtifact> {
   }
   const result = {} as Record<ContractName, ContractArtifact>;
   for (const name of CONTRACT_NAMES) {
-    const c = out.contracts?.[`src/${name}.sol`]?.[name];
-    if (c === undefined) throw new Error(`solc: no output for src/${name}.sol:${name}`);
+    const c = out.contracts?.[sourceUnit(name)]?.[name];
+    if (c === undefined) throw new Error(`solc: no output for ${sourceUnit(name)}:${name}`);
     result[name] = {
       contractName: name,
       abi: c.abi,

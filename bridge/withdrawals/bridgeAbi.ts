@@ -24,6 +24,16 @@ export const ORACLE_ABI = parseAbi([
   "error L1BlockUnavailable(uint256 l1BlockNumber)",
   "error UnknownOutput(uint256 outputIndex)",
   "error ZeroOutputRoot()",
+  // The attested path (OutputQuorum, Bn254): proposeOutput reverts AttestationRequired once enabled.
+  "error AttestationRequired()",
+  "error AttestationNotEnabled()",
+  "error AttestationAlreadyEnabled()",
+  "error InvalidAttestationConfig()",
+  "error QuorumNotReached(uint256 signedStake, uint256 totalStake)",
+  "error NonSignersNotSorted(uint256 index)",
+  "error NonSignerNotRegistered()",
+  "error InvalidAttestationSignature()",
+  "error InvalidPoint()",
 ]);
 
 /** Portal (PROTOCOL §6.1). */

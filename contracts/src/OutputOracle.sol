@@ -3,13 +3,18 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Blockhash} from "@openzeppelin/contracts/utils/Blockhash.sol";
+import {OperatorRegistry} from "./OperatorRegistry.sol";
+import {Attestation, OutputQuorum} from "./lib/OutputQuorum.sol";
 
 /// @title OutputOracle
 /// @notice L2 output roots posted by the proposer, each final `challengeWindow` seconds after it was
 ///         posted unless the challenger invalidated it first. Invalidating an output invalidates it
 ///         and every output posted after it up to that moment: none of them can ever finalize. The
-///         proposer then continues from the invalidated output's L2 block. (The operator quorum and
-///         fraud proofs of docs/PROTOCOL.md §6 replace the proposer and challenger roles later.)
+///         proposer then continues from the invalidated output's L2 block. Once the admin enables
+///         attestation (`enableAttestation`, once), outputs come only with a stake-weighted quorum of
+///         the operators' BLS signatures (`proposeOutputAttested`, anyone may submit) and the
+///         proposer role posts nothing more. (Fraud proofs of docs/PROTOCOL.md §6 replace the
+///         challenger role later.)
 /// @dev Invalidation is O(1): each invalidation k records `invalidatedFrom[k]`; an output records how
 ///      many invalidations existed when it was posted (`invalidationsBefore`). Invalidation k covers
 ///      outputs [invalidatedFrom[k], count at that time), so output i is invalid iff some k at or
@@ -46,6 +51,25 @@ contract OutputOracle is AccessControl {
     /// @notice The lowest L2 block number the next output may have.
     uint256 public nextL2BlockNumber = 1;
 
+    /// @notice How attested outputs are checked; all zero until `enableAttestation`.
+    struct AttestationConfig {
+        /// @dev The operators' keys; zero while outputs come from the proposer role.
+        OperatorRegistry registry;
+        /// @dev The L2 chain id, part of the signed message (§6).
+        uint64 l2ChainId;
+        /// @dev L1 blocks from an output's posting to its window's end: stake is counted as
+        ///      slashable up to block.number + windowBlocks (must stay below DEALLOCATION_DELAY).
+        uint32 windowBlocks;
+        /// @dev Quorum: signedStake * quorumDenominator >= totalStake * quorumNumerator.
+        uint16 quorumNumerator;
+        uint16 quorumDenominator;
+    }
+
+    AttestationConfig private _attestation;
+    /// @notice keccak256(abi.encodePacked(stakeBlock, nonSignerKeyHashes)) of each attested output:
+    ///         with the registry's events it names the output's signers (fraud proofs slash them).
+    mapping(uint256 outputIndex => bytes32) public signatoryRecord;
+
     /// @notice An output was posted at `outputIndex`.
     event OutputProposed(
         uint256 indexed outputIndex,
@@ -58,6 +82,23 @@ contract OutputOracle is AccessControl {
     /// @notice Outputs [fromIndex, toIndex) were invalidated by `challenger`; the next output may
     ///         again have the L2 block number of output `fromIndex`.
     event OutputsInvalidated(uint256 indexed fromIndex, uint256 toIndex, address indexed challenger);
+    /// @notice Outputs now need an operator quorum (`registry`, quorum numerator/denominator).
+    event AttestationEnabled(
+        address indexed registry,
+        uint64 l2ChainId,
+        uint32 windowBlocks,
+        uint16 quorumNumerator,
+        uint16 quorumDenominator
+    );
+    /// @notice Output `outputIndex` was attested by `signedStake` of `totalStake` (stake at
+    ///         `stakeBlock`); every registered operator but `nonSignerKeyHashes` signed.
+    event OutputAttested(
+        uint256 indexed outputIndex,
+        uint256 signedStake,
+        uint256 totalStake,
+        uint32 stakeBlock,
+        bytes32[] nonSignerKeyHashes
+    );
 
     /// @notice The zero address or zero hash where a value is needed.
     error ZeroValue();
@@ -76,6 +117,16 @@ contract OutputOracle is AccessControl {
     error OutputAlreadyInvalidated(uint256 outputIndex);
     /// @notice The output's challenge window has passed: final outputs cannot be invalidated.
     error OutputAlreadyFinal(uint256 outputIndex);
+    /// @notice Outputs need an operator quorum here: `proposeOutputAttested`.
+    error AttestationRequired();
+    /// @notice Attestation is not enabled.
+    error AttestationNotEnabled();
+    /// @notice Attestation was enabled already; it cannot change.
+    error AttestationAlreadyEnabled();
+    /// @notice A quorum fraction outside (0, 1], or a zero window, registry or chain id.
+    error InvalidAttestationConfig();
+    /// @notice The signers' stake is short of the quorum (or the set has no stake at all).
+    error QuorumNotReached(uint256 signedStake, uint256 totalStake);
 
     /// @param admin Holds DEFAULT_ADMIN_ROLE (grants and revokes the proposer and challenger roles).
     /// @param proposer Holds PROPOSER_ROLE.
@@ -102,7 +153,8 @@ contract OutputOracle is AccessControl {
 
     /// @notice Posts the output root of L2 block `l2BlockNumber`, derived from L1 up to block
     ///         (`l1BlockNumber`, `l1BlockHash`). Reverts if that L1 block is not canonical (an L1
-    ///         reorg) or no longer in the block hash history. Proposer only.
+    ///         reorg) or no longer in the block hash history. Proposer only, and only while
+    ///         attestation is not enabled (AttestationRequired).
     /// @param outputRoot keccak256(abi.encode(0, stateRoot, withdrawalsRoot, l2BlockHash)).
     /// @param l2BlockNumber At least `nextL2BlockNumber` (outputs go forward).
     /// @param l1BlockHash The L1 block's hash.
@@ -113,29 +165,78 @@ contract OutputOracle is AccessControl {
         onlyRole(PROPOSER_ROLE)
         returns (uint256 outputIndex)
     {
-        if (outputRoot == bytes32(0)) revert ZeroOutputRoot();
-        uint256 next = nextL2BlockNumber;
-        if (l2BlockNumber < next || l2BlockNumber > type(uint64).max) {
-            revert InvalidL2BlockNumber(l2BlockNumber, next);
-        }
-        if (l1BlockNumber >= block.number) revert L1BlockUnavailable(l1BlockNumber);
-        bytes32 actual = Blockhash.blockHash(l1BlockNumber);
-        if (actual == bytes32(0)) revert L1BlockUnavailable(l1BlockNumber);
-        if (actual != l1BlockHash) revert L1BlockHashMismatch(l1BlockNumber, l1BlockHash, actual);
+        if (address(_attestation.registry) != address(0)) revert AttestationRequired();
+        return _record(outputRoot, l2BlockNumber, l1BlockHash, l1BlockNumber);
+    }
 
-        outputIndex = _outputCount++;
-        _outputs[outputIndex] = (
-            Output({
-                outputRoot: outputRoot,
-                l1BlockHash: l1BlockHash,
-                l2BlockNumber: uint64(l2BlockNumber),
-                l1BlockNumber: uint64(l1BlockNumber),
-                timestamp: uint64(block.timestamp),
-                invalidationsBefore: uint64(_invalidatedFrom.length)
-            })
+    /// @notice Enables attested outputs, for good: from now on outputs come only through
+    ///         `proposeOutputAttested`. Admin only, once.
+    /// @param registry The operators' BLS keys (it names the AllocationManager and operator set).
+    /// @param l2ChainId The L2 chain id operators sign for.
+    /// @param windowBlocks L1 blocks until an output's window ends (stake counted up to then).
+    /// @param quorumNumerator With `quorumDenominator`, the share of stake needed (2/3 by default).
+    /// @param quorumDenominator Non-zero, at least `quorumNumerator`.
+    function enableAttestation(
+        OperatorRegistry registry,
+        uint64 l2ChainId,
+        uint32 windowBlocks,
+        uint16 quorumNumerator,
+        uint16 quorumDenominator
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(_attestation.registry) != address(0)) revert AttestationAlreadyEnabled();
+        if (
+            address(registry) == address(0) || l2ChainId == 0 || windowBlocks == 0 || quorumNumerator == 0
+                || quorumNumerator > quorumDenominator
+        ) revert InvalidAttestationConfig();
+        _attestation = AttestationConfig(registry, l2ChainId, windowBlocks, quorumNumerator, quorumDenominator);
+        emit AttestationEnabled(address(registry), l2ChainId, windowBlocks, quorumNumerator, quorumDenominator);
+    }
+
+    /// @notice Posts an output as `proposeOutput` does, with the operators' aggregate signature over
+    ///         `outputMessageHash(...)` instead of the proposer role: the signers' stake, slashable
+    ///         until this output's window ends, must reach the quorum. Anyone may submit it.
+    /// @param att The aggregate signature, the signers' G2 key and the non-signers' G1 keys.
+    /// @return outputIndex The new output's index.
+    function proposeOutputAttested(
+        bytes32 outputRoot,
+        uint256 l2BlockNumber,
+        bytes32 l1BlockHash,
+        uint256 l1BlockNumber,
+        Attestation calldata att
+    ) external returns (uint256 outputIndex) {
+        AttestationConfig memory c = _attestation;
+        if (address(c.registry) == address(0)) revert AttestationNotEnabled();
+        // The uint32 cast of EigenLayer's futureBlock: L1 reaches 2^32 blocks in ~1,600 years.
+        uint32 stakeBlock = uint32(block.number + c.windowBlocks);
+        (uint256 signed, uint256 total, bytes32[] memory nonSigners) = OutputQuorum.verify(
+            c.registry, outputMessageHash(outputRoot, l2BlockNumber, l1BlockHash), att, stakeBlock
         );
-        nextL2BlockNumber = l2BlockNumber + 1;
-        emit OutputProposed(outputIndex, outputRoot, l2BlockNumber, l1BlockHash, l1BlockNumber, block.timestamp);
+        if (signed == 0 || signed * c.quorumDenominator < total * c.quorumNumerator) {
+            revert QuorumNotReached(signed, total);
+        }
+        outputIndex = _record(outputRoot, l2BlockNumber, l1BlockHash, l1BlockNumber);
+        signatoryRecord[outputIndex] = keccak256(abi.encodePacked(stakeBlock, nonSigners));
+        emit OutputAttested(outputIndex, signed, total, stakeBlock, nonSigners);
+    }
+
+    /// @notice What operators sign for an output (docs/PROTOCOL.md §6): keccak256(abi.encode(
+    ///         "flops/output/v0", l1ChainId, outputOracle, l2ChainId, l2BlockNumber, outputRoot,
+    ///         l1BlockHash)). Reverts AttestationNotEnabled until the L2 chain id is known.
+    function outputMessageHash(bytes32 outputRoot, uint256 l2BlockNumber, bytes32 l1BlockHash)
+        public
+        view
+        returns (bytes32)
+    {
+        uint64 l2ChainId = _attestation.l2ChainId;
+        if (l2ChainId == 0) revert AttestationNotEnabled();
+        return OutputQuorum.outputMessageHash(
+            block.chainid, address(this), l2ChainId, l2BlockNumber, outputRoot, l1BlockHash
+        );
+    }
+
+    /// @notice The attestation settings (all zero while outputs come from the proposer role).
+    function attestationConfig() external view returns (AttestationConfig memory) {
+        return _attestation;
     }
 
     /// @notice Invalidates output `outputIndex` and every output posted after it: none of them will
@@ -202,6 +303,35 @@ contract OutputOracle is AccessControl {
     /// @notice The number of invalidations so far.
     function invalidationCount() external view returns (uint256) {
         return _invalidatedFrom.length;
+    }
+
+    function _record(bytes32 outputRoot, uint256 l2BlockNumber, bytes32 l1BlockHash, uint256 l1BlockNumber)
+        private
+        returns (uint256 outputIndex)
+    {
+        if (outputRoot == bytes32(0)) revert ZeroOutputRoot();
+        uint256 next = nextL2BlockNumber;
+        if (l2BlockNumber < next || l2BlockNumber > type(uint64).max) {
+            revert InvalidL2BlockNumber(l2BlockNumber, next);
+        }
+        if (l1BlockNumber >= block.number) revert L1BlockUnavailable(l1BlockNumber);
+        bytes32 actual = Blockhash.blockHash(l1BlockNumber);
+        if (actual == bytes32(0)) revert L1BlockUnavailable(l1BlockNumber);
+        if (actual != l1BlockHash) revert L1BlockHashMismatch(l1BlockNumber, l1BlockHash, actual);
+
+        outputIndex = _outputCount++;
+        _outputs[outputIndex] = (
+            Output({
+                outputRoot: outputRoot,
+                l1BlockHash: l1BlockHash,
+                l2BlockNumber: uint64(l2BlockNumber),
+                l1BlockNumber: uint64(l1BlockNumber),
+                timestamp: uint64(block.timestamp),
+                invalidationsBefore: uint64(_invalidatedFrom.length)
+            })
+        );
+        nextL2BlockNumber = l2BlockNumber + 1;
+        emit OutputProposed(outputIndex, outputRoot, l2BlockNumber, l1BlockHash, l1BlockNumber, block.timestamp);
     }
 
     function _isInvalidated(uint256 outputIndex, uint256 invalidationsBefore) private view returns (bool) {

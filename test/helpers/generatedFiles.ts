@@ -12,7 +12,9 @@ import { sha256BatchWat } from "../../chain/smt/sha256BatchWat.ts";
 import { FLOPS_PROTO } from "../../chain/wire/schema.ts";
 import { artifactText, CONTRACT_NAMES } from "../../contracts/compile.ts";
 import { tileSha256Wat } from "../../prover/tileSha256Wat.ts";
+import { buildBlsVectors } from "../vectors/generateBls.ts";
 import { buildChannelVectors } from "../vectors/generateChannel.ts";
+import { buildFraudVectors } from "../vectors/generateFraud.ts";
 import { buildL1Vectors } from "../vectors/generateL1.ts";
 import { buildWireVectors } from "../vectors/generateWire.ts";
 
@@ -85,6 +87,16 @@ export const GENERATED_FILES: readonly GeneratedFile[] = [
     path: "test/vectors/l1Vectors.json",
     from: "test/vectors/generateL1.ts through chain/commitment and chain/smt",
     generate: async () => `${JSON.stringify(buildL1Vectors(), null, 2)}\n`,
+  },
+  {
+    path: "test/vectors/fraudVectors.json",
+    from: "test/vectors/generateFraud.ts through chain/proof, chain/beacon and bridge/challenger",
+    generate: async () => `${JSON.stringify(buildFraudVectors(), null, 2)}\n`,
+  },
+  {
+    path: "test/vectors/blsVectors.json",
+    from: "test/vectors/generateBls.ts through bridge/operators/bn254Bls.ts",
+    generate: async () => `${JSON.stringify(buildBlsVectors(), null, 2)}\n`,
   },
 ];
 
