@@ -109,6 +109,23 @@ export function recordTtlFloorMs(
   return p.maxBatchDelayMs + outputFinalityMs + p.maxSequencerDriftMs;
 }
 
+/**
+ * The deployment's half of the record expiry floor: genesis checks recordTtlMs against
+ * {@link MIN_OUTPUT_FINALITY_MS}; a deployment knows its OutputOracle's challenge window (seconds)
+ * and the proposer's interval, and must fit under the genesis's recordTtlMs too, or a PASSED record
+ * could leave state before an output holding it is final (and a fraud proof could no longer
+ * prove it). Returns why not, or undefined.
+ */
+export function recordTtlShortfall(
+  p: Pick<ChainParams, "maxBatchDelayMs" | "maxSequencerDriftMs" | "recordTtlMs">,
+  challengeWindowS: bigint,
+  proposalIntervalMs: bigint,
+): string | undefined {
+  const floor = recordTtlFloorMs(p, challengeWindowS * 1000n + proposalIntervalMs);
+  if (p.recordTtlMs >= floor) return undefined;
+  return `the genesis's recordTtlMs ${p.recordTtlMs} ms is below maxBatchDelayMs + proposal interval (${proposalIntervalMs} ms) + challenge window (${challengeWindowS} s) + maxSequencerDriftMs = ${floor} ms: settled records would leave state before their outputs are final; shorten the challenge window or choose a genesis with a longer recordTtlMs`;
+}
+
 /** League of Entropy quicknet (drand chain 52db9ba7…), the production beacon. */
 export const QUICKNET: BeaconConfig = {
   publicKey: hexToBytes(

@@ -12,7 +12,7 @@ import type { RpcLimits } from "../api/jsonRpc/plugin.ts";
 import { createMetrics, type Metrics } from "../api/metrics.ts";
 import type { RpcBackend } from "../api/ports.ts";
 import type { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
-import { laggingHeadOutput } from "../bridge/proposer/safeOutputSource.ts";
+import { derivedSafeOutput, laggingHeadOutput } from "../bridge/proposer/safeOutputSource.ts";
 import { bytesToHex, equalBytes } from "../chain/bytes.ts";
 import { ChainCore } from "../chain/chainCore.ts";
 import { RollupError } from "../chain/errors.ts";
@@ -93,6 +93,11 @@ export interface FlopsNode {
   readonly sequencer: Sequencer;
   /** The batcher, when this node posts to an L1. */
   readonly batcher?: Batcher | undefined;
+  /**
+   * With a batcher: derivation of this node's own L1 data (follow mode), which makes its safe and
+   * finalized heads and adopts what L1 decided where the sequencer built otherwise.
+   */
+  readonly derivation?: DerivationDriver | undefined;
   readonly backend: RpcBackend;
   readonly api: FastifyInstance;
   readonly metrics: Metrics;
@@ -100,7 +105,7 @@ export interface FlopsNode {
 }
 
 /** A verifier node: no sequencer; its derivation loop instead (`core` follows it after reorgs). */
-export type VerifierFlopsNode = Omit<FlopsNode, "sequencer"> & {
+export type VerifierFlopsNode = Omit<FlopsNode, "sequencer" | "derivation"> & {
   readonly sequencer: undefined;
   readonly derivation: DerivationDriver;
 };
@@ -248,6 +253,7 @@ export async function createNode(
                 pollMs: l1PollMs(genesis.params),
                 maxAhead: 64,
                 origin,
+                ...(l1.opts.censorForcedTxs === true ? { censorForcedTxs: true } : {}),
               },
             }
           : {}),
@@ -280,7 +286,31 @@ export async function createNode(
     const restored = await sequencer.restore(await store.loadPending(), await store.listAwaitedRounds());
     if (restored.restored || restored.dropped.length) log.info(restored, "mempool restored from the journal");
 
-    const backend = createRpcBackend({ store, core, sequencer, clientVersion: CLIENT_VERSION });
+    // Set once the batcher starts: the sequencer's derivation of its own L1 data makes its safe
+    // and finalized heads (bridge/derivation follow mode); without an L1 they stay at genesis.
+    let derivation: DerivationDriver | undefined;
+    const backend = createRpcBackend({
+      store,
+      core,
+      sequencer,
+      clientVersion: CLIENT_VERSION,
+      heads: () => {
+        if (derivation === undefined || !derivation.initialised) {
+          const g = store.getBlock(0n)!;
+          const genesisHead = { header: g.block.header, hash: g.hash };
+          return { safeL2: genesisHead, finalizedL2: genesisHead };
+        }
+        const st = derivation.status();
+        return {
+          safeL2: st.safeL2,
+          finalizedL2: st.finalizedL2,
+          currentL1: st.currentL1,
+          headL1: st.headL1,
+          safeL1: st.safeL1,
+          finalizedL1: st.finalizedL1,
+        };
+      },
+    });
     const explorerIndex = await startExplorerIndex(opts.datadir, genesis.params, {
       store,
       backend,
@@ -302,13 +332,6 @@ export async function createNode(
         : {}),
     });
     const explorer = explorerIndex.reads;
-    const { api, rpcUrl, metricsUrl, markStopping } = await startApi(opts, {
-      backend,
-      metrics,
-      logger: log,
-      closers,
-      explorer,
-    });
 
     let batcher: Batcher | undefined;
     if (l1?.opts.batcher) {
@@ -318,6 +341,7 @@ export async function createNode(
           client: l1.client,
           params: genesis.params,
           store,
+          core,
           sequencer,
           view: l1.view,
           log,
@@ -332,7 +356,16 @@ export async function createNode(
       );
       closers.unshift(() => b.stop());
       batcher = b.batcher;
+      derivation = b.derivation;
     }
+    // Only now: a rewind at the batcher's start must come before any block is served.
+    const { api, rpcUrl, metricsUrl, markStopping } = await startApi(opts, {
+      backend,
+      metrics,
+      logger: log,
+      closers,
+      explorer,
+    });
     if (opts.proposer) {
       if (!l1)
         throw new RollupError("BAD_CONFIG", "the output proposer needs an L1 (--l1.rpc and --l1.deployment)");
@@ -340,10 +373,22 @@ export async function createNode(
         { ...opts.proposer, deployment: l1.opts.deployment, datadir: opts.datadir, params: genesis.params },
         {
           client: l1.client,
-          safeOutput: laggingHeadOutput(opts.proposer.lagBlocks, {
-            headNumber: () => core.head.header.number,
-            getBlock: (n) => store.getBlock(n),
-          }),
+          // With a batcher, what its own derivation confirmed from L1 (never a block a rewind
+          // could take back); a sequencer that does not post follows its head at a lag.
+          safeOutput:
+            derivation === undefined
+              ? laggingHeadOutput(opts.proposer.lagBlocks, {
+                  headNumber: () => core.head.header.number,
+                  getBlock: (n) => store.getBlock(n),
+                })
+              : derivedSafeOutput({
+                  safeNumber: () => {
+                    const dv = derivation!;
+                    return dv.initialised ? dv.status().safeL2.header.number : 0n;
+                  },
+                  getBlock: (n) => store.getBlock(n),
+                  derivedFrom: (n) => store.derivedFrom(n),
+                }),
           log,
         },
       );
@@ -361,6 +406,7 @@ export async function createNode(
       core,
       sequencer,
       batcher,
+      derivation,
       backend,
       api,
       metrics,

@@ -19,11 +19,19 @@ import { bytesToHex, equalBytes, u32ToBytes } from "../chain/bytes.ts";
 import { RollupError } from "../chain/errors.ts";
 import { type GenesisDoc, genesisFromJson, genesisHash, genesisToJson } from "../chain/genesisDoc.ts";
 import { sha256Parts, utf8 } from "../chain/hash.ts";
-import { defaultParams, TIER_DEVNET, TIER_SMALL, TIER_TINY, type Tier } from "../chain/params.ts";
+import {
+  defaultParams,
+  recordTtlShortfall,
+  TIER_DEVNET,
+  TIER_SMALL,
+  TIER_TINY,
+  type Tier,
+} from "../chain/params.ts";
 import { createLocalBeaconSource } from "../sequencer/localBeaconSource.ts";
 import type { BeaconSource } from "../sequencer/ports.ts";
 import { ChainStore } from "../store/chainStore.ts";
 import { deployRollup } from "./commands/l1.ts";
+import { defaultProposalIntervalMs } from "./outputProposerNode.ts";
 
 /**
  * Devnet chain ids: 0xf10b5 followed by 32 bits (0xf10b5_00000000 to 0xf10b5_ffffffff, about
@@ -147,6 +155,9 @@ export async function devnetGenesis(datadir: string, make: () => GenesisDoc): Pr
  * restart), deploys the contracts at the first start (pinning `genesis`) and writes
  * `<datadir>/l1-deployment.json`; later starts read that file back.
  */
+/** The devnet OutputOracle's challenge window, seconds: a few embedded-L1 blocks. */
+const DEVNET_CHALLENGE_WINDOW_S = 10n;
+
 export async function startDevnetL1(o: {
   datadir: string;
   genesis: GenesisDoc;
@@ -166,6 +177,12 @@ export async function startDevnetL1(o: {
     let deployment: L1Deployment;
     if (existsSync(path)) deployment = await readDeployment(path);
     else {
+      const ttl = recordTtlShortfall(
+        o.genesis.params,
+        DEVNET_CHALLENGE_WINDOW_S,
+        defaultProposalIntervalMs(o.genesis.params),
+      );
+      if (ttl !== undefined) throw new RollupError("BAD_CONFIG", ttl);
       const wallet = createWalletClient({ chain: foundry, transport, account: admin });
       deployment = await deployRollup(wallet, client, {
         genesis: o.genesis,
@@ -177,7 +194,7 @@ export async function startDevnetL1(o: {
           guardian: admin.address,
         },
         // A few embedded-L1 blocks (issue 9 item 9): the bridge round trip fits in a demo.
-        challengeWindow: 10n,
+        challengeWindow: DEVNET_CHALLENGE_WINDOW_S,
         rateLimitWindow: 3600,
         rateLimitCapacity: 10n ** 24n,
         // No mining by hand: blocks mined faster than the clock would stamp L1 time ahead of it

@@ -57,7 +57,7 @@ export async function startOutputProposer(
     },
     { client: m.client, account: o.account, log },
   );
-  const intervalMs = o.intervalMs > 0 ? o.intervalMs : Number(4n * o.params.l1BlockTimeMs);
+  const intervalMs = o.intervalMs > 0 ? o.intervalMs : Number(defaultProposalIntervalMs(o.params));
   const proposer = new OutputProposer(
     {
       oracle: o.deployment.contracts.OutputOracle,
@@ -84,4 +84,9 @@ export async function startOutputProposer(
       await txManager.close();
     },
   };
+}
+
+/** The proposer's interval when none is set: four L1 blocks. */
+export function defaultProposalIntervalMs(p: Pick<ChainParams, "l1BlockTimeMs">): bigint {
+  return 4n * p.l1BlockTimeMs;
 }

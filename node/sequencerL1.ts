@@ -8,9 +8,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { encodeFunctionData, type Hex, type LocalAccount, type PublicClient, parseAbi } from "viem";
 import type { L1Deployment } from "../bridge/deployment.ts";
+import { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import { L1Source } from "../bridge/derivation/l1Source.ts";
 import { createL1TxManager, type L1TxManager } from "../bridge/txManager/l1TxManager.ts";
 import { bytesToHex, equalBytes, hexToBytes } from "../chain/bytes.ts";
+import type { ChainCore } from "../chain/chainCore.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../chain/derive/frame.ts";
 import { RollupError } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
@@ -30,6 +32,8 @@ export interface SequencerL1Opts {
   deployment: L1Deployment;
   /** L1 blocks an origin stays behind L1's latest. */
   confirmations: number;
+  /** Tests only: leave forced txs out (a censoring sequencer; sequencer/l1Origins.ts). */
+  censorForcedTxs?: boolean;
   /** Post batches (absent: follow L1 only). */
   batcher?: {
     account: LocalAccount;
@@ -145,6 +149,35 @@ async function l1TimeAtStart(view: L1View, params: ChainParams): Promise<bigint 
   return first.timestamp * 1000n;
 }
 
+/** The longest the sequencer's start waits for its derivation to reach L1's head, ms. */
+const CATCH_UP_MS = 120_000;
+
+/**
+ * Steps derivation until it has read L1's latest block (or `ms` passed, or L1 failed: the loop
+ * started next retries).
+ */
+async function catchUp(d: DerivationDriver, log: Logger, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  try {
+    for (;;) {
+      await d.step();
+      if (d.status().behindL1 === 0n) return;
+      if (Date.now() > until) {
+        log.warn(
+          { behindL1: String(d.status().behindL1) },
+          "sequencer: derivation still behind L1 at start; building anyway",
+        );
+        return;
+      }
+    }
+  } catch (e) {
+    log.warn(
+      { err: e instanceof Error ? e.message : String(e) },
+      "sequencer: derivation could not read L1 at start",
+    );
+  }
+}
+
 /**
  * The batcher and its tx manager; `stop` ends both (the batcher first, after its flush: call it
  * once the sequencer has stopped building, and before the L1 stops). Before the batcher starts
@@ -158,6 +191,8 @@ export async function startBatcher(
     client: PublicClient;
     params: ChainParams;
     store: ChainStore;
+    /** The sequencer's chain core (its derivation adopts L1's blocks on it). */
+    core: ChainCore;
     sequencer: Sequencer;
     view: L1View;
     log: Logger;
@@ -166,7 +201,7 @@ export async function startBatcher(
     /** Told each channel that landed, for the explorer (indexer/batchLog.ts). */
     batches?: { record(b: LandedBatch): Promise<unknown> };
   },
-): Promise<{ batcher: Batcher; stop(): Promise<void> }> {
+): Promise<{ batcher: Batcher; derivation: DerivationDriver; stop(): Promise<void> }> {
   const params = m.params;
   const txm: L1TxManager = await createL1TxManager(
     {
@@ -225,6 +260,7 @@ export async function startBatcher(
   // Set once the batcher is open (the watch needs it); the batcher reports landings only once started, after.
   let watch: LateWatch | undefined;
   let batcher: Batcher | undefined;
+  let derivation: DerivationDriver | undefined;
   try {
     batcher = await Batcher.open(
       {
@@ -287,6 +323,61 @@ export async function startBatcher(
       log: seqLog,
     });
     if (atStart !== undefined) m.rewinds?.inc();
+    // One lock for every rewind and adoption: the late watch's and derivation's.
+    const open = batcher;
+    let lock: Promise<unknown> = Promise.resolve();
+    const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = lock.then(async () => {
+        await m.sequencer.pauseBuilding();
+        try {
+          await open.hold();
+          try {
+            return await fn();
+          } finally {
+            open.release();
+          }
+        } finally {
+          m.sequencer.resumeBuilding();
+        }
+      });
+      lock = run.catch(() => undefined);
+      return run;
+    };
+    derivation = new DerivationDriver(
+      {
+        params,
+        l1ChainId: o.deployment.l1ChainId,
+        deployBlock: BigInt(o.deployment.deployBlock),
+        deployBlockHash: hexToBytes(o.deployment.deployBlockHash),
+      },
+      {
+        source: new L1Source(
+          { batchInbox: o.deployment.contracts.BatchInbox, portal: o.deployment.contracts.Portal },
+          { client: m.client },
+        ),
+        store: m.store,
+        log: moduleLogger(m.log, "derivation"),
+        follow: {
+          core: m.core,
+          exclusive,
+          async rewindTo(n) {
+            const origin = await originOf(m.store.getBlock(n)!.block.header);
+            await m.sequencer.rewindTo(n, {
+              store: m.store,
+              forcedCount: (k, b) => open.forcedCount(k, b),
+              origin,
+            });
+            await open.rewindAbove(n);
+            watch?.rewoundTo(n);
+            m.rewinds?.inc();
+          },
+          async adopted(b) {
+            await m.sequencer.adopted(b, await m.store.listAwaitedRounds());
+            await open.skipThrough(b.block.header.number);
+          },
+        },
+      },
+    );
     watch = new LateWatch({
       store: m.store,
       sequencer: m.sequencer,
@@ -305,18 +396,31 @@ export async function startBatcher(
       pollMs: l1PollMs(params),
       log: seqLog,
       onRewind: () => m.rewinds?.inc(),
+      exclusive,
+      // Derivation reads older states through the undo records, and prunes them below L1's
+      // finalized head itself.
+      pruneCap: () => -1n,
+      // What L1 already confirmed is never taken back on a receipt the watch has not seen.
+      derivedThrough: () => m.store.highestDerived(),
     });
   } catch (e) {
     await txm.close();
     throw e;
   }
+  // Before the first block: derive what L1 already holds, so blocks L1 decided while this node
+  // was down (default blocks, D8) are adopted before new ones are built over them.
+  await catchUp(derivation!, seqLog, CATCH_UP_MS);
   batcher.start();
   watch.start();
+  derivation!.start();
   const w = watch;
+  const d = derivation!;
   return {
     batcher,
+    derivation: d,
     async stop() {
-      // A rewind in progress ends first: it holds the batcher.
+      // A rewind or adoption in progress ends first: it holds the batcher.
+      await d.stop();
       await w.stop();
       await batcher.stop();
       await txm.close();

@@ -191,6 +191,19 @@ export class Batcher {
   }
 
   /**
+   * Blocks up to `n` are on L1 already (the sequencer adopted them from derivation: default
+   * blocks, or L1's version of a block): they are never handed over. Before {@link start} or
+   * under a {@link hold}.
+   */
+  async skipThrough(n: bigint): Promise<void> {
+    if (this.loop && this.held === 0) throw new Error("Batcher.skipThrough: only before start or under hold");
+    if (this.s.handedThrough >= n) return;
+    await this.persist(() => {
+      this.s.handedThrough = n;
+    });
+  }
+
+  /**
    * Stops handing new channels over until {@link release} (frames in flight go on); resolves once
    * the round in progress and its state writes are done, so the mark and the records hold still.
    */

@@ -36,6 +36,11 @@ export interface L1OriginsOpts {
   maxSequencerDriftMs: bigint;
   /** Forced txs above this are skipped (D7), as derivation does. */
   maxTxBytes: number;
+  /**
+   * Tests only: a censoring sequencer, which leaves every forced tx out of its blocks. Derivation
+   * includes them anyway (D7), so its blocks are replaced by L1's (bridge/derivation follow mode).
+   */
+  censorForcedTxs?: boolean;
 }
 
 export interface L1OriginsModules {
@@ -156,7 +161,7 @@ export class L1Origins {
         throw new Error(`L1 block ${n}'s time does not increase (${got.block.timestamp})`);
       const inputs = epochInputs({ block: got.block, events: got.events });
       const forced: VerifiedTx[] = [];
-      for (const f of inputs.forcedTxs) {
+      for (const f of this.opts.censorForcedTxs === true ? [] : inputs.forcedTxs) {
         const v = await this.verifyForced(f.raw);
         if (v) forced.push(v);
       }

@@ -86,7 +86,7 @@ describe("lostFrom (the running rewind's detection)", () => {
 });
 
 /** A chain of blocks 0..head (time 1000·n), and a log of what the watch did, in order. */
-function rig(head: bigint) {
+function rig(head: bigint, derivedThrough?: bigint) {
   const calls: string[] = [];
   let l1Readable = true;
   const chain = { head, undoFrom: 1n };
@@ -143,6 +143,7 @@ function rig(head: bigint) {
     maxBatchDelayMs: D,
     pollMs: 10,
     onRewind: () => calls.push("metric"),
+    ...(derivedThrough === undefined ? {} : { derivedThrough: () => derivedThrough }),
   });
   return {
     calls,
@@ -180,6 +181,27 @@ describe("LateWatch", () => {
     r.calls.length = 0;
     expect(await r.watch.check()).toBeUndefined();
     expect(r.calls).toEqual(["pruneUndo 3"]);
+  });
+
+  it("never rewinds blocks derivation already confirmed from L1, whatever it saw of their landing", async () => {
+    // The same late-looking landing as above, but the sequencer's derivation has confirmed blocks
+    // up to 10 (the frame's receipt the watch read was stale): nothing is rewound.
+    const r = rig(10n, 10n);
+    r.watch.channelLanded({ first: 4n, last: 10n, l1Block: 9n });
+    r.setL1(9000n);
+    expect(await r.watch.check()).toBeUndefined();
+    expect(r.calls.filter((c) => c.startsWith("sequencer.rewindTo"))).toEqual([]);
+    // Confirmed only through 5: the channel 4..10 was read whole by derivation (a channel is
+    // atomic), so it is not judged either.
+    const r2 = rig(10n, 5n);
+    r2.watch.channelLanded({ first: 4n, last: 10n, l1Block: 9n });
+    r2.setL1(9000n);
+    expect(await r2.watch.check()).toBeUndefined();
+    // A later channel that did land late is still rewound.
+    const r3 = rig(14n, 10n);
+    r3.watch.channelLanded({ first: 11n, last: 14n, l1Block: 17n }); // 17000 > 11000 + 4000
+    r3.setL1(17_000n);
+    expect(await r3.watch.check()).toMatchObject({ from: 11n, to: 14n });
   });
 
   it("keeps the undo records of a landed channel until it is judged in time", async () => {

@@ -77,6 +77,23 @@ export interface LateWatchModules {
   log?: RewindAtStartModules["log"];
   /** Counts the rewinds (flops_sequencer_rewinds_total). */
   onRewind?: () => void;
+  /**
+   * Runs `fn` with building paused and the batcher held, one caller at a time: shared with the
+   * sequencer's derivation (node/sequencerL1.ts), which rewinds and adopts under the same lock.
+   * Absent: the watch pauses and holds by itself.
+   */
+  exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * The highest block whose undo record may go (derivation's safe cursor: it reads older states
+   * through them); absent: no cap.
+   */
+  pruneCap?: () => bigint;
+  /**
+   * The highest block the sequencer's derivation confirmed from L1 (its safe cursor): those blocks
+   * and their channels landed in time whatever this watch has seen of their receipts, so only
+   * channels after it are judged. Absent: 0.
+   */
+  derivedThrough?: () => bigint;
 }
 
 export class LateWatch {
@@ -124,6 +141,16 @@ export class LateWatch {
     await this.loop;
   }
 
+  /**
+   * The sequencer was rewound to block `n` by another path (its derivation, under the shared
+   * lock): landings of the blocks above it are no longer this watch's to judge.
+   */
+  rewoundTo(n: bigint): void {
+    for (let i = this.unjudged.length - 1; i >= 0; i--)
+      if (this.unjudged[i]!.last > n) this.unjudged.splice(i, 1);
+    if (this.landedMark > n) this.landedMark = n;
+  }
+
   /** One round: judges the landed channels, rewinds if a block is lost, prunes undo records. */
   async check(): Promise<{ from: bigint; to: bigint; txs: number; readmitted: number } | undefined> {
     for (const c of this.unjudged) if (c.atMs === undefined) c.atMs = await this.m.l1BlockTimeMs(c.l1Block);
@@ -133,14 +160,17 @@ export class LateWatch {
       return undefined;
     }
     if (this.stuckAt === n) return undefined;
+    // Blocks were built, and channels handed, while pausing: judge again, at rest.
+    const atRest = async () => {
+      const again = await this.target();
+      return again === undefined ? undefined : await this.rewind(again);
+    };
+    if (this.m.exclusive) return this.m.exclusive(atRest);
     await this.m.sequencer.pauseBuilding();
     try {
       await this.m.batcher.hold();
       try {
-        // Blocks were built, and channels handed, while pausing: judge again, at rest.
-        const again = await this.target();
-        if (again === undefined) return undefined;
-        return await this.rewind(again);
+        return await atRest();
       } finally {
         this.m.batcher.release();
       }
@@ -153,11 +183,13 @@ export class LateWatch {
     const head = this.m.store.head();
     const l1TimeMs = await this.m.l1TimeMs();
     if (head === undefined || l1TimeMs === undefined) return undefined;
+    const floor = this.m.derivedThrough?.() ?? 0n;
+    const recorded = await this.m.landings(this.m.batcher.channels.filter((c) => c.first > floor));
     return lostFrom({
       head: head.header.number,
       handedThrough: this.m.batcher.handedThrough,
-      recorded: await this.m.landings(this.m.batcher.channels),
-      landed: this.unjudged,
+      recorded,
+      landed: this.unjudged.filter((c) => c.first > floor),
       blockTimeMs: (k) => {
         const b = this.m.store.getBlock(k);
         if (b === undefined) throw new Error(`rewind: no stored block ${k}`);
@@ -187,9 +219,7 @@ export class LateWatch {
       origin,
     });
     await this.m.batcher.rewindAbove(n);
-    for (let i = this.unjudged.length - 1; i >= 0; i--)
-      if (this.unjudged[i]!.last > n) this.unjudged.splice(i, 1);
-    if (this.landedMark > n) this.landedMark = n;
+    this.rewoundTo(n);
     this.m.onRewind?.();
     this.m.log?.warn(
       { from: String(n + 1n), to: String(h), txs: r.txs, readmitted: r.readmitted },
@@ -212,6 +242,8 @@ export class LateWatch {
     }
     let through = this.landedMark;
     for (const c of this.unjudged) if (c.first - 1n < through) through = c.first - 1n;
+    const cap = this.m.pruneCap?.();
+    if (cap !== undefined && cap < through) through = cap;
     if (through <= this.pruned) return;
     this.pruned = through;
     this.m.store

@@ -5,7 +5,7 @@
  * @module
  */
 import { roundTimeMs } from "../chain/beacon/index.ts";
-import { bytesToHex } from "../chain/bytes.ts";
+import { bytesToHex, equalBytes } from "../chain/bytes.ts";
 import type { ChainCore } from "../chain/chainCore.ts";
 import { capMessage, DecodeError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode } from "../chain/errors.ts";
 import type { StateDb } from "../chain/state/stateDb.ts";
@@ -31,7 +31,9 @@ export interface SequencerOpts {
    * (sequencer/l1Origins.ts). `origin`: the head's origin (genesis: the L1 block before the
    * deployment). Absent: no L1, every block keeps the genesis origin (tests, L1-less dev nodes).
    */
-  l1?: Pick<L1OriginsOpts, "confirmations" | "pollMs" | "maxAhead"> & { origin: L1Origin };
+  l1?: Pick<L1OriginsOpts, "confirmations" | "pollMs" | "maxAhead" | "censorForcedTxs"> & {
+    origin: L1Origin;
+  };
 }
 
 /** Blocks whose forced-tx count the sequencer remembers for the batcher (older: read from L1). */
@@ -112,6 +114,7 @@ export class Sequencer {
           maxAhead: opts.l1.maxAhead,
           maxSequencerDriftMs: m.core.params.maxSequencerDriftMs,
           maxTxBytes: m.core.params.maxTxBytes,
+          ...(opts.l1.censorForcedTxs === true ? { censorForcedTxs: true } : {}),
         },
         { view: m.l1View, recovery: m.recovery, ...(m.log ? { log: m.log } : {}) },
         opts.l1.origin,
@@ -218,6 +221,31 @@ export class Sequencer {
       this.commitBarrier = undefined;
       release();
     }
+  }
+
+  /**
+   * While paused ({@link pauseBuilding}): block `b`, derived from L1, was committed at the head on
+   * this sequencer's chain core by its derivation (bridge/derivation follow mode: a default block
+   * after a long downtime, or L1's block where this one built another). The head state, the L1
+   * origin feed (at the block's origin), the beacon work list and the mempool (the block's txs
+   * leave it) follow; listeners hear of the block as of one built here.
+   */
+  async adopted(b: SequencedBlock, awaitedRounds: readonly bigint[]): Promise<void> {
+    if (!this.stopped && !this.paused) throw new Error("Sequencer.adopted: only before start or paused");
+    if (!equalBytes(this.m.core.head.hash, b.hash)) throw new Error("Sequencer.adopted: not the core's head");
+    this.headState = this.m.core.readState();
+    this.l1?.rewind(b.block.header.l1Origin);
+    this.awaitedRounds.clear();
+    for (const r of awaitedRounds) this.awaitedRounds.add(r);
+    // A derived block's commit leaves the pending journal alone: its txs leave it here.
+    for (const tx of b.block.txs) this.mempool.remove(tx.hash);
+    this.mempool.prune(b.senders);
+    this.forget(
+      [...b.block.txs.map((t) => t.hash), ...this.sweep(b.senders)],
+      "included by a block adopted from L1, or refused after it",
+    );
+    this.m.metrics?.mempoolSize(this.mempool.size);
+    for (const l of this.listeners) l(b);
   }
 
   onBlock(listener: (b: SequencedBlock) => void): () => void {

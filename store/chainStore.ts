@@ -59,6 +59,10 @@ const GENESIS_KEY = concatBytes(Uint8Array.of(PREFIX.META), utf8("genesis"));
 const UNDO_PRUNED_KEY = concatBytes(Uint8Array.of(PREFIX.META), utf8("undoPruned"));
 /** Content-addressed state (SMT nodes: key = hash of value): never changed in place, so never undone. */
 const NO_UNDO_PREFIXES = new Set<number>([PREFIX.SMT_STATE, PREFIX.SMT_WITHDRAWALS]);
+/** Whether `key` holds content-addressed state (never changed in place, so never in an undo record). */
+export function isContentAddressed(key: Uint8Array): boolean {
+  return NO_UNDO_PREFIXES.has(key[0]!);
+}
 /** Undo records deleted per {@link ChainStore.pruneUndo} call at most (one bounded batch). */
 const MAX_UNDO_PRUNE = 4096;
 
@@ -299,7 +303,7 @@ export class ChainStore {
   private undoOp(n: bigint, state: readonly KvOp[]): KvOp {
     const undo: Uint8Array[] = [];
     for (const op of state) {
-      if (NO_UNDO_PREFIXES.has(op.key[0]!)) continue;
+      if (isContentAddressed(op.key)) continue;
       const prior = this.kv.get(op.key);
       undo.push(op.key, prior === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), prior));
     }
@@ -311,6 +315,60 @@ export class ChainStore {
     const v = this.kv.get(key(PREFIX.DERIVED, u64ToBytes(n)));
     if (v === undefined) return undefined;
     return decodeDerivedFrom(v);
+  }
+
+  /**
+   * A sequencer's block `n` equals the block derivation made from L1 (bridge/derivation, follow
+   * mode): its L1 cursor is written alone, as a verifier's is with its block. Not fsynced: a mark
+   * a crash loses is derived again. Marks stay a prefix of the chain (derivation confirms blocks in
+   * order; {@link unmarkDerivedAbove} and {@link rewindTo} drop them from the top).
+   */
+  async markDerived(n: bigint, from: DerivedFrom): Promise<void> {
+    await this.kv.write([
+      { type: "put", key: key(PREFIX.DERIVED, u64ToBytes(n)), value: encodeDerivedFrom(from) },
+    ]);
+  }
+
+  /**
+   * Drops the L1 cursors of blocks n+1..`through` (default: the head), keeping the blocks: a
+   * sequencer's derivation resumes below them (a restart, an L1 reorg) and confirms them again.
+   */
+  async unmarkDerivedAbove(n: bigint, through?: bigint): Promise<void> {
+    const top = through ?? this.head()?.header.number ?? 0n;
+    const ops: KvOp[] = [];
+    for (let k = n + 1n; k <= top; k++) ops.push({ type: "del", key: key(PREFIX.DERIVED, u64ToBytes(k)) });
+    await this.kv.write(ops);
+  }
+
+  /**
+   * The highest block with an L1 cursor (genesis counts as one): derivation's safe cursor over a
+   * sequencer's chain. Binary search: the marks are a prefix of the chain.
+   */
+  highestDerived(): bigint {
+    let lo = 0n;
+    let hi = this.head()?.header.number ?? 0n;
+    while (lo < hi) {
+      const mid = (lo + hi + 1n) / 2n;
+      if (this.derivedFrom(mid) !== undefined) lo = mid;
+      else hi = mid - 1n;
+    }
+    return lo;
+  }
+
+  /**
+   * Block `n`'s undo record as (key, value before the block; undefined: absent) pairs, or
+   * undefined when it has none (store/pastState.ts reads the state of an older block through them).
+   */
+  undoEntries(n: bigint): Array<[Uint8Array, Uint8Array | undefined]> | undefined {
+    const v = this.kv.get(key(PREFIX.UNDO, u64ToBytes(n)));
+    if (v === undefined) return undefined;
+    const items = decodeList(v);
+    const out: Array<[Uint8Array, Uint8Array | undefined]> = [];
+    for (let i = 0; i < items.length; i += 2) {
+      const prior = items[i + 1]!;
+      out.push([items[i]!, prior[0] === 1 ? prior.subarray(1) : undefined]);
+    }
+    return out;
   }
 
   /**

@@ -31,6 +31,7 @@ import type { ChainParams } from "../../chain/params.ts";
 import { recoverSender } from "../../chain/tx/index.ts";
 import type { Address, SignedTx } from "../../chain/types.ts";
 import type { ChainStore, DerivedFrom, StoredBlockData } from "../../store/chainStore.ts";
+import { PastStateKv } from "../../store/pastState.ts";
 import { L1SourceError } from "./l1Json.ts";
 import type { L1Source } from "./l1Source.ts";
 
@@ -59,6 +60,29 @@ export interface DerivationDriverModules {
   source: L1Source;
   store: ChainStore;
   log: DerivationLog;
+  /** Present on a sequencer node: derivation checks the sequencer's own blocks (follow mode). */
+  follow?: SequencerFollow;
+}
+
+/**
+ * A sequencer's side of derivation (follow mode, PROTOCOL §5 "Sequencer obligations"): the
+ * driver derives from L1 what every verifier derives, into a cursor over the sequencer's own
+ * store (no second chain): a derived block equal to the stored one (same hash) is marked derived
+ * (store `markDerived`), which makes the safe and finalized heads; a derived block the sequencer
+ * lacks (default blocks after a long downtime, D8) or built differently (a batch dropped, a
+ * forced tx missed) wins: the sequencer is rewound to the block before it and the derived block is
+ * committed on its chain core, and it builds on from there, as op-node resets a sequencer to
+ * what L1 says.
+ */
+export interface SequencerFollow {
+  /** The sequencer's chain core: derived blocks it adopts are executed on it, at its head. */
+  core: ChainCore;
+  /** Runs `fn` with the sequencer's block building paused and its batcher held. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** Under {@link exclusive}: takes the sequencer's blocks above `n` back (store, mempool, batcher). */
+  rewindTo(n: bigint): Promise<void>;
+  /** Under {@link exclusive}: block `b`, derived, was committed on {@link core} at its head. */
+  adopted(b: StoredBlockData & { encoded: Uint8Array }): Promise<void>;
 }
 
 /** The three L2 heads and the L1 blocks they follow (flops_syncStatus). */
@@ -100,6 +124,10 @@ export class DerivationDriver {
   private readonly recovered = new Map<string, Address>();
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
+  /** Follow mode: the state at the derived cursor, read through the sequencer's store. */
+  private past: PastStateKv | undefined;
+  /** Follow mode: blocks adopted from L1 and blocks the sequencer built differently (metrics, tests). */
+  private readonly followCounts = { matched: 0, adopted: 0, replaced: 0 };
 
   constructor(
     readonly opts: DerivationDriverOpts,
@@ -151,7 +179,7 @@ export class DerivationDriver {
     this.genesisOrigin = origin;
     const head = this.m.store.head();
     if (!head) throw new RollupError("NO_GENESIS", "the store holds no chain");
-    await this.resumeAt(head.header.number);
+    await this.resumeAt(this.m.follow ? this.m.store.highestDerived() : head.header.number);
   }
 
   /** Runs {@link step} until {@link stop}: polling when idle, backing off on temporary failures. */
@@ -201,6 +229,7 @@ export class DerivationDriver {
     const result: StepResult = { l1Blocks: 0, l2Blocks: 0, rewound: 0n };
     try {
       if (!this.deriver) await this.init();
+      else if (this.m.follow) await this.checkCursor();
       await this.refreshHeads();
       const latest = this.heads.latest;
       const max = this.opts.maxL1BlocksPerStep ?? 64;
@@ -233,7 +262,7 @@ export class DerivationDriver {
   }
 
   status(): DerivationStatus {
-    const unsafe = this.core.head;
+    const unsafe = this.m.follow ? this.m.follow.core.head : this.core.head;
     const currentL1 = this.currentL1;
     const headL1 = this.heads.latest;
     return {
@@ -266,15 +295,148 @@ export class DerivationDriver {
 
   /** Derives and commits every block the L1 blocks fed so far decide. */
   private async drain(): Promise<number> {
-    const deriver = this.deriver!;
     let n = 0;
     for (;;) {
+      const deriver = this.deriver!;
       this.logDrops(deriver.takeDrops());
       const next = deriver.next();
       if (next.kind === "wait") return n;
-      await this.commit(next.attrs);
+      if (this.m.follow) {
+        if (!(await this.follow(next.attrs, this.m.follow))) return n;
+      } else await this.commit(next.attrs);
       n++;
     }
+  }
+
+  /** Follow mode's counters: blocks confirmed, adopted from L1, and the sequencer's replaced by them. */
+  followStats(): Readonly<{ matched: number; adopted: number; replaced: number }> {
+    return { ...this.followCounts };
+  }
+
+  /** The L1 cursor of a block derived from `attrs`. */
+  private cursorOf(attrs: BlockAttributes): DerivedFrom {
+    const origin = this.fed.get(attrs.l1Origin.number) ?? this.deriver!.safe.origin;
+    const from = this.fed.get(attrs.derivedFrom);
+    if (!from) throw new Error(`derivation: L1 block ${attrs.derivedFrom} decided a block but was not fed`);
+    return {
+      originParentHash: origin.parentHash,
+      l1Number: from.number,
+      l1Hash: from.hash,
+      channels: this.deriver!.channelsBefore(attrs.derivedFrom),
+    };
+  }
+
+  /**
+   * Follow mode: the derived block `attrs` against the sequencer's. Executed over the state at the
+   * cursor; equal hashes mark the stored block derived. Otherwise (or when the sequencer has no
+   * such block yet) the derived block wins, under the sequencer's lock, where a mismatch is first
+   * confirmed at rest (a block the sequencer committed while this read could show through the
+   * view: a false alarm must never rewind good blocks). False: the cursor was reset (the
+   * sequencer rewound below it meanwhile); the deriver was rebuilt.
+   */
+  private async follow(attrs: BlockAttributes, f: SequencerFollow): Promise<boolean> {
+    const store = this.m.store;
+    const k = attrs.number;
+    const mark = this.cursorOf(attrs);
+    if (k <= store.head()!.header.number && this.tryMatch(attrs)) {
+      await store.markDerived(k, mark);
+      this.advanceDeriver(attrs);
+      this.followCounts.matched++;
+      return true;
+    }
+    let reset = false;
+    await f.exclusive(async () => {
+      const h = store.head()!.header.number;
+      const cursor = this.core.head;
+      const at = store.getBlock(cursor.header.number);
+      if (h < k - 1n || at === undefined || !equalBytes(at.hash, cursor.hash)) {
+        reset = true;
+        return;
+      }
+      if (k <= h) {
+        if (this.tryMatch(attrs)) {
+          await store.markDerived(k, mark);
+          this.followCounts.matched++;
+          return;
+        }
+        this.m.log.warn(
+          {
+            l2Block: String(k),
+            l1Block: String(attrs.derivedFrom),
+            source: attrs.source,
+            sequencerHead: String(h),
+          },
+          "derivation: the sequencer's block differs from the one L1 decides: rewinding it and adopting L1's",
+        );
+        await f.rewindTo(k - 1n);
+        this.followCounts.replaced++;
+      }
+      this.recovered.clear();
+      const ex = executeAttributes(f.core, attrs, (tx) => this.recover(tx));
+      const b = ex.built;
+      const stored = {
+        block: b.block,
+        hash: b.hash,
+        receipts: b.receipts,
+        senders: b.block.txs.map((t) => this.recovered.get(bytesToHex(t.hash))!),
+        size: b.size,
+        encoded: b.encoded,
+      };
+      await store.commitDerivedBlock(stored, b.ops, mark);
+      f.core.advance({ header: b.block.header, hash: b.hash });
+      this.followCounts.adopted++;
+      this.m.log.info(
+        { l2Block: String(k), source: attrs.source, txs: b.block.txs.length },
+        "derivation: the sequencer adopted a block derived from L1",
+      );
+      await f.adopted(stored);
+    });
+    if (reset) {
+      await this.resumeAt(store.highestDerived());
+      return false;
+    }
+    // The cursor is the head now: a fresh view.
+    this.past = new PastStateKv(store, k);
+    this.coreNow = new ChainCore(this.opts.params, this.past, f.core.head);
+    this.advanceDeriver(attrs);
+    return true;
+  }
+
+  /**
+   * Executes `attrs` over the state at the cursor and, when the result is the stored block,
+   * moves the cursor onto it. Synchronous from the view's refresh to the comparison.
+   */
+  private tryMatch(attrs: BlockAttributes): boolean {
+    const stored = this.m.store.getBlock(attrs.number);
+    if (stored === undefined) return false;
+    this.past!.refresh();
+    const ex = executeAttributes(this.core, attrs, recoverSender);
+    if (!equalBytes(ex.built.hash, stored.hash)) return false;
+    this.past!.advance(ex.built.ops);
+    this.core.advance({ header: ex.built.block.header, hash: ex.built.hash });
+    return true;
+  }
+
+  private advanceDeriver(attrs: BlockAttributes): void {
+    const head = this.core.head;
+    this.deriver!.advance({ number: attrs.number, hash: head.hash, timestamp: attrs.timestamp });
+    const keepFrom = this.deriver!.safe.origin.number;
+    for (const k of this.fed.keys()) if (k < keepFrom) this.fed.delete(k);
+  }
+
+  /**
+   * Follow mode, before each step: the sequencer may have rewound below the cursor (its late-batch
+   * watch); then derivation resumes at the highest block still marked.
+   */
+  private async checkCursor(): Promise<void> {
+    const c = this.core.head;
+    const at = this.m.store.getBlock(c.header.number);
+    if (at !== undefined && equalBytes(at.hash, c.hash)) return;
+    this.m.log.warn(
+      { cursor: String(c.header.number) },
+      "derivation: the sequencer rewound below the safe cursor; resuming",
+    );
+    await this.resumeAt(this.m.store.highestDerived());
   }
 
   private async commit(attrs: BlockAttributes): Promise<void> {
@@ -349,8 +511,10 @@ export class DerivationDriver {
       } else {
         let r = k - 1n;
         while (r > 0n && this.derivedFromOf(r).l1Number === from.l1Number) r--;
-        // Derived again below, exactly as they were (same L1, same rules).
-        await this.m.store.rewindTo(r);
+        // Derived again below, exactly as they were (same L1, same rules). A sequencer keeps
+        // its blocks: only their marks go, and derivation confirms them again.
+        if (this.m.follow) await this.m.store.unmarkDerivedAbove(r);
+        else await this.m.store.rewindTo(r);
         this.m.log.info(
           { from: String(k), to: String(r), l1Block: String(from.l1Number) },
           "derivation: resuming before the L1 block that decided the head",
@@ -364,7 +528,12 @@ export class DerivationDriver {
     const header = stored.block.header;
     const origin: L1BlockRef =
       k === 0n ? genesisOrigin : { ...header.l1Origin, parentHash: this.derivedFromOf(k).originParentHash };
-    this.coreNow = new ChainCore(this.opts.params, this.m.store.kv, { header, hash: stored.hash });
+    if (this.m.follow) {
+      // Marks above the cursor are stale (a crash between a rewind and its marks): gone first.
+      await this.m.store.unmarkDerivedAbove(k);
+      this.past = new PastStateKv(this.m.store, k);
+      this.coreNow = new ChainCore(this.opts.params, this.past, { header, hash: stored.hash });
+    } else this.coreNow = new ChainCore(this.opts.params, this.m.store.kv, { header, hash: stored.hash });
     const safe = { number: k, hash: stored.hash, timestamp: header.timestamp, origin };
     this.deriver = new Deriver(this.opts.params, safe, resume);
     // Records from before the resume rule: refill the bank as before (not exact, see §5).
@@ -414,7 +583,8 @@ export class DerivationDriver {
           `L1 reorged below the deployment (block ${g.number})`,
         );
     }
-    await this.m.store.rewindTo(k);
+    if (this.m.follow) await this.m.store.unmarkDerivedAbove(k);
+    else await this.m.store.rewindTo(k);
     k = await this.resumeAt(k);
     if (k < head) this.m.log.warn({ from: String(head), to: String(k) }, "derivation: rewound L2 blocks");
     return head - k;

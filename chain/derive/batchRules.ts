@@ -81,6 +81,15 @@ export function windowClosed(params: Params, next: L1BlockRef, at: L1BlockRef): 
 }
 
 /**
+ * D8's catch-up: origin `next` is older than maxSequencerDrift at L1 block `at` (a block of that
+ * origin could not be stamped at `at`'s time or later). After a window closed at `at`, default
+ * blocks go on through such origins.
+ */
+export function pastDrift(params: Params, next: L1BlockRef, at: L1BlockRef): boolean {
+  return next.timestamp * 1000n + params.maxSequencerDriftMs < at.timestamp * 1000n;
+}
+
+/**
  * D8: the time of a default block with origin `next` after `safe`: the origin's time, or 1 ms
  * after the parent if that is later. It is within the drift: safe.timestamp ≤ safe.origin.timestamp
  * + drift and L1 times strictly increase.

@@ -101,6 +101,43 @@ describe("derivation: batches from L1 rebuild the sequencer's blocks", () => {
     expect(ver.derived[0]!.built.hash).not.toEqual(late.hash);
   });
 
+  it("behavior: after a window closes, default blocks go on through every origin older than the drift, and a returning sequencer gets back in", () => {
+    const { l1, seq, ver, pay, alice, params } = setup();
+    l1.mine(); // 101 at +1 s
+    const b1 = seq.build(S(1n), 101n, [pay(alice)]);
+    l1.mine({ batcherData: postBlocks([b1]) }); // 102 at +2 s
+    ver.sync(l1);
+    expect(hashes(ver)).toEqual([bytesToHex(b1.hash)]);
+    // The sequencer goes down. Origin 102's window closes at the first L1 block past
+    // 102's time + drift + batch delay (+36 s): I, at +37 s.
+    const drift = params.maxSequencerDriftMs / 1000n;
+    const closeAt = 2n + drift + params.maxBatchDelayMs / 1000n;
+    while (l1.tip.timestamp - L1_T0 <= closeAt) l1.mine();
+    const I = l1.tip;
+    ver.sync(l1);
+    const defaults = ver.attrs.slice(1);
+    // Origin 102 (the closed window), then every origin older than the drift at I: 103..106
+    // (time + 30 s < 37 s). Before the catch-up rule only the first was made, and the next
+    // origin (103) could never be stamped late enough to land in time again.
+    expect(defaults.map((a) => a.source)).toEqual(["default", "default", "default", "default", "default"]);
+    expect(defaults.map((a) => a.l1Origin.number)).toEqual([102n, 103n, 104n, 105n, 106n]);
+    expect(defaults.every((a) => a.derivedFrom === I.number)).toBe(true);
+    const nextOrigin = l1.ref(107n);
+    expect((nextOrigin.timestamp - L1_T0 + drift) * 1000n).toBeGreaterThanOrEqual(
+      (I.timestamp - L1_T0) * 1000n,
+    );
+    // The sequencer adopts them and builds on: origin 107, stamped at I's time, lands in the next
+    // L1 block within maxBatchDelay.
+    for (const a of defaults) seq.node.apply(a);
+    seq.origin = l1.ref(106n);
+    const back = seq.build(I.timestamp * 1000n, 107n, [pay(alice)]);
+    l1.mine({ batcherData: postBlocks([back]) });
+    ver.sync(l1);
+    expect(drops(ver)).toEqual([]);
+    expect(hashes(ver).at(-1)).toBe(bytesToHex(back.hash));
+    expect(ver.attrs.at(-1)!.source).toBe("batch");
+  });
+
   it("behavior: the same batch posted within maxBatchDelay is kept (the late test's control)", () => {
     const { l1, seq, ver, pay, alice } = setup();
     l1.mine(); // 101

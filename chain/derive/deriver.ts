@@ -26,6 +26,7 @@ import {
   type BatchDropReason,
   checkBatchBlock,
   defaultBlockTime,
+  pastDrift,
   type SafeHead,
   windowClosed,
 } from "./batchRules.ts";
@@ -92,6 +93,12 @@ export class Deriver {
   private cursor: bigint | undefined;
   /** Attributes handed out by next() and not yet advanced past. */
   private pending: BlockAttributes | undefined;
+  /**
+   * The L1 block that decided the last block, when that was a default block (D8): at that L1
+   * block, default blocks go on through every origin older than maxSequencerDrift (D8's catch-up).
+   * Re-derived after a resume, which judges the head's deciding L1 block again from its start.
+   */
+  private defaultsAt: bigint | undefined;
   private drops: DeriveDrop[] = [];
 
   /**
@@ -264,9 +271,15 @@ export class Deriver {
         }
         return this.handOut(this.attributes(checked.value, b.timestamp, at.ref.number, b));
       }
-      // D8: the next block's window closed at this L1 block: a default block fills it.
+      // D8: the next block's window closed at this L1 block: a default block fills it, and then
+      // one for every origin older than maxSequencerDrift at this L1 block (the catch-up), so that
+      // the next origin leaves a returning sequencer a block time up to this L1 block's time.
       const next = this.l1.get(safe.origin.number + 1n);
-      if (next !== undefined && windowClosed(this.params, next.ref, at.ref))
+      if (
+        next !== undefined &&
+        (windowClosed(this.params, next.ref, at.ref) ||
+          (this.defaultsAt === at.ref.number && pastDrift(this.params, next.ref, at.ref)))
+      )
         return this.handOut(
           this.attributes(next.ref, defaultBlockTime(safe, next.ref), at.ref.number, undefined),
         );
@@ -289,6 +302,7 @@ export class Deriver {
         ? this.safeHead.origin
         : this.l1.get(a.l1Origin.number)!.ref;
     this.safeHead = { number: block.number, hash: block.hash, timestamp: block.timestamp, origin };
+    this.defaultsAt = a.source === "default" ? a.derivedFrom : undefined;
     this.pending = undefined;
     // Older L1 blocks can no longer be an origin, nor hold an undecided batch (the cursor is past them).
     for (const n of this.l1.keys()) {

@@ -45,7 +45,7 @@ function data(over: Partial<DevnetStatusData> = {}): DevnetStatusData {
 describe("devnet status lines", () => {
   it("default: three heads for the sequencer and the verifier, its agreement, the last batch, outputs, provers", () => {
     expect(formatDevnetStatus(data()).split("\n")).toEqual([
-      "sequencer   unsafe 100  safe 0  finalized 0  (safe/finalized: not derived on the sequencer)",
+      "sequencer   unsafe 100  safe 0  finalized 0  (safe/finalized: not derived: no batcher)",
       "verifier    unsafe 90  safe 80  finalized 60   agrees with the sequencer at safe 80 (0x505050…5050)",
       "last batch  L2 81..90 in L1 block 40, tx 0x1a2b3c…9f0e (512 bytes)",
       "outputs     3 proposed, the last for L2 block 70 (L1 block 35)",

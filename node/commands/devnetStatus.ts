@@ -21,7 +21,7 @@ export interface Heads {
   unsafeL2: BlockRef;
   safeL2: BlockRef;
   finalizedL2: BlockRef;
-  /** Absent: the node derives nothing from L1 (a sequencer today: its safe heads stay at genesis). */
+  /** Absent: the node derives nothing from L1 (a sequencer without a batcher: safe stays at genesis). */
   currentL1?: BlockRef | undefined;
 }
 
@@ -105,7 +105,7 @@ export function formatDevnetStatus(d: DevnetStatusData): string {
   const lines: string[] = [];
   const s = d.sequencer;
   lines.push(
-    `sequencer   ${headsText(s)}${s.currentL1 === undefined ? "  (safe/finalized: not derived on the sequencer)" : ""}`,
+    `sequencer   ${headsText(s)}${s.currentL1 === undefined ? "  (safe/finalized: not derived: no batcher)" : ""}`,
   );
   const v = d.verifier;
   const logHint = d.verifierLog ? ` (log: ${d.verifierLog})` : "";

@@ -3,7 +3,7 @@
  * that a sequencer node accepts: the node starts on it (the genesis hash pinned, the deployment
  * block found), follows the L1 (blocks get L1 origins) and its batcher posts to the BatchInbox.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPublicClient, type Hex, http, type PublicClient } from "viem";
@@ -58,27 +58,35 @@ describe("flops l1 deploy", () => {
     writeFileSync(pwFile, "pw", { mode: 0o600 });
     const batcher = privateKeyToAccount(ANVIL_KEYS[1] as Hex);
     const out = join(dir, "deployment.json");
+    const args = [
+      "l1",
+      "deploy",
+      "--l1.rpc",
+      anvil.url,
+      "--keystore",
+      ks.file,
+      "--password-file",
+      pwFile,
+      "--genesis",
+      genesisFile,
+      "--batcher",
+      batcher.address,
+      "--out",
+      out,
+    ];
+    // The default challenge window (7 days) outlives the devnet genesis's records (10 min): refused
+    // before anything is sent (PROTOCOL §3 "Record expiry").
+    const refused = sink();
+    expect(await runCli(args, { stdout: sink().stream, stderr: refused.stream, env: {} })).not.toBe(0);
+    expect(refused.text()).toMatch(/--challenge-window: the genesis's recordTtlMs 600000 ms is below/);
+    expect(existsSync(out)).toBe(false);
     const stdout = sink();
     const stderr = sink();
-    const code = await runCli(
-      [
-        "l1",
-        "deploy",
-        "--l1.rpc",
-        anvil.url,
-        "--keystore",
-        ks.file,
-        "--password-file",
-        pwFile,
-        "--genesis",
-        genesisFile,
-        "--batcher",
-        batcher.address,
-        "--out",
-        out,
-      ],
-      { stdout: stdout.stream, stderr: stderr.stream, env: {} },
-    );
+    const code = await runCli([...args, "--challenge-window", "60"], {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      env: {},
+    });
     expect(code, stderr.text()).toBe(0);
     expect(stdout.text()).toMatch(/deployed at L1 block \d+ \(chain 31337\)/);
     const d = await readDeployment(out);

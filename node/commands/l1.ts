@@ -32,9 +32,11 @@ import { type ContractArtifact, deployContracts } from "../../bridge/l1/deployCo
 import { bytesToHex } from "../../chain/bytes.ts";
 import { RollupError } from "../../chain/errors.ts";
 import { type GenesisDoc, genesisFromJson, genesisHash } from "../../chain/genesisDoc.ts";
+import { recordTtlShortfall } from "../../chain/params.ts";
 import { cappedFetch } from "../../rpc/cappedFetch.ts";
 import { declareOptions, opt } from "../config.ts";
 import { unlockKeystore } from "../keystore.ts";
+import { defaultProposalIntervalMs } from "../outputProposerNode.ts";
 import { MAX_L1_RESPONSE_BYTES } from "../verifierNode.ts";
 import { type CliIO, processIO, warnTo } from "./io.ts";
 
@@ -154,7 +156,8 @@ export function registerL1Command(program: Command, io: CliIO = processIO()): vo
     guardian: opt.string({ description: "the guardian's L1 address (default: the deployer)" }),
     "challenge-window": opt.positiveInt({
       default: 7 * 24 * 3600,
-      description: "seconds an output stays challengeable",
+      description:
+        "seconds an output stays challengeable (with the proposal interval and the genesis's maxBatchDelayMs and maxSequencerDriftMs, at most its recordTtlMs)",
     }),
     "rate-limit-window": opt.positiveInt({
       default: 24 * 3600,
@@ -183,6 +186,14 @@ export function registerL1Command(program: Command, io: CliIO = processIO()): vo
     };
     if (!/^[0-9]{1,78}$/.test(cfg["rate-limit-capacity"]))
       throw new RollupError("BAD_CONFIG", "--rate-limit-capacity must be a decimal integer");
+    // Records must outlive the outputs holding them (PROTOCOL §3 "Record expiry"), at the
+    // proposer's default interval.
+    const ttl = recordTtlShortfall(
+      genesis.params,
+      BigInt(cfg["challenge-window"]),
+      defaultProposalIntervalMs(genesis.params),
+    );
+    if (ttl !== undefined) throw new RollupError("BAD_CONFIG", `--challenge-window: ${ttl}`);
     const transport = http(cfg["l1.rpc"], {
       fetchFn: cappedFetch(fetch, MAX_L1_RESPONSE_BYTES),
       retryCount: 0,

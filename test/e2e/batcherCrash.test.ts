@@ -5,7 +5,8 @@
  * decoded with chain/derive, carry each of the node's blocks 1..M and none twice, M covering every
  * block the node had built before its last restart. Blocks a kill left off L1 for longer than
  * maxBatchDelayMs are rewound at the restart and built again (sequencer/rewind.ts): their old
- * versions may be on L1 too (the tx manager lands what it had journaled).
+ * versions may be on L1 too (the tx manager lands what it had journaled). The node's chain is the
+ * one derivation from L1 alone makes, at every height up to its safe head.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +18,9 @@ import { bytesToHex } from "../../chain/bytes.ts";
 import { genesisFromJson } from "../../chain/genesisDoc.ts";
 import { TIER_TINY } from "../../chain/params.ts";
 import type { SignedTx } from "../../chain/types.ts";
-import { postedBatchBlocks, readL1Inputs } from "../helpers/l1Batches.ts";
+import { parseResult } from "../../rpc/method.ts";
+import { FLOPS_RPC } from "../../rpc/methods.ts";
+import { deriveFromL1, postedBatchBlocks, readL1Inputs } from "../helpers/l1Batches.ts";
 import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
 import { rpc, rpcResult, waitFor } from "../helpers/rpc.ts";
 import { TestAccount } from "../helpers/testChain.ts";
@@ -92,21 +95,27 @@ describe("e2e: batcher crash safety", () => {
       ({ proc, url, l1Url } = await startDevnet());
       current = url;
     }
-    // Let the batcher post what was built before the last kill (and some more).
-    // (A rewind at the restart may have taken the head back a few blocks: let it pass them again.)
+    // Let the batcher post what was built before the last kill (and some more), and the node's
+    // own derivation (follow mode) confirm it from L1: blocks up to its safe head no longer move
+    // (a restart may rewind a few unposted blocks, and derivation may replace a block L1 decided
+    // otherwise; both happen above the safe head).
+    let head = 0n;
     await waitFor(
-      async () => BigInt(await rpcResult<string>(url, "eth_blockNumber")) >= builtBeforeLastRestart,
-      30_000,
-      "the head past the blocks built before the last restart",
+      async () => {
+        const s = parseResult(FLOPS_RPC.syncStatus, await rpcResult(url, "flops_syncStatus"));
+        head = s.safeL2.number;
+        return head > builtBeforeLastRestart + 5n;
+      },
+      90_000,
+      "the node's safe head past the blocks built before the last restart",
     );
-    const head = BigInt(await rpcResult<string>(url, "eth_blockNumber"));
     const deployment = parseDeployment(readFileSync(join(dir, "l1-deployment.json"), "utf8"));
     const genesis = genesisFromJson(readFileSync(join(dir, "genesis.json"), "utf8"));
     const client = createPublicClient({ transport: http(l1Url) }) as PublicClient;
     let decoded: ReturnType<typeof postedBatchBlocks> | undefined;
-    // The node's blocks 0..head−1: each is the parent of one batch block on L1.
+    // The node's blocks 0..head: each below head is the parent of one batch block on L1.
     const nodeHashes: string[] = [];
-    for (let k = 0n; k < head; k++)
+    for (let k = 0n; k <= head; k++)
       nodeHashes.push(
         (await rpcResult<{ hash: string }>(url, "eth_getBlockByNumber", [`0x${k.toString(16)}`, false])).hash,
       );
@@ -114,7 +123,7 @@ describe("e2e: batcher crash safety", () => {
       async () => {
         decoded = postedBatchBlocks(await readL1Inputs(client, deployment), genesis.params);
         const parents = new Set(decoded.blocks.map((b) => bytesToHex(b.batch.parentHash)));
-        return nodeHashes.every((h) => parents.has(h as `0x${string}`));
+        return nodeHashes.slice(0, -1).every((h) => parents.has(h as `0x${string}`));
       },
       60_000,
       `blocks 1..${head} on L1`,
@@ -142,6 +151,14 @@ describe("e2e: batcher crash safety", () => {
     // None missing: every block of the node is on L1 (above: each of its blocks is a batch block's
     // parent). Blocks a restart rewound are on L1 too, in their old version: extra batch blocks
     // whose parent is a node block but which are not the node's next block (derivation drops them).
+
+    // And the chain is the one L1 decides: a derivation from L1 data alone makes the node's hash
+    // at every height up to its safe head.
+    const { last } = deriveFromL1(genesis, await readL1Inputs(client, deployment), (attrs, r) => {
+      expect(bytesToHex(r.built.hash), `block ${attrs.number}`).toBe(nodeHashes[Number(attrs.number)]);
+      return attrs.number >= head ? "stop" : undefined;
+    });
+    expect(last.number).toBe(head);
     proc.child.kill("SIGKILL");
     await proc.exited;
   }, 240_000);

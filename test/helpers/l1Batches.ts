@@ -118,6 +118,8 @@ export function startSequencerOnL1(o: {
   logs: string[];
   client?: PublicClient;
   batcher?: Partial<NonNullable<SequencerL1Opts["batcher"]>>;
+  /** A censoring sequencer: it leaves forced txs out (derivation puts them in). */
+  censorForcedTxs?: boolean;
 }): Promise<FlopsNode> {
   const sink = new PassThrough();
   sink.on("data", (d: Buffer) => o.logs.push(d.toString()));
@@ -133,6 +135,7 @@ export function startSequencerOnL1(o: {
         deployment: o.l1.deployment,
         confirmations: 1,
         batcher: { account: o.l1.batcher, targetBytes: 600_000, numConfirmations: 2, ...o.batcher },
+        ...(o.censorForcedTxs === true ? { censorForcedTxs: true } : {}),
       },
     },
     {
