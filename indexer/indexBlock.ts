@@ -3,10 +3,13 @@
  * so a crash leaves the index at the block before or after, never between. Pure over a reader of
  * the index as it stands: no I/O of its own.
  *
- * Append-only entries (tx, tx-hash, address-tx) are not listed in the undo record: a rewind
- * derives them again from the block's tx records. Entries no tx record names (challenges, events,
- * rounds, withdrawals, deposits, nodes) are listed as `created`; mutable ones (totals, per-epoch
- * sums) keep their prior values.
+ * Append-only entries (the block's tx chunks and address-tx keys) are not listed in the undo
+ * record: a rewind derives them again from the block's tx rows. Entries no tx row names
+ * (challenges, events, rounds, withdrawals, deposits, nodes) are listed as `created`; mutable ones
+ * (totals, per-epoch sums) keep their prior values.
+ *
+ * The per-tx work is the hot path (5,000 txs a block in bench/explorer.ts): a tx costs one binary
+ * row in a chunk (indexer/txChunks.ts) and one key per party, built in place; no JSON, no hex.
  * @module
  */
 import { bytesToHex, equalBytes, u64ToBytes } from "../chain/bytes.ts";
@@ -14,7 +17,7 @@ import { TX_ERROR } from "../chain/errors.ts";
 import type { KvOp } from "../chain/kv.ts";
 import { type ChainParams, tierWork } from "../chain/params.ts";
 import type { Block, Hash32, Receipt } from "../chain/types.ts";
-import { IX, ixKey, metaKey, txPos, u64 } from "./keys.ts";
+import { ADDRESS_TX_KEY_LEN, IX, ixKey, metaKey, putAddressTxKey, txPos, u64 } from "./keys.ts";
 import { decodeRecord, encodeRecord } from "./recordCodec.ts";
 import {
   type BlockRecord,
@@ -29,6 +32,7 @@ import {
   type WithdrawalRecord,
   ZERO_TOTALS,
 } from "./records.ts";
+import { CHUNK_TXS, chunkKey, TxChunkWriter } from "./txChunks.ts";
 
 export type IndexParams = Pick<ChainParams, "epochMs" | "tiers" | "flopsPerCredit">;
 
@@ -48,13 +52,77 @@ export interface IndexReader {
 export const CURSOR_KEY = metaKey("cursor");
 export const TOTALS_KEY = metaKey("totals");
 
-/** The keys a tx record implies (deleted again on a rewind). */
-export function txKeys(t: TxRecord): Uint8Array[] {
-  const pos = txPos(t.blockNumber, t.index);
-  const keys = [ixKey(IX.TX, pos), ixKey(IX.TX_HASH, t.hash)];
-  if (t.from) keys.push(ixKey(IX.ADDRESS_TX, t.from, pos));
-  if (t.to && (!t.from || !equalBytes(t.to, t.from))) keys.push(ixKey(IX.ADDRESS_TX, t.to, pos));
-  return keys;
+/** The parties a tx row has an address-tx entry for: its sender, and its receiver when another. */
+export function txParties(t: TxRecord): Uint8Array[] {
+  if (!t.to) return t.from ? [t.from] : [];
+  if (!t.from) return [t.to];
+  return equalBytes(t.to, t.from) ? [t.from] : [t.from, t.to];
+}
+
+interface Party {
+  address: Uint8Array;
+  indexes: number[];
+  /** The next party whose address shares these 30 bits. */
+  next: Party | undefined;
+}
+
+/**
+ * A block's address-tx entries: per party, the indexes of its txs, in index order. One entry per
+ * party and block, so a block costs a key per distinct address rather than two per tx.
+ */
+class AddressTxs {
+  // Bucketed by 30 bits of the address (a small-integer Map key), then compared in full: no
+  // string or hex per tx on the hot path.
+  private readonly buckets = new Map<number, Party>();
+  private readonly parties: Party[] = [];
+
+  add(t: TxRecord): void {
+    if (t.from) this.note(t.from, t.index);
+    // A self-transfer notes its index once (the last index noted is this tx's).
+    if (t.to) this.note(t.to, t.index);
+  }
+
+  private note(a: Uint8Array, index: number): void {
+    const h = ((a[0]! & 0x3f) << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!;
+    const head = this.buckets.get(h);
+    for (let p = head; p !== undefined; p = p.next) {
+      if (!equalBytes(p.address, a)) continue;
+      if (p.indexes[p.indexes.length - 1] !== index) p.indexes.push(index);
+      return;
+    }
+    // A new party heads its bucket's chain (collisions of 30 bits are rare: no array per bucket).
+    const p: Party = { address: a, indexes: [index], next: head };
+    this.buckets.set(h, p);
+    this.parties.push(p);
+  }
+
+  ops(block: bigint): KvOp[] {
+    const block8 = u64ToBytes(block);
+    let total = 0;
+    for (const p of this.parties) total += p.indexes.length;
+    // Every entry's key and value as views of two buffers: two allocations a block, not two a party.
+    const keys = new Uint8Array(ADDRESS_TX_KEY_LEN * this.parties.length);
+    const values = new Uint8Array(4 * total);
+    const out: KvOp[] = [];
+    let k = 0;
+    let v = 0;
+    for (const { address, indexes } of this.parties) {
+      const start = v;
+      for (const i of indexes) {
+        values[v++] = i >>> 24;
+        values[v++] = (i >>> 16) & 0xff;
+        values[v++] = (i >>> 8) & 0xff;
+        values[v++] = i & 0xff;
+      }
+      out.push({
+        type: "put",
+        key: putAddressTxKey(keys, k, address, block8),
+        value: values.subarray(start, v),
+      });
+      k += ADDRESS_TX_KEY_LEN;
+    }
+    return out;
+  }
 }
 
 /** The batch that indexes `b` on top of the index `db` holds (whose cursor is b's parent). */
@@ -101,12 +169,17 @@ export function indexBlockOps(b: IndexedBlock, params: IndexParams, db: IndexRea
     create(ixKey(IX.CHALLENGE_EVENT, u64(id), txPos(n, index)), encodeRecord(e));
 
   const nSys = b.block.systemTxs.length;
+  const chunks = new TxChunkWriter(h.timestamp, b.receipts.length);
+  let chunkFirst = 0;
+  const parties = new AddressTxs();
+  // Txs come in index order (system txs, then signed), so a chunk is full every CHUNK_TXS rows.
   const put = (t: TxRecord): void => {
-    const pos = txPos(n, t.index);
-    ops.push({ type: "put", key: ixKey(IX.TX, pos), value: encodeRecord(t) });
-    ops.push({ type: "put", key: ixKey(IX.TX_HASH, t.hash), value: pos });
-    // The address entries point at the tx record: no value of their own.
-    for (const k of txKeys(t).slice(2)) ops.push({ type: "put", key: k, value: new Uint8Array(0) });
+    chunks.add(t);
+    if (chunks.count === CHUNK_TXS) {
+      ops.push({ type: "put", key: chunkKey(IX.TX, n, chunkFirst), value: chunks.take() });
+      chunkFirst += CHUNK_TXS;
+    }
+    parties.add(t);
   };
   const base = (index: number, r: Receipt, kind: TxRecord["kind"]): TxRecord => {
     const t: TxRecord = {
@@ -251,6 +324,9 @@ export function indexBlockOps(b: IndexedBlock, params: IndexParams, db: IndexRea
     }
     put(t);
   }
+
+  if (chunks.count > 0) ops.push({ type: "put", key: chunkKey(IX.TX, n, chunkFirst), value: chunks.take() });
+  for (const op of parties.ops(n)) ops.push(op);
 
   const record: BlockRecord = {
     number: n,

@@ -13,13 +13,24 @@
  * @module
  */
 import { setImmediate as yieldTurn } from "node:timers/promises";
-import { bytesToU64, equalBytes, hexToBytes } from "../chain/bytes.ts";
+import { bytesToHex, bytesToU64, equalBytes, hexToBytes } from "../chain/bytes.ts";
 import type { KvOp } from "../chain/kv.ts";
 import { LevelKv } from "../store/levelKv.ts";
-import { CURSOR_KEY, type IndexedBlock, type IndexParams, indexBlockOps, txKeys } from "./indexBlock.ts";
-import { IX, ixKey, u64 } from "./keys.ts";
+import { CURSOR_KEY, type IndexedBlock, type IndexParams, indexBlockOps, txParties } from "./indexBlock.ts";
+import { addressTxKey, IX, ixKey, metaKey, u64 } from "./keys.ts";
 import { decodeRecord } from "./recordCodec.ts";
-import type { BlockRecord, TxRecord, UndoRecord } from "./records.ts";
+import type { BlockRecord, UndoRecord } from "./records.ts";
+import { chunkKey, decodeChunk } from "./txChunks.ts";
+
+/**
+ * The layout of the block-derived entries (prefixes 0x00–0x0f). 1: a JSON row and a hash key per
+ * tx; 2: binary tx chunks, positions from the chain store. An index of another layout is cleared
+ * at open and built again from the chain (batch rows, 0x10, are not derived and stay).
+ */
+export const INDEX_FORMAT = 2;
+const FORMAT_KEY = metaKey("format");
+/** The block-derived prefixes end before the batch log's (IX.BATCH). */
+const DERIVED_END = Uint8Array.of(IX.BATCH);
 
 /** The chain the indexer follows: store/chainStore.ts's ChainStore fits. */
 export interface IndexerSource {
@@ -61,6 +72,14 @@ export class Indexer {
   static async open(opts: IndexerOpts, m: IndexerModules): Promise<Indexer> {
     const kv = new LevelKv(opts.dir);
     await kv.open();
+    const format = kv.get(FORMAT_KEY);
+    const current = Uint8Array.of(0, 0, 0, INDEX_FORMAT);
+    if (format === undefined || !equalBytes(format, current)) {
+      // Rows of another layout (or none, in a fresh DB: the clear is then a no-op) would decode
+      // wrong: start over from the chain, which the first catch-up does from an empty cursor.
+      await kv.db.clear({ gte: Uint8Array.of(IX.META), lt: DERIVED_END });
+      await kv.write([{ type: "put", key: FORMAT_KEY, value: current }]);
+    }
     return new Indexer(kv, opts, m);
   }
 
@@ -146,12 +165,20 @@ export class Indexer {
     const block = decodeRecord<BlockRecord>(blockBytes);
     const undo = decodeRecord<UndoRecord>(undoBytes);
     const ops: KvOp[] = [];
-    for await (const v of this.kv.db.values({
-      gte: ixKey(IX.TX, u64(n)),
-      lt: ixKey(IX.TX, u64(n + 1n)),
+    // The block's address-tx entries: one per distinct party of its txs.
+    const parties = new Map<string, Uint8Array>();
+    for await (const [k, v] of this.kv.db.iterator({
+      gte: chunkKey(IX.TX, n, 0),
+      lt: chunkKey(IX.TX, n + 1n, 0),
     })) {
-      for (const key of txKeys(decodeRecord<TxRecord>(new Uint8Array(v)))) ops.push({ type: "del", key });
+      const key = new Uint8Array(k);
+      const first = new DataView(key.buffer).getUint32(9);
+      for (const t of decodeChunk(n, first, new Uint8Array(v))) {
+        for (const a of txParties(t)) parties.set(bytesToHex(a), a);
+      }
+      ops.push({ type: "del", key });
     }
+    for (const a of parties.values()) ops.push({ type: "del", key: addressTxKey(a, u64(n)) });
     for (const k of undo.created) ops.push({ type: "del", key: hexToBytes(k) });
     for (const [k, prior] of undo.prior) {
       ops.push(

@@ -8,12 +8,12 @@
 import { concatAll, u32ToBytes, u64ToBytes } from "../chain/bytes.ts";
 
 export const IX = {
-  META: 0x00, // 0x00 ‖ utf8 name -> value ("cursor": u64 number ‖ hash32 of the last indexed block; "totals": Totals JSON)
+  META: 0x00, // 0x00 ‖ utf8 name -> value ("cursor": u64 number ‖ hash32 of the last indexed block; "totals": Totals JSON; "format": u32 layout version, indexer/indexer.ts)
   BLOCK: 0x01, // 0x01 ‖ u64 number -> BlockRecord JSON
   BLOCK_HASH: 0x02, // 0x02 ‖ blockHash(32) -> u64 number
-  TX: 0x03, // 0x03 ‖ u64 block ‖ u32 index -> TxRecord JSON (system txs first, as in the block)
-  TX_HASH: 0x04, // 0x04 ‖ txHash(32) -> u64 block ‖ u32 index
-  ADDRESS_TX: 0x05, // 0x05 ‖ address(20) ‖ u64 block ‖ u32 index -> empty (sender or receiver of the tx)
+  TX: 0x03, // 0x03 ‖ u64 block ‖ u32 first index (a multiple of 64) -> binary rows of up to 64 txs (indexer/txChunks.ts; system txs first, as in the block)
+  TX_HASH: 0x04, // retired (format 1: txHash -> position); a tx's position is the chain store's tx index (store PREFIX.TX_INDEX)
+  ADDRESS_TX: 0x05, // 0x05 ‖ address(20) ‖ u64 block -> (u32 index)*, ascending: the block's txs the address sent or received
   NODE: 0x06, // 0x06 ‖ address(20) -> u64 block of its register tx
   NODE_CHALLENGE: 0x07, // 0x07 ‖ address(20) ‖ u64 challengeId -> empty
   CHALLENGE: 0x08, // 0x08 ‖ u64 challengeId -> ChallengeRecord JSON (node, tier)
@@ -36,6 +36,26 @@ export function metaKey(name: string): Uint8Array {
 /** prefix ‖ parts: the one key builder. */
 export function ixKey(prefix: number, ...parts: Uint8Array[]): Uint8Array {
   return concatAll([Uint8Array.of(prefix), ...parts]);
+}
+
+export const ADDRESS_TX_KEY_LEN = 29;
+
+/** `IX.ADDRESS_TX ‖ address ‖ u64 block`, written into `out` at `at`; the key's view. */
+export function putAddressTxKey(
+  out: Uint8Array,
+  at: number,
+  address: Uint8Array,
+  block8: Uint8Array,
+): Uint8Array {
+  out[at] = IX.ADDRESS_TX;
+  out.set(address.subarray(0, 20), at + 1);
+  out.set(block8, at + 21);
+  return out.subarray(at, at + ADDRESS_TX_KEY_LEN);
+}
+
+/** `IX.ADDRESS_TX ‖ address ‖ u64 block`: one key per party and block. */
+export function addressTxKey(address: Uint8Array, block8: Uint8Array): Uint8Array {
+  return putAddressTxKey(new Uint8Array(ADDRESS_TX_KEY_LEN), 0, address, block8);
 }
 
 /** u64 block ‖ u32 index: a tx's position, and the order of every tx list. */

@@ -4,8 +4,9 @@
  * a record round-trips to the same domain values (bigint, Uint8Array) the explorer port carries.
  *   bigint      -> "\u0001" + decimal
  *   Uint8Array  -> "\u0002" + lower-case hex
- * JSON rather than a binary layout: the records are many small shapes that grow fields, and
- * decoding one page (≤ 100 records) costs microseconds either way (bench/explorer.ts).
+ * JSON rather than a binary layout: these records are a few per block (blocks, challenges,
+ * epochs, undo records), many small shapes that grow fields. Tx rows, 5,000 a block at the
+ * sequencer's cap, are binary (indexer/txChunks.ts): as JSON they were most of the indexer's time.
  * @module
  */
 import { bytesToHex, hexToBytes } from "../chain/bytes.ts";

@@ -25,7 +25,7 @@ import {
   type WithdrawalSummary,
 } from "../api/explorer/ports.ts";
 import type { NodeView, RpcBackend } from "../api/ports.ts";
-import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
+import { bytesToHex, equalBytes, hexToBytes } from "../chain/bytes.ts";
 import type { Address, Challenge, Hash32 } from "../chain/types.ts";
 import { encodeSystemTx } from "../chain/wire/index.ts";
 import { IndexCursorError, type IndexReads } from "../indexer/indexReads.ts";
@@ -103,6 +103,11 @@ export function createExplorerReads(m: ExplorerReadsModules): ExplorerReads {
   };
   const finalityOf = (h: Heads, n: bigint): Finality =>
     n <= h.finalized.number ? "finalized" : n <= h.safe.number ? "safe" : "unsafe";
+  // The index may lag the store, or still hold a block the store rewound: the row must be this tx.
+  const indexedTx = (hash: Hash32, at: { blockNumber: bigint; index: number }) => {
+    const t = index.txAt(at.blockNumber, at.index);
+    return t && equalBytes(t.hash, hash) ? t : undefined;
+  };
   const blockNumberOf = (id: bigint | Hash32): bigint | undefined =>
     typeof id === "bigint" ? (index.block(id) ? id : undefined) : index.blockNumber(id);
 
@@ -122,9 +127,11 @@ export function createExplorerReads(m: ExplorerReadsModules): ExplorerReads {
     },
     txs: (q: PageQuery) => page(() => index.txs(q)),
     async tx(hash: Hash32): Promise<TxDetail | undefined> {
-      const t = index.tx(hash);
-      const look = t ? await backend.getTransaction(hash) : undefined;
-      if (!t || !look || look.location === null) return undefined;
+      // The chain store's tx index says where the tx is (the indexer keeps no hash key of its own).
+      const look = await backend.getTransaction(hash);
+      if (!look || look.location === null) return undefined;
+      const t = indexedTx(hash, look.location);
+      if (!t) return undefined;
       const decoded: TxDetail["decoded"] =
         look.kind === "signed"
           ? { type: "signed", nonce: look.tx.body.nonce, action: look.tx.body.action }
@@ -282,7 +289,8 @@ export function createExplorerReads(m: ExplorerReadsModules): ExplorerReads {
         const h = hexToBytes(s);
         const id = bytesToHex(h);
         if (index.blockNumber(h) !== undefined) hits.push({ type: "block", id });
-        if (index.tx(h)) hits.push({ type: "transaction", id });
+        const look = await backend.getTransaction(h);
+        if (look?.location && indexedTx(h, look.location)) hits.push({ type: "transaction", id });
       } else if (/^0x[0-9a-fA-F]{40}$/.test(s)) {
         const a = hexToBytes(s);
         hits.push({ type: index.isNode(a) ? "node" : "address", id: bytesToHex(a) });

@@ -8,9 +8,17 @@ import { bytesToHex } from "../../chain/bytes.ts";
 import type { Address } from "../../chain/types.ts";
 import type * as P from "./ports.ts";
 
+let lastMs: bigint | undefined;
+let lastIso = "";
+
 /** ms since the Unix epoch -> ISO 8601 UTC. */
 export function iso(ms: bigint): string {
-  return new Date(Number(ms)).toISOString();
+  // The rows of a page mostly share a block's time: one Date for the run of them.
+  if (ms !== lastMs) {
+    lastIso = new Date(Number(ms)).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 const addr = (a: Address | undefined) => (a === undefined ? null : { hash: bytesToHex(a) });

@@ -273,8 +273,12 @@ export async function explorerPlugin(root: FastifyInstance, opts: ExplorerPlugin
         const q = request.query as Record<string, unknown>;
         const page = await read(pageQuery(q, keyset), request.params as Record<string, string>);
         if (!page) throw new NotFound("not found");
-        reply.header("cache-control", SHORT_CACHE);
-        return listBody(page, q, keyset, format);
+        reply.header("cache-control", SHORT_CACHE).type("application/json; charset=utf-8");
+        // JSON.stringify, not the schema's serializer: the item formatters build exactly the
+        // schema's fields, and fast-json-stringify checks every nullable field of every row
+        // against the schema (anyOf: an ajv call each): 151 µs against 85 µs for a page of 50
+        // txs (2026-12-06, a loaded 2-core box). The schema still documents the route (OpenAPI).
+        return JSON.stringify(listBody(page, q, keyset, format));
       },
     );
   }

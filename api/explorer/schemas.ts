@@ -2,7 +2,8 @@
  * TypeBox schemas of the explorer's REST API (Blockscout `/api/v2` shapes: snake_case fields,
  * `items` + `next_page_params`, addresses as `{hash}` objects, integers that can pass 2^53 as
  * decimal strings, times as ISO 8601 UTC). They validate params and queries, drive fastify's
- * response serializer, and become the OpenAPI document (@fastify/swagger) at /api-docs/json.
+ * response serializer (lists excepted: plugin.ts sends them through JSON.stringify, faster for
+ * rows full of nullable fields), and become the OpenAPI document (@fastify/swagger) at /api-docs/json.
  * @module
  */
 import { type TSchema, Type } from "typebox";

@@ -6,7 +6,10 @@
 import { join } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import type { FastifyInstance } from "fastify";
+import { type TSchema, Type } from "typebox";
+import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as S from "../../api/explorer/schemas.ts";
 import { createApiServer } from "../../api/server.ts";
 import { bytesToHex } from "../../chain/bytes.ts";
 import { Indexer } from "../../indexer/indexer.ts";
@@ -96,6 +99,29 @@ describe("explorer REST API", () => {
     expect(d.decoded_input.tiles_bytes).toBeGreaterThan(0);
     const failed = txs.find((t) => t.type === "reveal" && t.status === "error")!;
     expect(failed).toMatchObject({ result: "BAD_OPENING", challenge_id: String(ids.failed) });
+  });
+
+  it("lists: every page matches its response schema (sent through JSON.stringify, not the schema's serializer)", async () => {
+    const pageOf = (item: TSchema, ...keys: string[]) =>
+      S.listOf(item, Object.fromEntries(keys.map((k) => [k, Type.String()])));
+    const a = chain.accounts[3]!.address;
+    const routes: Array<[string, TSchema]> = [
+      ["/api/v2/transactions?limit=3", pageOf(S.Tx, "block_number", "index")],
+      ["/api/v2/blocks?limit=3", pageOf(S.Block, "block_number")],
+      ["/api/v2/blocks/1/transactions?limit=3", pageOf(S.Tx, "index")],
+      [`/api/v2/addresses/${bytesToHex(a)}/transactions?limit=3`, pageOf(S.Tx, "block_number", "index")],
+      ["/api/v2/nodes?limit=1", pageOf(S.Node, "address_hash")],
+      ["/api/v2/withdrawals?limit=1", pageOf(S.Withdrawal, "index")],
+      ["/api/v2/deposits?limit=1", pageOf(S.Deposit, "deposit_id")],
+    ];
+    for (const [url, schema] of routes) {
+      const r = await get(url);
+      expect(r.status, url).toBe(200);
+      expect(r.headers["content-type"]).toBe("application/json; charset=utf-8");
+      const body = r.json();
+      expect(body.items.length, url).toBeGreaterThan(0);
+      expect([...Value.Errors(schema, body)].map((e) => `${url} ${e.instancePath} ${e.message}`)).toEqual([]);
+    }
   });
 
   it("addresses: summary, txs to the last page, and the CSV export", async () => {
