@@ -352,6 +352,13 @@ export async function createNode(
             unit: "total",
             help: "rewinds of blocks whose batch missed maxBatchDelayMs (at start or running)",
           }),
+          followed: metrics.counter({
+            module: "derivation",
+            what: "follow_blocks",
+            unit: "total",
+            help: "derived blocks, by verdict on the sequencer's own: matched, adopted (from L1), replaced (its block taken back)",
+            labelNames: ["kind"],
+          }),
         },
       );
       closers.unshift(() => b.stop());
@@ -384,7 +391,11 @@ export async function createNode(
               : derivedSafeOutput({
                   safeNumber: () => {
                     const dv = derivation!;
-                    return dv.initialised ? dv.status().safeL2.header.number : 0n;
+                    if (!dv.initialised) return 0n;
+                    // Operators sign only what is derived from finalized L1 data: attested
+                    // outputs wait for that too (PROTOCOL §6).
+                    const st = dv.status();
+                    return (opts.proposer!.attest ? st.finalizedL2 : st.safeL2).header.number;
                   },
                   getBlock: (n) => store.getBlock(n),
                   derivedFrom: (n) => store.derivedFrom(n),

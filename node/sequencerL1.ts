@@ -198,6 +198,8 @@ export async function startBatcher(
     log: Logger;
     /** flops_sequencer_rewinds_total. */
     rewinds?: { inc(): void };
+    /** flops_derivation_follow_blocks_total{kind}: its derivation's verdicts on its blocks. */
+    followed?: { inc(labels: { kind: string }): void };
     /** Told each channel that landed, for the explorer (indexer/batchLog.ts). */
     batches?: { record(b: LandedBatch): Promise<unknown> };
   },
@@ -375,6 +377,7 @@ export async function startBatcher(
             await m.sequencer.adopted(b, await m.store.listAwaitedRounds());
             await open.skipThrough(b.block.header.number);
           },
+          counted: (kind) => m.followed?.inc({ kind }),
         },
       },
     );

@@ -33,7 +33,7 @@ import type { Address, SignedTx } from "../../chain/types.ts";
 import type { ChainStore, DerivedFrom, StoredBlockData } from "../../store/chainStore.ts";
 import { PastStateKv } from "../../store/pastState.ts";
 import { L1SourceError } from "./l1Json.ts";
-import type { L1Source } from "./l1Source.ts";
+import type { BatcherTxInfo, L1Source } from "./l1Source.ts";
 
 export interface DerivationDriverOpts {
   params: ChainParams;
@@ -83,6 +83,8 @@ export interface SequencerFollow {
   rewindTo(n: bigint): Promise<void>;
   /** Under {@link exclusive}: block `b`, derived, was committed on {@link core} at its head. */
   adopted(b: StoredBlockData & { encoded: Uint8Array }): Promise<void>;
+  /** Counts each derived block by what became of it (flops_derivation_follow_blocks_total). */
+  counted?: (kind: "matched" | "adopted" | "replaced") => void;
 }
 
 /** The three L2 heads and the L1 blocks they follow (flops_syncStatus). */
@@ -99,6 +101,29 @@ export interface DerivationStatus {
   behindL1: bigint;
   /** Why derivation stopped (a critical failure); undefined while it runs. */
   error: string | undefined;
+}
+
+/**
+ * L2 blocks `firstBlock..lastBlock`, all decided by L1 block `l1Block` (their `derivedFrom`), and
+ * the batcher txs of that L1 block (for the explorer's batch rows: node/explorerIndex.ts). Told
+ * once the blocks are committed (or, in follow mode, marked derived), once per L1 block whose
+ * blocks include one from a batch (default blocks alone are no batch); told again, identically,
+ * when a resume or a reorg derives the same blocks again.
+ */
+export interface DecidedBatch {
+  l1Block: L1BlockRef;
+  firstBlock: bigint;
+  lastBlock: bigint;
+  lastBlockHash: Uint8Array;
+  /** The accepted batcher txs of `l1Block`, in tx order (empty when the data came earlier). */
+  txs: readonly BatcherTxInfo[];
+}
+
+/** Listeners of decided batches and of rewinds: awaited (a row follows its blocks before the next). */
+export interface BatchListener {
+  decided(b: DecidedBatch): void | Promise<void>;
+  /** Derivation took back (or unmarked) every block above `n`: it derives them again. */
+  rewound(n: bigint): void | Promise<void>;
 }
 
 /** What one {@link DerivationDriver.step} did. */
@@ -121,6 +146,11 @@ export class DerivationDriver {
   private heads: { latest?: L1BlockRef; safe?: L1BlockRef; finalized?: L1BlockRef } = {};
   private failure: string | undefined;
   private readonly listeners = new Set<(b: StoredBlockData) => void>();
+  private readonly batchListeners = new Set<BatchListener>();
+  /** The batcher txs of the L1 blocks in {@link fed}, by number (pruned with it). */
+  private readonly fedTxs = new Map<bigint, readonly BatcherTxInfo[]>();
+  /** The group of blocks one L1 block decided, told to the batch listeners when it ends. */
+  private group: { from: bigint; first: bigint; last: bigint; batch: boolean } | undefined;
   private readonly recovered = new Map<string, Address>();
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -149,6 +179,15 @@ export class DerivationDriver {
   onBlock(listener: (b: StoredBlockData) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Tells `listener` of each L1 block's decided blocks ({@link DecidedBatch}) and of each rewind.
+   * Awaited before derivation goes on; a listener's failure is logged, never stops derivation.
+   */
+  onBatches(listener: BatchListener): () => void {
+    this.batchListeners.add(listener);
+    return () => this.batchListeners.delete(listener);
   }
 
   /**
@@ -234,7 +273,7 @@ export class DerivationDriver {
       const latest = this.heads.latest;
       const max = this.opts.maxL1BlocksPerStep ?? 64;
       while (latest !== undefined && this.nextL1 <= latest.number && result.l1Blocks < max) {
-        const { input, skipped } = await this.m.source.fetch(this.nextL1);
+        const { input, skipped, batcherTxs } = await this.m.source.fetch(this.nextL1);
         for (const s of skipped)
           this.m.log.warn({ l1Block: String(this.nextL1), ...s }, "derivation: batcher tx skipped");
         const linked = this.deriver!.addL1Block(input);
@@ -247,6 +286,7 @@ export class DerivationDriver {
           return result;
         }
         this.fed.set(input.block.number, input.block);
+        this.fedTxs.set(input.block.number, batcherTxs ?? []);
         this.currentL1 = input.block;
         this.nextL1++;
         result.l1Blocks++;
@@ -296,15 +336,68 @@ export class DerivationDriver {
   /** Derives and commits every block the L1 blocks fed so far decide. */
   private async drain(): Promise<number> {
     let n = 0;
-    for (;;) {
-      const deriver = this.deriver!;
-      this.logDrops(deriver.takeDrops());
-      const next = deriver.next();
-      if (next.kind === "wait") return n;
-      if (this.m.follow) {
-        if (!(await this.follow(next.attrs, this.m.follow))) return n;
-      } else await this.commit(next.attrs);
-      n++;
+    try {
+      for (;;) {
+        const deriver = this.deriver!;
+        this.logDrops(deriver.takeDrops());
+        const next = deriver.next();
+        if (next.kind === "wait") return n;
+        const txs = this.fedTxs.get(next.attrs.derivedFrom);
+        const from = this.fed.get(next.attrs.derivedFrom);
+        if (this.m.follow) {
+          if (!(await this.follow(next.attrs, this.m.follow))) return n;
+        } else await this.commit(next.attrs);
+        await this.grouped(next.attrs, from, txs);
+        n++;
+      }
+    } finally {
+      await this.endGroup();
+    }
+  }
+
+  /** Adds a derived block to the current L1 block's group; a block of another L1 block ends it. */
+  private async grouped(
+    attrs: BlockAttributes,
+    from: L1BlockRef | undefined,
+    txs: readonly BatcherTxInfo[] | undefined,
+  ): Promise<void> {
+    if (this.batchListeners.size === 0 || from === undefined) return;
+    const g = this.group;
+    if (g !== undefined && g.from === attrs.derivedFrom && g.last + 1n === attrs.number) {
+      g.last = attrs.number;
+      g.batch ||= attrs.source === "batch";
+      return;
+    }
+    await this.endGroup();
+    this.group = { from: attrs.derivedFrom, first: attrs.number, last: attrs.number, batch: attrs.source === "batch" };
+    this.groupL1 = { ref: from, txs: txs ?? [] };
+  }
+
+  private groupL1: { ref: L1BlockRef; txs: readonly BatcherTxInfo[] } | undefined;
+
+  private async endGroup(): Promise<void> {
+    const g = this.group;
+    const l1 = this.groupL1;
+    this.group = undefined;
+    this.groupL1 = undefined;
+    if (g === undefined || l1 === undefined || !g.batch) return;
+    const last = this.m.store.getBlock(g.last);
+    if (last === undefined) return; // taken back meanwhile (a sequencer's rewind): derived again
+    const b: DecidedBatch = {
+      l1Block: l1.ref,
+      firstBlock: g.first,
+      lastBlock: g.last,
+      lastBlockHash: last.hash,
+      txs: l1.txs,
+    };
+    for (const l of this.batchListeners) await this.tell(() => l.decided(b));
+  }
+
+  private async tell(f: () => void | Promise<void>): Promise<void> {
+    try {
+      await f();
+    } catch (err) {
+      this.m.log.warn({ err }, "derivation: a batch listener failed");
     }
   }
 
@@ -341,7 +434,7 @@ export class DerivationDriver {
     if (k <= store.head()!.header.number && this.tryMatch(attrs)) {
       await store.markDerived(k, mark);
       this.advanceDeriver(attrs);
-      this.followCounts.matched++;
+      this.count(f, "matched");
       return true;
     }
     let reset = false;
@@ -356,7 +449,7 @@ export class DerivationDriver {
       if (k <= h) {
         if (this.tryMatch(attrs)) {
           await store.markDerived(k, mark);
-          this.followCounts.matched++;
+          this.count(f, "matched");
           return;
         }
         this.m.log.warn(
@@ -369,7 +462,7 @@ export class DerivationDriver {
           "derivation: the sequencer's block differs from the one L1 decides: rewinding it and adopting L1's",
         );
         await f.rewindTo(k - 1n);
-        this.followCounts.replaced++;
+        this.count(f, "replaced");
       }
       this.recovered.clear();
       const ex = executeAttributes(f.core, attrs, (tx) => this.recover(tx));
@@ -384,7 +477,7 @@ export class DerivationDriver {
       };
       await store.commitDerivedBlock(stored, b.ops, mark);
       f.core.advance({ header: b.block.header, hash: b.hash });
-      this.followCounts.adopted++;
+      this.count(f, "adopted");
       this.m.log.info(
         { l2Block: String(k), source: attrs.source, txs: b.block.txs.length },
         "derivation: the sequencer adopted a block derived from L1",
@@ -400,6 +493,11 @@ export class DerivationDriver {
     this.coreNow = new ChainCore(this.opts.params, this.past, f.core.head);
     this.advanceDeriver(attrs);
     return true;
+  }
+
+  private count(f: SequencerFollow, kind: "matched" | "adopted" | "replaced"): void {
+    this.followCounts[kind]++;
+    f.counted?.(kind);
   }
 
   /**
@@ -421,7 +519,7 @@ export class DerivationDriver {
     const head = this.core.head;
     this.deriver!.advance({ number: attrs.number, hash: head.hash, timestamp: attrs.timestamp });
     const keepFrom = this.deriver!.safe.origin.number;
-    for (const k of this.fed.keys()) if (k < keepFrom) this.fed.delete(k);
+    this.forgetBefore(keepFrom);
   }
 
   /**
@@ -475,8 +573,13 @@ export class DerivationDriver {
       );
     // Older L1 blocks can no longer be an origin or decide a block.
     const keepFrom = this.deriver!.safe.origin.number;
-    for (const k of this.fed.keys()) if (k < keepFrom) this.fed.delete(k);
+    this.forgetBefore(keepFrom);
     for (const l of this.listeners) l(stored);
+  }
+
+  private forgetBefore(keepFrom: bigint): void {
+    for (const k of this.fed.keys()) if (k < keepFrom) this.fed.delete(k);
+    for (const k of this.fedTxs.keys()) if (k < keepFrom) this.fedTxs.delete(k);
   }
 
   private recover(tx: SignedTx): ReturnType<typeof recoverSender> {
@@ -540,7 +643,12 @@ export class DerivationDriver {
     this.nextL1 = legacyRefill ? origin.number - this.opts.params.channelTimeout : this.deriver.firstL1;
     if (this.nextL1 < genesisOrigin.number) this.nextL1 = genesisOrigin.number;
     this.fed.clear();
+    this.fedTxs.clear();
+    this.group = undefined;
+    this.groupL1 = undefined;
     this.currentL1 = undefined;
+    // Every block above k is derived again: the explorer's rows for them go first.
+    for (const l of this.batchListeners) await this.tell(() => l.rewound(k));
     return k;
   }
 

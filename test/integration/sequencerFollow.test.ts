@@ -174,6 +174,9 @@ describe("integration: the sequencer follows its own L1 data", () => {
     expect(stats.replaced).toBeGreaterThanOrEqual(1);
     expect(stats.adopted).toBeGreaterThanOrEqual(1);
     expect(logs.some((l) => l.includes("differs from the one L1 decides"))).toBe(true);
+    const metrics = await n.metrics.render();
+    expect(metrics).toMatch(/flops_derivation_follow_blocks_total\{kind="replaced"\} [1-9]/);
+    expect(metrics).toMatch(/flops_derivation_follow_blocks_total\{kind="matched"\} [1-9]/);
     // The sequencer builds on L1's block: new txs become safe.
     const after = await includeTxs(n, 9660, 2);
     await waitFor(
