@@ -18,6 +18,8 @@
  *   attributes) with no execution: each block "advanced" with its known hash.
  * - execution only: the attributes that pass produced, executed (executeAttributes, sender
  *   recovery) and committed (commitDerivedBlock) exactly as the driver does, with no L1 reading.
+ * - follow check (follow_check_blocks_per_s): the sequencer's self-check of the same blocks,
+ *   executed again over the state before each (store/pastState.ts) and compared by hash.
  *
  * Ceilings: the devnet's block cadence (1 block / 500 ms; the ratio's target is ≥ 10) and the
  * execution-only rate (what derivation would reach if reading L1 were free). Every derived block
@@ -50,6 +52,7 @@ import { MemoryKv } from "../chain/kv.ts";
 import { recoverSender } from "../chain/tx/index.ts";
 import type { Hash32 } from "../chain/types.ts";
 import { ChainStore } from "../store/chainStore.ts";
+import { PastStateKv } from "../store/pastState.ts";
 import { ceilingFields } from "./ceiling.ts";
 import { machineLoad, median, tempDir } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
@@ -306,8 +309,17 @@ async function readL1Only(
   return { seconds: (performance.now() - start) / 1000, attrs };
 }
 
-/** Execution alone: the attributes executed and committed as the driver does, no L1 reads. */
-async function executeOnly(dir: string, genesis: GenesisDoc, attrs: BlockAttributes[]): Promise<number> {
+/**
+ * Execution alone: the attributes executed and committed as the driver does, no L1 reads. Then
+ * (`followS`) the sequencer's self-check of the same chain (bridge/derivation follow mode): every
+ * block executed again over the state before it (store/pastState.ts, from genesis, through the
+ * undo records just written) and its hash compared with the stored one, no write.
+ */
+async function executeOnly(
+  dir: string,
+  genesis: GenesisDoc,
+  attrs: BlockAttributes[],
+): Promise<{ execS: number; followS: number }> {
   const store = await freshStore(dir, genesis);
   try {
     const core = new ChainCore(genesis.params, store.kv, store.head()!);
@@ -333,7 +345,20 @@ async function executeOnly(dir: string, genesis: GenesisDoc, attrs: BlockAttribu
       );
       core.advance({ header: b.block.header, hash: b.hash });
     }
-    return (performance.now() - start) / 1000;
+    const execS = (performance.now() - start) / 1000;
+    const g = store.getBlock(0n)!;
+    const followStart = performance.now();
+    const past = new PastStateKv(store, 0n);
+    const check = new ChainCore(genesis.params, past, { header: g.block.header, hash: g.hash });
+    for (const a of attrs) {
+      past.refresh();
+      const b = executeAttributes(check, a, recoverSender).built;
+      if (!equalBytes(b.hash, store.getBlock(a.number)!.hash))
+        throw new Error(`derive: the follow check of block ${a.number} differs from the stored block`);
+      past.advance(b.ops);
+      check.advance({ header: b.block.header, hash: b.hash });
+    }
+    return { execS, followS: (performance.now() - followStart) / 1000 };
   } finally {
     await store.close();
   }
@@ -376,15 +401,19 @@ export async function run(opts: BenchOpts, existing?: string): Promise<BenchResu
     const fullS: number[] = [];
     const l1S: number[] = [];
     const execS: number[] = [];
+    const followS: number[] = [];
     let l1 = await readL1Only(genesis, frozen, first.hashes);
     for (let round = 0; round < (opts.quick ? 3 : 5); round++) {
       fullS.push((await deriveAll(join(tmp.dir, `verifier-${round}`), genesis, frozen, seq.hashes)).seconds);
       l1 = await readL1Only(genesis, frozen, first.hashes);
       l1S.push(l1.seconds);
-      execS.push(await executeOnly(join(tmp.dir, `exec-${round}`), genesis, l1.attrs));
+      const e = await executeOnly(join(tmp.dir, `exec-${round}`), genesis, l1.attrs);
+      execS.push(e.execS);
+      followS.push(e.followS);
     }
     const full = { ...first, seconds: median(fullS) };
     const execSeconds = median(execS);
+    const followRate = l1.attrs.length / median(followS);
 
     const rate = full.blocks / full.seconds;
     const cadence = 1000 / BLOCK_TIME_MS;
@@ -438,6 +467,21 @@ export async function run(opts: BenchOpts, existing?: string): Promise<BenchResu
           "the same blocks executed and committed alone (no L1 reads, no decode), blocks/s",
         ),
         split,
+        note,
+      },
+      {
+        // The sequencer's self-check (follow mode): what it costs a sequencer to derive its own
+        // blocks again. The share of one core it takes at the devnet's cadence: cadence / value.
+        name: "follow_check_blocks_per_s",
+        value: Number(followRate.toFixed(1)),
+        unit: "blocks/s",
+        ...ceilingFields(
+          followRate,
+          execRate,
+          "the same blocks executed and committed (fsync) by a verifier, blocks/s",
+        ),
+        coreShareAtDevnetCadence: Number((cadence / followRate).toFixed(4)),
+        followSAll: followS.map((x) => Number(x.toFixed(3))),
         note,
       },
       {
