@@ -5,39 +5,19 @@
  * view follows blocks committed after it was made, a rewind below what it covered, and a block
  * without an undo record is refused.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { bytesToHex } from "../chain/bytes.ts";
 import { type BuiltBlock, ChainCore } from "../chain/chainCore.ts";
 import { RollupError } from "../chain/errors.ts";
-import type { GenesisDoc } from "../chain/genesisDoc.ts";
-import { testParams } from "../test/helpers/deriveHarness.ts";
+import { cleanupGenesisStores, openGenesisStore } from "../test/helpers/storeGenesis.ts";
 import { TestAccount } from "../test/helpers/testChain.ts";
-import { ChainStore } from "./chainStore.ts";
 import { PastStateKv } from "./pastState.ts";
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
+afterEach(cleanupGenesisStores);
 
 async function setup() {
-  const dir = await mkdtemp(join(tmpdir(), "flops-past-"));
-  dirs.push(dir);
-  const store = await ChainStore.open(dir);
-  const params = testParams();
-  const alice = TestAccount.fromSeed(1, params.l2ChainId);
-  const bob = TestAccount.fromSeed(2, params.l2ChainId);
-  const doc: GenesisDoc = {
-    params,
-    timestamp: 1_700_000_000_000n,
-    alloc: [{ address: alice.address, credits: 10n ** 21n }],
-  };
-  const g = ChainCore.genesis(store.kv, { timestamp: doc.timestamp, alloc: doc.alloc });
-  await store.writeGenesis(doc, g.head, g.ops);
-  const core = new ChainCore(params, store.kv, g.head);
+  const { store, params, doc, genesis, alice, bob } = await openGenesisStore("flops-past-");
+  const core = new ChainCore(params, store.kv, genesis);
   const origin = { number: 7n, hash: new Uint8Array(32).fill(7), timestamp: 1_700_000_000n };
   const carol = TestAccount.fromSeed(3, params.l2ChainId);
   const input = (c: ChainCore, amount: bigint, to = bob.address) => {
