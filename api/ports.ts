@@ -14,6 +14,7 @@
 import type { AdmissionCode } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
 import type { Account, Address, Challenge, Hash32, NodeRecord, StoredBlock } from "../chain/types.ts";
+import type { OutputSignatureInfo } from "../rpc/operatorResults.ts";
 import type { BlockTag } from "../rpc/params.ts";
 import type {
   BlockRef,
@@ -131,4 +132,11 @@ export interface RpcBackend {
   onNewHead(listener: (head: StoredBlock) => void): () => void;
   /** The bridge's reads; absent: the flops_ bridge methods answer -32004 (method not supported). */
   readonly withdrawals?: WithdrawalReads;
+  /** An operator node's output signatures (flops_getOutputSignature); absent: -32004. */
+  readonly outputSignatures?: OutputSignatureReads;
+}
+
+/** bridge/operators/outputSigner.ts: undefined when the node may not sign that block (null). */
+export interface OutputSignatureReads {
+  signatureFor(l2BlockNumber: bigint): Awaitable<OutputSignatureInfo | undefined>;
 }

@@ -17,19 +17,32 @@
  *   sample (the constant tile is wrong there, as the TypeScript check confirms). The EVM work does
  *   not depend on the values: the same code runs for a real reveal of the same tier.
  *
+ * - `fraud_slash_tx_gas_devnet`: the whole slashing transaction at the devnet tier,
+ *   FraudProofs.proveInvalidCompute (receipt gasUsed) on a dev fraud deployment
+ *   (bridge/operators/devFraud.ts): 4 operators, 3 signed the output, so the verifier's work plus 3
+ *   slashOperator + clearBurnOrRedistributableShares calls, the invalidation, the Portal's verdict
+ *   and the two payout transfers; same synthetic devnet claim, same cap.
+ *
  * Run alone: `node --import tsx bench/fraudProofGas.ts [--json]`; bench/run.ts runs it as
  * "fraudProofGas".
  * @module
  */
 import { pathToFileURL } from "node:url";
+import { type Chain, createWalletClient, custom, type Hex, keccak256, stringToHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
 import {
   buildInvalidComputeProof,
+  claimTuple,
   encodeInvalidComputeCall,
+  g2Eip2537,
   type InvalidComputeClaim,
 } from "../bridge/challenger/invalidComputeProof.ts";
+import { createEmbeddedL1 } from "../bridge/l1/embeddedL1.ts";
+import { createDevFraud } from "../bridge/operators/devFraud.ts";
 import { calldataFloorGas } from "../bridge/txManager/txFees.ts";
 import { beaconRandomness } from "../chain/beacon/verifyBeaconRound.ts";
-import { hexToBytes, u64ToBytes } from "../chain/bytes.ts";
+import { bytesToHex, hexToBytes, u64ToBytes } from "../chain/bytes.ts";
 import { sha256 } from "../chain/hash.ts";
 import { MemoryKv } from "../chain/kv.ts";
 import { PRODUCTION_TIERS, TIER_DEVNET, type Tier } from "../chain/params.ts";
@@ -42,7 +55,7 @@ import { encodeSmtProof, SparseMerkleTree } from "../chain/smt/index.ts";
 import { NS, smtKey } from "../chain/state/keys.ts";
 import type { Challenge } from "../chain/types.ts";
 import { encodeChallenge } from "../chain/wire/challenge.ts";
-import { quicknetVector } from "../test/helpers/drandQuicknet.ts";
+import { QUICKNET_VECTOR_CHAIN, quicknetVector } from "../test/helpers/drandQuicknet.ts";
 import { deployFraudVerifier } from "../test/helpers/fraudVerifierL1.ts";
 import { buildFraudState, FRAUD_L2_CHAIN_ID, TINY } from "../test/vectors/fraudCases.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
@@ -72,7 +85,7 @@ function constantTreeMultiproof(opened: readonly number[], levels: readonly Uint
 }
 
 /** A PASSED record at `tier` whose constant-tile reveal is wrong, proven in a small state tree. */
-function syntheticClaim(tier: Tier): InvalidComputeClaim {
+export function syntheticClaim(tier: Tier): InvalidComputeClaim {
   const id = 1000n + BigInt(tier.id);
   const node = new Uint8Array(20).fill(0xaa);
   const r1 = quicknetVector(1);
@@ -163,6 +176,56 @@ function result(
   };
 }
 
+/**
+ * gasUsed of FraudProofs.proveInvalidCompute with `claim` on a fresh dev fraud deployment where
+ * 3 of 4 operators signed the claim's output.
+ */
+async function slashTxGas(claim: InvalidComputeClaim, tier: Tier): Promise<bigint> {
+  const key = (tag: string, i = 0): Hex => keccak256(stringToHex(`flops/bench/fraud-slash/${tag}/${i}`));
+  const operatorKeys = [0, 1, 2, 3].map((i) => key("op", i));
+  const l1 = await createEmbeddedL1({
+    blockTimeMs: 0,
+    gasLimit: 60_000_000n,
+    accounts: [key("deployer"), key("avs"), key("watcher"), ...operatorKeys],
+  });
+  try {
+    const f = await createDevFraud(l1, {
+      deployerKey: key("deployer"),
+      avsKey: key("avs"),
+      operatorKeys,
+      l2ChainId: 1_042_000n,
+      windowBlocks: 20,
+      treasury: "0x00000000000000000000000000000000007ea5e7",
+      verifier: {
+        l2ChainId: FRAUD_L2_CHAIN_ID,
+        beaconPublicKey: bytesToHex(g2Eip2537(hexToBytes(QUICKNET_VECTOR_CHAIN.publicKey))) as Hex,
+        beaconGenesisTime: BigInt(QUICKNET_VECTOR_CHAIN.genesisTime),
+        beaconPeriod: BigInt(QUICKNET_VECTOR_CHAIN.period),
+        tiers: [{ id: tier.id, n: tier.n, m: tier.m, k: tier.k }],
+      },
+    });
+    await f.join(0, 4);
+    const root = bytesToHex(claim.outputRoot) as Hex;
+    const posted = await f.proposeAttested(1n, [0, 1, 2, 3], new Set([0, 1, 2]), root);
+    if (posted.receipt.status !== "success") throw new Error("fraudProofGas: the output was refused");
+    const watcher = privateKeyToAccount(key("watcher"));
+    const wallet = createWalletClient({ chain: foundry as Chain, transport: custom(l1), account: watcher });
+    const hash = await wallet.writeContract({
+      address: f.fraudProofs,
+      abi: f.fraudAbis.fraudProofs,
+      functionName: "proveInvalidCompute",
+      args: [0n, f.signersOf(posted.receipt), claimTuple(claim)],
+      gas: BigInt(TX_GAS_CAP),
+    } as never);
+    await l1.mine();
+    const receipt = await f.pub.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error("fraudProofGas: the slashing tx reverted");
+    return receipt.gasUsed;
+  } finally {
+    await l1.close();
+  }
+}
+
 export async function run(_opts: BenchOpts): Promise<BenchResult[]> {
   const l1 = await deployFraudVerifier(FRAUD_L2_CHAIN_ID);
   try {
@@ -198,6 +261,17 @@ export async function run(_opts: BenchOpts): Promise<BenchResult[]> {
       out.push(
         result(name, await l1.estimateGas(claim), claim, tier, "synthetic claim with the tier's sizes"),
       );
+      if (tier === TIER_DEVNET) {
+        out.push(
+          result(
+            "fraud_slash_tx_gas_devnet",
+            await slashTxGas(claim, tier),
+            claim,
+            tier,
+            "whole FraudProofs.proveInvalidCompute tx: verify + slash 3 signers + invalidate + verdict + payout",
+          ),
+        );
+      }
     }
     return out;
   } finally {

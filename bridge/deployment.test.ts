@@ -53,4 +53,20 @@ describe("deployment file", () => {
     ];
     for (const [text, why] of cases) expect(() => parseDeployment(text), String(why)).toThrow(why);
   });
+
+  it("reads the optional operator entries (EigenLayer core, OperatorRegistry), checked the same way", () => {
+    const withOps: L1Deployment = {
+      ...GOOD,
+      eigenLayer: { DelegationManager: GOOD.contracts.Portal, AllocationManager: GOOD.contracts.BatchInbox },
+      operatorRegistry: GOOD.contracts.FlopsCredit,
+    };
+    expect(parseDeployment(formatDeployment(withOps))).toEqual(withOps);
+    expect(parseDeployment(formatDeployment(GOOD))).not.toHaveProperty("eigenLayer");
+    const bad = JSON.parse(formatDeployment(withOps)) as Record<string, Record<string, string>>;
+    bad.eigenLayer!.StrategyManager = GOOD.contracts.Portal;
+    expect(() => parseDeployment(JSON.stringify(bad))).toThrow(/unknown key StrategyManager/);
+    expect(() =>
+      parseDeployment(JSON.stringify({ ...bad, eigenLayer: withOps.eigenLayer, operatorRegistry: "0x12" })),
+    ).toThrow(/operatorRegistry must be/);
+  });
 });

@@ -9,8 +9,15 @@
  *     "genesisHash": "0x<32 bytes>",        the L2 genesis document's hash, pinned in the contracts
  *     "deployBlock": 1,                      the L1 block of the first deployment: derivation starts here
  *     "deployBlockHash": "0x<32 bytes>",
- *     "contracts": { "BatchInbox": "0x…", "OutputOracle": "0x…", "Portal": "0x…", "FlopsCredit": "0x…" }
+ *     "contracts": { "BatchInbox": "0x…", "OutputOracle": "0x…", "Portal": "0x…", "FlopsCredit": "0x…" },
+ *     "eigenLayer": { "DelegationManager": "0x…", "AllocationManager": "0x…" },   optional
+ *     "operatorRegistry": "0x…"                                                  optional
  *   }
+ *
+ * The two optional entries name an attested OutputOracle's operator side (PROTOCOL §6): the
+ * EigenLayer core an operator registers with, and the OperatorRegistry of its BLS keys (which
+ * names the AVS and operator set). `flops operator` and `flops node --mode operator` need them;
+ * files without them read as before.
  *
  * The reader is strict (the file may come from anyone): at most MAX_DEPLOYMENT_BYTES, exactly these
  * keys, 20-byte addresses (returned checksummed), 32-byte hashes, safe-integer numbers. The writer
@@ -24,6 +31,8 @@ import { RollupError, showValue } from "../chain/errors.ts";
 export const DEPLOYMENT_CONTRACTS = ["BatchInbox", "OutputOracle", "Portal", "FlopsCredit"] as const;
 export type DeploymentContract = (typeof DEPLOYMENT_CONTRACTS)[number];
 
+export const EIGENLAYER_CONTRACTS = ["DelegationManager", "AllocationManager"] as const;
+
 export interface L1Deployment {
   version: 1;
   l1ChainId: number;
@@ -31,12 +40,17 @@ export interface L1Deployment {
   deployBlock: number;
   deployBlockHash: Hex;
   contracts: Record<DeploymentContract, Hex>;
+  /** The EigenLayer core operators register with (attested outputs only). */
+  eigenLayer?: Record<(typeof EIGENLAYER_CONTRACTS)[number], Hex>;
+  /** The OperatorRegistry of the operators' BLS keys (attested outputs only). */
+  operatorRegistry?: Hex;
 }
 
 /** A deployment file is a few hundred bytes; anything much larger is not one. */
 export const MAX_DEPLOYMENT_BYTES = 16 * 1024;
 
 const TOP_KEYS = ["version", "l1ChainId", "genesisHash", "deployBlock", "deployBlockHash", "contracts"];
+const OPTIONAL_TOP_KEYS = ["eigenLayer", "operatorRegistry"];
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -44,11 +58,17 @@ function bad(message: string): RollupError {
   return new RollupError("BAD_DEPLOYMENT", `deployment file: ${message}`);
 }
 
-function exactKeys(value: unknown, keys: readonly string[], what: string): Record<string, unknown> {
+function exactKeys(
+  value: unknown,
+  keys: readonly string[],
+  what: string,
+  optional: readonly string[] = [],
+): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw bad(`${what} must be an object`);
   const got = Object.keys(value);
-  for (const key of got) if (!keys.includes(key)) throw bad(`unknown key ${showValue(key)} in ${what}`);
+  for (const key of got)
+    if (!keys.includes(key) && !optional.includes(key)) throw bad(`unknown key ${showValue(key)} in ${what}`);
   for (const key of keys) if (!got.includes(key)) throw bad(`missing key ${key} in ${what}`);
   return value as Record<string, unknown>;
 }
@@ -57,6 +77,12 @@ function hash(value: unknown, what: string): Hex {
   if (typeof value !== "string" || !HASH.test(value))
     throw bad(`${what} must be a 0x-prefixed 32-byte hex string`);
   return value.toLowerCase() as Hex;
+}
+
+function address(value: unknown, what: string): Hex {
+  if (typeof value !== "string" || !ADDRESS.test(value))
+    throw bad(`${what} must be a 0x-prefixed 20-byte address`);
+  return getAddress(value.toLowerCase());
 }
 
 function count(value: unknown, what: string, min: number): number {
@@ -75,17 +101,24 @@ export function parseDeployment(text: string): L1Deployment {
   } catch {
     throw bad("not JSON");
   }
-  const top = exactKeys(json, TOP_KEYS, "the file");
+  const top = exactKeys(json, TOP_KEYS, "the file", OPTIONAL_TOP_KEYS);
   if (top.version !== 1) throw bad("version must be 1");
   const contracts = exactKeys(top.contracts, DEPLOYMENT_CONTRACTS, "contracts");
   const addresses = {} as Record<DeploymentContract, Hex>;
-  for (const name of DEPLOYMENT_CONTRACTS) {
-    const a = contracts[name];
-    if (typeof a !== "string" || !ADDRESS.test(a))
-      throw bad(`contracts.${name} must be a 0x-prefixed 20-byte address`);
-    addresses[name] = getAddress(a.toLowerCase());
+  for (const name of DEPLOYMENT_CONTRACTS) addresses[name] = address(contracts[name], `contracts.${name}`);
+  let eigenLayer: L1Deployment["eigenLayer"];
+  if (top.eigenLayer !== undefined) {
+    const el = exactKeys(top.eigenLayer, EIGENLAYER_CONTRACTS, "eigenLayer");
+    eigenLayer = {
+      DelegationManager: address(el.DelegationManager, "eigenLayer.DelegationManager"),
+      AllocationManager: address(el.AllocationManager, "eigenLayer.AllocationManager"),
+    };
   }
   return {
+    ...(eigenLayer ? { eigenLayer } : {}),
+    ...(top.operatorRegistry === undefined
+      ? {}
+      : { operatorRegistry: address(top.operatorRegistry, "operatorRegistry") }),
     version: 1,
     l1ChainId: count(top.l1ChainId, "l1ChainId", 1),
     genesisHash: hash(top.genesisHash, "genesisHash"),
@@ -104,6 +137,10 @@ export function formatDeployment(d: L1Deployment): string {
       deployBlock: d.deployBlock,
       deployBlockHash: d.deployBlockHash,
       contracts: Object.fromEntries(DEPLOYMENT_CONTRACTS.map((name) => [name, d.contracts[name]])),
+      ...(d.eigenLayer
+        ? { eigenLayer: Object.fromEntries(EIGENLAYER_CONTRACTS.map((n) => [n, d.eigenLayer![n]])) }
+        : {}),
+      ...(d.operatorRegistry ? { operatorRegistry: d.operatorRegistry } : {}),
     },
     null,
     2,

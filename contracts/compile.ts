@@ -24,7 +24,14 @@ const SRC_DIR = join(CONTRACTS_DIR, "src");
 const EIGENLAYER_DIR = join(CONTRACTS_DIR, "eigenlayer");
 
 /** The rollup's own deployable contracts (`src/<Name>.sol`). */
-const ROLLUP_NAMES = ["BatchInbox", "FlopsCredit", "OperatorRegistry", "OutputOracle", "Portal"] as const;
+const ROLLUP_NAMES = [
+  "BatchInbox",
+  "FlopsCredit",
+  "FraudProofs",
+  "OperatorRegistry",
+  "OutputOracle",
+  "Portal",
+] as const;
 /** The fraud-proof verifiers (`src/fraud/<Name>.sol`). */
 const FRAUD_NAMES = ["InvalidComputeProof"] as const;
 /** The EigenLayer stand-in's deployable contracts (`eigenlayer/<Name>.sol`). */

@@ -24,7 +24,7 @@ export const IX = {
   NODE_EPOCH: 0x0d, // 0x0d ‖ address(20) ‖ u64 epoch -> EpochRecord JSON (mutable: undone through UNDO)
   EPOCH: 0x0e, // 0x0e ‖ u64 epoch -> EpochRecord JSON, the whole chain's (mutable: undone through UNDO)
   UNDO: 0x0f, // 0x0f ‖ u64 number -> UndoRecord JSON: prior values of the mutable keys the block changed
-  BATCH: 0x10, // 0x10 ‖ u64 batch index -> BatchRecord JSON: a channel that landed on L1 (indexer/batchLog.ts; not per block)
+  BATCH: 0x10, // 0x10 ‖ u64 batch index -> BatchRecord JSON: an L1 block's decided blocks, from derivation (indexer/batchLog.ts; not per block)
 } as const;
 
 const enc = new TextEncoder();

@@ -102,19 +102,19 @@ export interface EpochRecord {
   multiplierBps?: bigint;
 }
 
-/** A batch (a channel of blocks) that landed on L1, as this node's batcher posted it. */
+/** The L2 blocks one L1 block decided from batcher data, as this node's derivation read it (batchLog.ts). */
 export interface BatchRecord {
-  /** Sequential from 0, in landing order. */
+  /** Sequential from 0, in L2 order. */
   index: bigint;
-  /** The L1 block of its last frame. */
+  /** The L1 block that decided the blocks. */
   l1BlockNumber: bigint;
-  /** The L1 tx of its last frame, when the tx manager knew it. */
+  /** Its last accepted batcher tx (absent when the blocks' data came in an earlier L1 block). */
   l1TxHash?: Hash32;
   firstBlock: bigint;
   lastBlock: bigint;
-  /** The hash of `lastBlock` when it landed: a rewind that replaced the block drops the batch. */
+  /** The hash of `lastBlock` when derived: a rewind that replaced the block drops the row. */
   lastBlockHash: Hash32;
-  /** Batcher data bytes of its frames. */
+  /** Batcher data bytes of its L1 block's batcher txs; `frames` likewise. */
   bytes: number;
   frames: number;
 }

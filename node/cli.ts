@@ -31,6 +31,7 @@ export const COMMAND_MODULES: ReadonlyArray<readonly [name: string, load: () => 
   ["l1", async () => (await import("./commands/l1.ts")).registerL1Command],
   ["bridge", async () => (await import("./commands/bridge.ts")).registerBridgeCommand],
   ["tx", async () => (await import("./commands/tx.ts")).registerTxCommand],
+  ["operator", async () => (await import("./commands/operator.ts")).registerOperatorCommand],
 ];
 
 /**

@@ -621,9 +621,16 @@ export function rpcLimitsFromConfig(cfg: Partial<Config<typeof RPC_LIMIT_OPTIONS
 /** `flops node --mode verifier`: derive the chain from an L1 instead of sequencing it (node/verifierNode.ts). */
 export const VERIFIER_OPTIONS = {
   mode: opt.oneOf({
-    choices: ["sequencer", "verifier"] as const,
+    choices: ["sequencer", "verifier", "operator"] as const,
     default: "sequencer",
-    description: "sequencer: build blocks; verifier: rebuild every block from L1 data alone",
+    description:
+      "sequencer: build blocks; verifier: rebuild every block from L1 data alone; operator: a verifier that signs the outputs it derived from finalized L1 data (--bls-keystore)",
+  }),
+  "bls-keystore": opt.path({
+    description: "operator only: the BLS keystore (flops operator keygen) whose key signs outputs",
+  }),
+  "password-file": opt.path({
+    description: "operator only: file holding the BLS keystore's password (else a prompt)",
   }),
   "l1.rpc": opt.url({
     protocols: ["http", "https"],
@@ -705,6 +712,10 @@ export const PROPOSER_KEY_OPTIONS = {
   }),
   "proposer.password-file": opt.path({
     description: "file holding the proposer keystore's password (else a prompt)",
+  }),
+  "proposer.attest-rpcs": opt.string({
+    description:
+      "comma-separated JSON-RPC URLs of operator nodes (--mode operator): post outputs with their aggregate signature (proposeOutputAttested) once it reaches the quorum; the posted head is then the finalized derived one",
   }),
   "proposer.head": opt.oneOf({
     choices: ["safe", "finalized"] as const,

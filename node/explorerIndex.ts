@@ -5,16 +5,18 @@
  * after the head's listeners return, a block per batch). Its close goes to the front of the
  * node's closers: before the store it reads.
  *
- * Beside the block index, the batches this node's batcher lands (indexer/batchLog.ts): the
- * caller hands `batchLog.record` to the batcher's wiring (node/sequencerL1.ts), and every new
- * head prunes the rows a rewind made stale. The indexer's DB is their home because it is the
- * explorer's (its lists' keyset pages and its layering) and not consensus data: a node that
- * loses it loses the batch history it shows, never the chain.
+ * Beside the block index, the batches L1 holds (indexer/batchLog.ts), from the node's own
+ * derivation: {@link followBatches} connects a DerivationDriver (a verifier's, node/verifierNode.ts;
+ * a sequencer's follow mode, node/sequencerL1.ts) to the log, and every new head prunes the rows a
+ * sequencer's rewind made stale. The indexer's DB is their home because it is the explorer's (its
+ * lists' keyset pages and its layering) and not consensus data: a node that loses it loses the
+ * batch rows it shows until derivation passes those L1 blocks again, never the chain.
  * @module
  */
 import { join } from "node:path";
 import type { ExplorerReads } from "../api/explorer/ports.ts";
 import type { RpcBackend } from "../api/ports.ts";
+import type { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import type { ChainParams } from "../chain/params.ts";
 import { BatchLog } from "../indexer/batchLog.ts";
 import { Indexer } from "../indexer/indexer.ts";
@@ -64,4 +66,26 @@ export async function startExplorerIndex(
     ...(m.withdrawalStatus ? { withdrawalStatus: m.withdrawalStatus } : {}),
   });
   return { reads, batchLog };
+}
+
+/**
+ * Rows of `batchLog` from `driver`: each L1 block's decided blocks written (awaited by
+ * derivation), the rows above a rewind dropped. Answers the unsubscribe.
+ */
+export function followBatches(
+  driver: Pick<DerivationDriver, "onBatches">,
+  batchLog: BatchLog,
+  log: Logger,
+): () => void {
+  const l = log.child({ module: "indexer" });
+  return driver.onBatches({
+    decided: async (b) => {
+      await batchLog.decided(b);
+    },
+    rewound: async (n) => {
+      const dropped = await batchLog.rewound(n);
+      if (dropped > 0)
+        l.info({ batches: dropped, above: String(n) }, "batches dropped: derivation takes their blocks back");
+    },
+  });
 }

@@ -213,7 +213,7 @@ export function createExplorerReads(m: ExplorerReadsModules): ExplorerReads {
       if (c.root !== undefined) d.root = c.root;
       return d;
     },
-    // Batches this node's batcher landed (indexer/batchLog.ts): none on a node that posts none.
+    // Batches as this node's derivation read them from L1 (indexer/batchLog.ts): none without an L1.
     async batches(q: PageQuery): Promise<Page<BatchSummary>> {
       const p = await page(() => index.batches(q));
       return { items: p.items.map(batchSummary), next: p.next };

@@ -101,7 +101,7 @@ function hexField(v: unknown, what: string, min: number, max: number, exactly?: 
   return Uint8Array.from(Buffer.from(hex, "hex"));
 }
 
-function checkScrypt(p: Record<string, unknown>, salt: Uint8Array): ScryptParams {
+export function checkScrypt(p: Record<string, unknown>, salt: Uint8Array): ScryptParams {
   const B = KEYSTORE_BOUNDS;
   const n = positiveInt(p.n, "scrypt n");
   const r = positiveInt(p.r, "scrypt r");
@@ -122,7 +122,7 @@ function checkScrypt(p: Record<string, unknown>, salt: Uint8Array): ScryptParams
   return { kdf: "scrypt", n, r, p: par, salt };
 }
 
-function checkPbkdf2(p: Record<string, unknown>, salt: Uint8Array): Pbkdf2Params {
+export function checkPbkdf2(p: Record<string, unknown>, salt: Uint8Array): Pbkdf2Params {
   if (p.prf !== "hmac-sha256") throw bound("pbkdf2 prf must be hmac-sha256");
   const c = positiveInt(p.c, "pbkdf2 c");
   const max = KEYSTORE_BOUNDS.pbkdf2MaxC;
@@ -151,7 +151,7 @@ export function checkKeystoreCrypto(crypto: unknown): KeystoreCrypto {
   return { kdf, iv, ciphertext, mac };
 }
 
-function deriveKey(kdf: ScryptParams | Pbkdf2Params, password: Uint8Array): Promise<Buffer> {
+export function deriveKey(kdf: ScryptParams | Pbkdf2Params, password: Uint8Array): Promise<Buffer> {
   const dklen = KEYSTORE_BOUNDS.dklen;
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, key: Buffer) => (err ? reject(err) : resolve(key));

@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import type { LocalAccount, PublicClient } from "viem";
 import type { L1Deployment } from "../bridge/deployment.ts";
+import { SignatureCollector } from "../bridge/operators/signatureCollector.ts";
 import { OutputProposer, type SafeOutput } from "../bridge/proposer/outputProposer.ts";
 import { createL1TxManager } from "../bridge/txManager/l1TxManager.ts";
 import type { ChainParams } from "../chain/params.ts";
@@ -25,6 +26,13 @@ export interface ProposerPace {
   intervalBlocks?: number;
   /** L1 blocks deep a proposal must be to count (the tx manager's numConfirmations). Default 2. */
   numConfirmations?: number;
+  /**
+   * An attested OutputOracle (PROTOCOL §6): ask these operator nodes (`flops node --mode operator`)
+   * for their signatures and post with proposeOutputAttested once their stake reaches the quorum
+   * (bridge/operators/signatureCollector.ts). Operators sign only what they derived from finalized
+   * L1 data, so the source must offer a finalized derived head (createNode does when this is set).
+   */
+  attest?: { operatorRpcUrls: readonly string[]; timeoutMs?: number };
 }
 
 /** A sequencer's proposer (createNode `opts.proposer`). */
@@ -64,7 +72,25 @@ export async function startOutputProposer(
       intervalMs,
       ...(o.intervalBlocks === undefined ? {} : { intervalBlocks: o.intervalBlocks }),
     },
-    { client: m.client, txManager, safeOutput: m.safeOutput, log },
+    {
+      client: m.client,
+      txManager,
+      safeOutput: m.safeOutput,
+      log,
+      ...(o.attest
+        ? {
+            attest: new SignatureCollector(
+              {
+                oracle: o.deployment.contracts.OutputOracle,
+                l1ChainId: BigInt(o.deployment.l1ChainId),
+                operatorRpcUrls: o.attest.operatorRpcUrls,
+                ...(o.attest.timeoutMs === undefined ? {} : { timeoutMs: o.attest.timeoutMs }),
+              },
+              m.client,
+            ),
+          }
+        : {}),
+    },
   );
   proposer.start();
   log.info(
@@ -74,6 +100,7 @@ export async function startOutputProposer(
       intervalBlocks: o.intervalBlocks ?? 1,
       ...(o.lagBlocks === undefined ? {} : { lagBlocks: o.lagBlocks }),
       ...(o.head === undefined ? {} : { head: o.head }),
+      ...(o.attest ? { attestedBy: o.attest.operatorRpcUrls.length } : {}),
     },
     "output proposer started",
   );

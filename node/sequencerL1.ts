@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { encodeFunctionData, type Hex, type LocalAccount, type PublicClient, parseAbi } from "viem";
+import { encodeFunctionData, type LocalAccount, type PublicClient, parseAbi } from "viem";
 import type { L1Deployment } from "../bridge/deployment.ts";
 import { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import { L1Source } from "../bridge/derivation/l1Source.ts";
@@ -17,13 +17,14 @@ import { DEFAULT_MAX_FRAME_BYTES } from "../chain/derive/frame.ts";
 import { RollupError } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
 import type { BlockHeader, L1Origin } from "../chain/types.ts";
-import type { LandedBatch } from "../indexer/batchLog.ts";
+import type { BatchLog } from "../indexer/batchLog.ts";
 import { Batcher, closeAfterMs } from "../sequencer/batcher.ts";
 import { LateWatch } from "../sequencer/lateWatch.ts";
 import type { BatchPoster, L1View } from "../sequencer/ports.ts";
 import { type ChannelLanding, type RewindableBatcher, rewindAtStart } from "../sequencer/rewind.ts";
 import type { Sequencer } from "../sequencer/sequencer.ts";
 import type { ChainStore } from "../store/chainStore.ts";
+import { followBatches } from "./explorerIndex.ts";
 import { type Logger, moduleLogger } from "./logger.ts";
 
 const INBOX_ABI = parseAbi(["function postBatch(bytes data) view"]);
@@ -200,8 +201,8 @@ export async function startBatcher(
     rewinds?: { inc(): void };
     /** flops_derivation_follow_blocks_total{kind}: its derivation's verdicts on its blocks. */
     followed?: { inc(labels: { kind: string }): void };
-    /** Told each channel that landed, for the explorer (indexer/batchLog.ts). */
-    batches?: { record(b: LandedBatch): Promise<unknown> };
+    /** The explorer's batch rows, written from this node's derivation of L1 (indexer/batchLog.ts). */
+    batches?: BatchLog;
   },
 ): Promise<{ batcher: Batcher; derivation: DerivationDriver; stop(): Promise<void> }> {
   const params = m.params;
@@ -217,17 +218,6 @@ export async function startBatcher(
     { client: m.client, account: o.account, log: moduleLogger(m.log, "l1txm") },
   );
   const inbox = o.deployment.contracts.BatchInbox;
-  // The explorer's batch rows want the L1 tx of a channel's last frame: the posts see each
-  // frame's receipt (channel id -> the newest frame's), the landing names the channel by its
-  // range, and the batcher's report (metrics.posted) has its bytes. Entries of channels that
-  // never land (re-posted under new ids) are dropped oldest first past a bound.
-  const frameTxs = new Map<string, { block: bigint; hash: Hex }>();
-  const landedTxs = new Map<string, Hex>();
-  const bounded = <V>(map: Map<string, V>, key: string, v: V) => {
-    map.delete(key);
-    map.set(key, v);
-    if (map.size > 256) map.delete(map.keys().next().value!);
-  };
   const poster: BatchPoster & { sent(id: string): boolean; included(id: string): boolean } = {
     async post(id, data, signal) {
       const r = await txm.send(
@@ -238,10 +228,6 @@ export async function startBatcher(
         },
         signal === undefined ? {} : { signal },
       );
-      const channel = id.slice(0, id.lastIndexOf(":"));
-      const known = frameTxs.get(channel);
-      if (r.status === "success" && (known === undefined || r.blockNumber >= known.block))
-        bounded(frameTxs, channel, { block: r.blockNumber, hash: r.transactionHash });
       return {
         l1Block: r.blockNumber,
         l1BlockHash: hexToBytes(r.blockHash),
@@ -288,30 +274,7 @@ export async function startBatcher(
         log: moduleLogger(m.log, "batcher"),
         // Undo records go only once the watch judged the channel in time (a late one is rewound).
         onLanded: (through) => watch?.landedThrough(through),
-        onChannelLanded: (c) => {
-          watch?.channelLanded(c);
-          const ch = batcher?.channels.find((x) => x.first === c.first && x.last === c.last);
-          const tx = ch === undefined ? undefined : frameTxs.get(ch.id);
-          if (ch !== undefined) frameTxs.delete(ch.id);
-          if (tx !== undefined) bounded(landedTxs, `${c.first}:${c.last}`, tx.hash);
-        },
-        metrics: {
-          posted(p) {
-            if (m.batches === undefined) return;
-            const key = `${p.first}:${p.last}`;
-            const tx = landedTxs.get(key);
-            landedTxs.delete(key);
-            const b: LandedBatch = {
-              l1BlockNumber: p.l1Block,
-              firstBlock: p.first,
-              lastBlock: p.last,
-              bytes: p.bytes,
-              frames: p.frames,
-            };
-            if (tx !== undefined) b.l1TxHash = hexToBytes(tx);
-            m.batches.record(b).catch((err: unknown) => seqLog.warn({ err }, "batch row not recorded"));
-          },
-        },
+        onChannelLanded: (c) => watch?.channelLanded(c),
       },
     );
     const atStart = await rewindAtStart({
@@ -412,6 +375,9 @@ export async function startBatcher(
   }
   // Before the first block: derive what L1 already holds, so blocks L1 decided while this node
   // was down (default blocks, D8) are adopted before new ones are built over them.
+  // The explorer's batch rows: what derivation reads of L1, as on a verifier (no batcher report:
+  // a row follows its blocks, and a restart derives the head's L1 block again).
+  const unfollow = m.batches ? followBatches(derivation!, m.batches, m.log) : undefined;
   await catchUp(derivation!, seqLog, CATCH_UP_MS);
   batcher.start();
   watch.start();
@@ -424,6 +390,7 @@ export async function startBatcher(
     async stop() {
       // A rewind or adoption in progress ends first: it holds the batcher.
       await d.stop();
+      unfollow?.();
       await w.stop();
       await batcher.stop();
       await txm.close();

@@ -8,23 +8,31 @@
  * OutputOracle: the honest proposer, where a sequencer's would post what it built itself.
  * @module
  */
-import { createPublicClient, http, type PublicClient } from "viem";
+import { join } from "node:path";
+import { type Address, createPublicClient, http, type PublicClient } from "viem";
 import { createMetrics } from "../api/metrics.ts";
 import type { L1Deployment } from "../bridge/deployment.ts";
 import { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import { L1Source } from "../bridge/derivation/l1Source.ts";
+import { type BlsKeyPair, keyHash } from "../bridge/operators/bn254Bls.ts";
+import { REGISTRY_ABI } from "../bridge/operators/operatorAbi.ts";
+import { OutputSigner } from "../bridge/operators/outputSigner.ts";
+import { SignedOutputs } from "../bridge/operators/signedOutputs.ts";
 import { derivedSafeOutput } from "../bridge/proposer/safeOutputSource.ts";
 import { hexToBytes } from "../chain/bytes.ts";
 import { ChainCore } from "../chain/chainCore.ts";
+import { RollupError } from "../chain/errors.ts";
 import type { GenesisDoc } from "../chain/genesisDoc.ts";
 import { cappedFetch } from "../rpc/cappedFetch.ts";
 import type { ChainStore, StoredBlockData } from "../store/chainStore.ts";
 import type { NodeModules, NodeOpts, VerifierFlopsNode } from "./createNode.ts";
+import { followBatches, startExplorerIndex } from "./explorerIndex.ts";
 import { moduleLogger } from "./logger.ts";
 import { type ProposerPace, startOutputProposer } from "./outputProposerNode.ts";
 import { createRpcBackend, type HeadSide } from "./rpcBackend.ts";
 import { startApi } from "./startApi.ts";
 import { finalityPollMs, startStatePruning } from "./statePruning.ts";
+import { createWithdrawalL1Status, l1WithdrawalRead } from "./withdrawalL1Status.ts";
 
 export interface VerifierOpts {
   /** The L1's JSON-RPC URL (http/https). */
@@ -34,6 +42,18 @@ export interface VerifierOpts {
   pollMs?: number;
   /** Post outputs of what this node derived (`--proposer.keystore`); absent: post nothing. */
   proposer?: VerifierProposerOpts;
+  /**
+   * `--mode operator`: sign the outputs this node derived from finalized L1 data with this BLS key
+   * and serve the signatures (flops_getOutputSignature; bridge/operators/outputSigner.ts). Needs
+   * the deployment's `operatorRegistry` (which L1 address owns the key).
+   */
+  operator?: VerifierOperatorOpts;
+}
+
+export interface VerifierOperatorOpts {
+  key: BlsKeyPair;
+  /** L2 blocks below the finalized head still signed. Default 7200. */
+  keepBlocks?: bigint;
 }
 
 /** A verifier's output proposer: its key and pace, and which derived head it posts. */
@@ -153,12 +173,46 @@ export async function createVerifierNode(
     },
   });
 
+  if (opts.verifier.operator) {
+    const signer = operatorSigner(opts.verifier.operator, {
+      deployment: d,
+      l2ChainId: genesis.params.l2ChainId,
+      datadir: opts.datadir,
+      client,
+      store,
+      driver,
+      log,
+    });
+    // The journal closes last, after the API stopped serving (closers run in order).
+    closers.push(async () => signer.journal.close());
+    Object.assign(backend, { outputSignatures: signer.signer });
+  }
+
+  // The explorer, as on a sequencer (node/explorerIndex.ts): its index follows the derived chain
+  // and its batch rows come from this node's own derivation of L1 (before the driver starts).
+  const explorerIndex = await startExplorerIndex(opts.datadir, genesis.params, {
+    store,
+    backend,
+    log,
+    closers,
+    withdrawalStatus: createWithdrawalL1Status(
+      l1WithdrawalRead(
+        client,
+        { portal: d.contracts.Portal, oracle: d.contracts.OutputOracle },
+        BigInt(d.deployBlock),
+      ),
+    ),
+  });
+  // The driver stops before the index closes (closers run in order; its stop comes first).
+  followBatches(driver, explorerIndex.batchLog, log);
+
   const metrics = createMetrics();
   const { api, rpcUrl, metricsUrl, markStopping } = await startApi(opts, {
     backend,
     metrics,
     logger: log,
     closers,
+    explorer: explorerIndex.reads,
   });
 
   const proposing = opts.verifier.proposer;
@@ -173,7 +227,9 @@ export async function createVerifierNode(
           safeNumber: () => {
             if (!driver.initialised) return 0n;
             const s = driver.status();
-            return (proposing.head === "finalized" ? s.finalizedL2 : s.safeL2).header.number;
+            // Operators sign only finalized derivations: an attested proposer waits for them.
+            const finalized = proposing.head === "finalized" || proposing.attest !== undefined;
+            return (finalized ? s.finalizedL2 : s.safeL2).header.number;
           },
           getBlock: (n) => store.getBlock(n),
           derivedFrom: (n) => store.derivedFrom(n),
@@ -224,4 +280,65 @@ export async function createVerifierNode(
       return stopped;
     },
   };
+}
+
+/** The operator mode's signer over this verifier's own derivation, and its journal. */
+function operatorSigner(
+  o: VerifierOperatorOpts,
+  m: {
+    deployment: L1Deployment;
+    l2ChainId: bigint;
+    datadir: string;
+    client: PublicClient;
+    store: ChainStore;
+    driver: DerivationDriver;
+    log: NodeModules["logger"];
+  },
+): { signer: OutputSigner; journal: SignedOutputs } {
+  const registry = m.deployment.operatorRegistry;
+  if (registry === undefined)
+    throw new RollupError(
+      "BAD_CONFIG",
+      "--mode operator needs a deployment file with an operatorRegistry entry (bridge/deployment.ts)",
+    );
+  const keepBlocks = o.keepBlocks ?? 7200n;
+  const journal = SignedOutputs.open(join(m.datadir, "operator-signed.jsonl"), keepBlocks);
+  const mine = keyHash(o.key.pubkeyG1);
+  let owner: Address | undefined;
+  const signer = new OutputSigner(
+    {
+      key: o.key,
+      l1ChainId: BigInt(m.deployment.l1ChainId),
+      l2ChainId: m.l2ChainId,
+      oracle: m.deployment.contracts.OutputOracle,
+      keepBlocks,
+    },
+    {
+      source: {
+        finalized: () => {
+          if (!m.driver.initialised) return undefined;
+          const s = m.driver.status();
+          if (s.finalizedL1 === undefined) return undefined;
+          return { l2: s.finalizedL2.header.number, l1: s.finalizedL1.number };
+        },
+        getBlock: (n) => m.store.getBlock(n),
+        derivedFrom: (n) => m.store.derivedFrom(n),
+      },
+      journal,
+      // Looked up until found (the key may be registered after the node starts), then kept.
+      operator: async () => {
+        if (owner !== undefined) return owner;
+        const a = await m.client.readContract({
+          address: registry,
+          abi: REGISTRY_ABI,
+          functionName: "keyOwner",
+          args: [mine],
+        });
+        if (a !== "0x0000000000000000000000000000000000000000") owner = a;
+        return owner;
+      },
+      log: moduleLogger(m.log, "operator"),
+    },
+  );
+  return { signer, journal };
 }

@@ -204,6 +204,21 @@ const SAMPLES: Record<string, { args: unknown[][]; results: unknown[] }> = {
       { withdrawals: [], nextCursor: null },
     ],
   },
+  flops_getOutputSignature: {
+    args: [[12n]],
+    results: [
+      {
+        l2BlockNumber: 12n,
+        outputRoot: fakeHash("root"),
+        l1BlockHash: fakeHash("l1"),
+        l1BlockNumber: 40n,
+        signature: new Uint8Array(64).fill(3),
+        pubkeyG2: new Uint8Array(128).fill(4),
+        operator: fakeAddress(5),
+      },
+      undefined,
+    ],
+  },
   eth_chainId: { args: [[]], results: [params.l2ChainId] },
   net_version: { args: [[]], results: ["1001"] },
   net_listening: { args: [[]], results: [true] },

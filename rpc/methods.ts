@@ -14,6 +14,7 @@ import {
   withdrawalResult,
 } from "./bridgeResults.ts";
 import { defineMethod, type RpcSchemaOf } from "./method.ts";
+import { outputSignatureResult } from "./operatorResults.ts";
 import {
   address,
   anyObject,
@@ -92,6 +93,16 @@ export const FLOPS_RPC = {
     [address("address"), optional(pageOpts("page"), { limit: DEFAULT_PAGE_SIZE })],
     withdrawalPageResult,
   ),
+  /**
+   * An operator node's BN254 signature over the docs/PROTOCOL.md §6 message of L2 block `n`, as it
+   * derived it from finalized L1 data (`flops node --mode operator`). null: not derived or not
+   * finalized yet (or too old). Other nodes answer -32004.
+   */
+  getOutputSignature: defineMethod(
+    "flops_getOutputSignature",
+    [quantity("l2BlockNumber")],
+    nullable(outputSignatureResult),
+  ),
 } as const;
 
 /** Enough for wallets (eth_chainId) and viem's public actions (getChainId, getBlockNumber, getBlock). */
@@ -138,6 +149,7 @@ export const RPC_METHODS = [
   FLOPS_RPC.getWithdrawalProof,
   FLOPS_RPC.getWithdrawalByTx,
   FLOPS_RPC.getWithdrawals,
+  FLOPS_RPC.getOutputSignature,
   ETH_RPC.chainId,
   ETH_RPC.netVersion,
   ETH_RPC.netListening,

@@ -18,6 +18,11 @@
  *   critical ones (a node answering garbage, a reorg below the deployment, a store failure) stop
  *   the loop with an error line and leave `status().error` set: the node keeps serving what it has.
  *   Malformed batcher data is never a failure: derivation drops it with a log line.
+ * - **Batch listeners** ({@link DerivationDriver.onBatches}): each L1 block's decided blocks and
+ *   its batcher txs, once committed, and every resume's rewind point: the explorer's batch rows
+ *   (indexer/batchLog.ts), the same on a verifier and a sequencer. Awaited, so a row is written
+ *   before the next L1 block is read (a crash then loses at most the head's row, which the
+ *   restart's resume derives again).
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -151,6 +156,7 @@ export class DerivationDriver {
   private readonly fedTxs = new Map<bigint, readonly BatcherTxInfo[]>();
   /** The group of blocks one L1 block decided, told to the batch listeners when it ends. */
   private group: { from: bigint; first: bigint; last: bigint; batch: boolean } | undefined;
+  private groupL1: { ref: L1BlockRef; txs: readonly BatcherTxInfo[] } | undefined;
   private readonly recovered = new Map<string, Address>();
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -369,11 +375,14 @@ export class DerivationDriver {
       return;
     }
     await this.endGroup();
-    this.group = { from: attrs.derivedFrom, first: attrs.number, last: attrs.number, batch: attrs.source === "batch" };
+    this.group = {
+      from: attrs.derivedFrom,
+      first: attrs.number,
+      last: attrs.number,
+      batch: attrs.source === "batch",
+    };
     this.groupL1 = { ref: from, txs: txs ?? [] };
   }
-
-  private groupL1: { ref: L1BlockRef; txs: readonly BatcherTxInfo[] } | undefined;
 
   private async endGroup(): Promise<void> {
     const g = this.group;

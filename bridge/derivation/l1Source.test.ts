@@ -17,6 +17,7 @@ import {
 } from "viem";
 import { describe, expect, it } from "vitest";
 import { bytesToHex } from "../../chain/bytes.ts";
+import { encodeBatcherData } from "../../chain/derive/frame.ts";
 import { ResponseTooLargeError } from "../../rpc/cappedFetch.ts";
 import { L1SourceError } from "./l1Json.ts";
 import { DERIVATION_ABI, L1Source } from "./l1Source.ts";
@@ -26,6 +27,14 @@ const PORTAL = "0x2222222222222222222222222222222222222222";
 const OTHER = "0x3333333333333333333333333333333333333333";
 const BLOCK_HASH = `0x${"ab".repeat(32)}` as Hex;
 const h = (b: number): Hex => `0x${b.toString(16).padStart(64, "0")}`;
+
+// Two frames of one channel in one batcher tx (the explorer's rows count frames).
+const TWO_FRAMES = bytesToHex(
+  encodeBatcherData([
+    { channelId: new Uint8Array(16).fill(7), number: 0, data: Uint8Array.of(1, 2, 3), isLast: false },
+    { channelId: new Uint8Array(16).fill(7), number: 1, data: Uint8Array.of(4), isLast: true },
+  ]),
+);
 
 const postBatch = (data: Hex) =>
   encodeFunctionData({ abi: DERIVATION_ABI, functionName: "postBatch", args: [data] });
@@ -42,7 +51,7 @@ function block(overrides: Record<string, unknown> = {}) {
       { hash: h(3), to: OTHER, input: postBatch("0x00cc") }, // not the inbox
       { hash: h(4), to: INBOX, input: "0xdeadbeef" }, // another selector
       { hash: h(5), to: null, input: "0x6000" }, // a contract creation
-      { hash: h(6), to: INBOX, input: postBatch("0x00dd") }, // kept, after
+      { hash: h(6), to: INBOX, input: postBatch(TWO_FRAMES) }, // kept, after
     ],
     ...overrides,
   };
@@ -72,6 +81,18 @@ const depositLog = (logIndex: number) => ({
   }),
   data: encodeAbiParameters([{ type: "uint256" }], [5n]),
 });
+const verdictLog = (logIndex: number) => ({
+  address: PORTAL,
+  blockHash: BLOCK_HASH,
+  logIndex: `0x${logIndex.toString(16)}`,
+  removed: false,
+  topics: encodeEventTopics({
+    abi: DERIVATION_ABI,
+    eventName: "ChallengeInvalidated",
+    args: { challengeId: 42n },
+  }),
+  data: "0x",
+});
 // Paused(address): a Portal event that is not a derivation input.
 const pausedLog = (logIndex: number) => ({
   address: PORTAL,
@@ -92,7 +113,7 @@ function node(answers: Partial<Answers> = {}): L1Source {
       transactionHash: hash,
       status: hash === h(2) ? "0x0" : "0x1",
     }),
-    eth_getLogs: () => [forcedLog(1, 7), pausedLog(3), depositLog(2)],
+    eth_getLogs: () => [forcedLog(1, 7), pausedLog(3), depositLog(2), verdictLog(9)],
     ...answers,
   } as Answers;
   const client = createPublicClient({
@@ -121,13 +142,19 @@ async function failure(p: Promise<unknown>): Promise<L1SourceError> {
 
 describe("L1Source", () => {
   it("keeps successful postBatch calls to the inbox in tx order, and the Portal's inputs in log order", async () => {
-    const { input, skipped } = await node().fetch(16n);
+    const { input, skipped, batcherTxs } = await node().fetch(16n);
     expect(input.block.number).toBe(16n);
-    expect(input.batcherData.map(bytesToHex)).toEqual(["0x00aa", "0x00dd"]);
+    expect(input.batcherData.map(bytesToHex)).toEqual(["0x00aa", TWO_FRAMES]);
+    // Beside the data, for the explorer: each kept tx's hash, bytes and frames (0: not parseable).
+    expect(batcherTxs.map((t) => [bytesToHex(t.hash), t.bytes, t.frames])).toEqual([
+      [h(1), 2, 0],
+      [h(6), (TWO_FRAMES.length - 2) / 2, 2],
+    ]);
     expect(skipped).toEqual([]);
     expect(input.events).toEqual([
       { kind: "deposit", depositId: 9n, to: expect.any(Uint8Array), amount: 5n },
       { kind: "forced", index: 1n, tx: Uint8Array.of(1, 2) },
+      { kind: "revoke", challengeId: 42n },
     ]);
   });
 

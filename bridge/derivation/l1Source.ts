@@ -6,10 +6,11 @@
  * - `batcherData`: the `data` argument of every top-level tx of the block, in tx order, sent to
  *   the BatchInbox with the `postBatch` selector and whose receipt has status 1. BatchInbox is
  *   `view` and reverts unless the sender is the batcher, so status 1 is the batcher's signature;
- *   no log carries the data.
- * - `events`: the Portal's `CreditsDeposited` and `TransactionForced` logs of the block, in log
- *   order, ABI-decoded (the Portal emits no revoke event yet: `ChallengeInvalidated` comes with the
- *   fraud proofs).
+ *   no log carries the data. Beside it, `batcherTxs`: each such tx's hash, data bytes and frame
+ *   count (the explorer's batch rows, built from derivation: node/explorerIndex.ts).
+ * - `events`: the Portal's `CreditsDeposited`, `TransactionForced` and `ChallengeInvalidated`
+ *   logs of the block, in log order, ABI-decoded (the last: an L1 fraud verdict, which only the
+ *   Portal's VERDICT_ROLE, the FraudProofs contract, can make it emit; a `revoke` on L2).
  *
  * Hostile RPC: answers are capped in bytes by the transport (node/ wires cappedFetch), every field
  * used is validated (l1Json.ts), counts are bounded by what an L1 block can hold, and the answers
@@ -27,6 +28,7 @@ import {
 } from "viem";
 import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
 import type { L1BlockInput, L1BlockRef, PortalEvent } from "../../chain/derive/attributes.ts";
+import { parseBatcherData } from "../../chain/derive/frame.ts";
 import { ResponseTooLargeError } from "../../rpc/cappedFetch.ts";
 import { address, asArray, asObject, data, garbage, hash32, L1SourceError, quantity } from "./l1Json.ts";
 
@@ -38,6 +40,7 @@ export const DERIVATION_ABI = parseAbi([
   "function postBatch(bytes data) view",
   "event CreditsDeposited(uint256 indexed depositId, address indexed from, address indexed to, uint256 amount)",
   "event TransactionForced(uint256 indexed forcedTxIndex, address indexed sender, bytes signedTx)",
+  "event ChallengeInvalidated(uint256 indexed challengeId)",
 ]);
 
 const POST_BATCH_SELECTOR = toFunctionSelector("function postBatch(bytes data)");
@@ -80,9 +83,22 @@ export interface SkippedBatcherTx {
   reason: string;
 }
 
+/**
+ * A batcher tx derivation took (status 1, calldata decoded), for the explorer's batch rows: which
+ * L1 tx carried the data, how many bytes and how many frames (0 when its data does not parse:
+ * derivation drops it with a log line, the row still names the tx).
+ */
+export interface BatcherTxInfo {
+  hash: Uint8Array;
+  bytes: number;
+  frames: number;
+}
+
 export interface FetchedL1Block {
   input: L1BlockInput;
   skipped: SkippedBatcherTx[];
+  /** One entry per `input.batcherData` item, same order. */
+  batcherTxs: BatcherTxInfo[];
 }
 
 export type L1Tag = "latest" | "safe" | "finalized";
@@ -153,6 +169,7 @@ export class L1Source {
       candidates.map((c) => this.call("eth_getTransactionReceipt", [c.hash])),
     );
     const batcherData: Uint8Array[] = [];
+    const batcherTxs: BatcherTxInfo[] = [];
     const skipped: SkippedBatcherTx[] = [];
     candidates.forEach((c, i) => {
       const raw = receipts[i];
@@ -168,7 +185,14 @@ export class L1Source {
       const input = data(c.input, `tx ${c.hash}.input`, { maxBytes: this.limits.maxBatcherTxBytes });
       try {
         const call = decodeFunctionData({ abi: DERIVATION_ABI, data: bytesToHex(input) });
-        batcherData.push(hexToBytes(call.args[0] as Hex));
+        const d = hexToBytes(call.args[0] as Hex);
+        batcherData.push(d);
+        const frames = parseBatcherData(d);
+        batcherTxs.push({
+          hash: hexToBytes(c.hash),
+          bytes: d.length,
+          frames: frames.ok ? frames.value.length : 0,
+        });
       } catch {
         // The EVM ran it, but its ABI encoding is one viem refuses (a batcher's own bug).
         skipped.push({ tx: c.hash, reason: "postBatch calldata does not ABI-decode" });
@@ -176,7 +200,7 @@ export class L1Source {
     });
 
     const events = await this.portalEvents(n, blockHash);
-    return { input: { block: ref, batcherData, events }, skipped };
+    return { input: { block: ref, batcherData, events }, skipped, batcherTxs };
   }
 
   private async portalEvents(n: bigint, blockHash: Hex): Promise<PortalEvent[]> {
@@ -218,6 +242,8 @@ export class L1Source {
       } else if (ev.eventName === "TransactionForced") {
         const { forcedTxIndex, signedTx } = ev.args;
         events.push({ kind: "forced", index: forcedTxIndex, tx: hexToBytes(signedTx) });
+      } else if (ev.eventName === "ChallengeInvalidated") {
+        events.push({ kind: "revoke", challengeId: ev.args.challengeId });
       }
     }
     return events;

@@ -59,6 +59,17 @@ export interface DevQuorumOpts {
   quorum?: readonly [number, number];
   /** Each operator's stake (base units of the stand-in's token). Default 1000e18. */
   stake?: bigint;
+  /**
+   * Fraud proofs (bridge/operators/devFraud.ts): called once the oracle is attested and before the
+   * operator set exists; the address it resolves with becomes the set's slasher and redistribution
+   * recipient (the set is then a redistributing one). Without it the AVS is the slasher.
+   */
+  slasherFor?: (ctx: {
+    oracle: Hex;
+    registry: Hex;
+    eigenLayer: EigenLayerDeployment;
+    mine: () => Promise<void>;
+  }) => Promise<Hex>;
 }
 
 export interface DevQuorum {
@@ -75,13 +86,14 @@ export interface DevQuorum {
   abis: { registry: Abi; oracle: Abi; allocationManager: Abi };
   /** Operators [from, to) join the set and register their keys. */
   join(from: number, to: number): Promise<void>;
-  /** Posts output `l2BlockNumber` citing L1's latest block, signed by operators in `signers`
-   *  (indices) of the registered ones `registered`. Resolves with the receipt (status checked by
-   *  the caller) and the attestation sent. */
+  /** Posts output `l2BlockNumber` (root `outputRoot`, default a tag of the number) citing L1's
+   *  latest block, signed by operators in `signers` (indices) of the registered ones `registered`.
+   *  Resolves with the receipt (status checked by the caller) and the attestation sent. */
   proposeAttested(
     l2BlockNumber: bigint,
     registered: readonly number[],
     signers: ReadonlySet<number>,
+    outputRoot?: Hex,
   ): Promise<{ receipt: TransactionReceipt; attestation: SolAttestation; input: Hex }>;
   /** Posts a proposer-role output on the plain oracle. */
   proposePlain(l2BlockNumber: bigint): Promise<TransactionReceipt>;
@@ -163,12 +175,6 @@ export async function createDevQuorum(l1: EmbeddedL1, opts: DevQuorumOpts): Prom
   });
   await round([amCall("updateAVSMetadataURI", [avs.address, "flops dev quorum"])]);
   await round([amCall("setAVSRegistrar", [avs.address, eigenLayer.OpenAVSRegistrar])]);
-  await round([
-    amCall("createOperatorSets", [
-      avs.address,
-      [{ operatorSetId: 0, strategies: [eigenLayer.StrategyBase], slasher: avs.address }],
-    ]),
-  ]);
 
   const [registryArt, oracleArt] = await Promise.all([
     artifact("OperatorRegistry"),
@@ -205,6 +211,24 @@ export async function createDevQuorum(l1: EmbeddedL1, opts: DevQuorumOpts): Prom
       args: [registry, opts.l2ChainId, opts.windowBlocks, num, den],
     },
   ]);
+
+  if (opts.slasherFor === undefined) {
+    await round([
+      amCall("createOperatorSets", [
+        avs.address,
+        [{ operatorSetId: 0, strategies: [eigenLayer.StrategyBase], slasher: avs.address }],
+      ]),
+    ]);
+  } else {
+    const slasher = await opts.slasherFor({ oracle, registry, eigenLayer, mine });
+    await round([
+      amCall("createRedistributingOperatorSets", [
+        avs.address,
+        [{ operatorSetId: 0, strategies: [eigenLayer.StrategyBase], slasher }],
+        [slasher],
+      ]),
+    ]);
+  }
 
   const join = async (from: number, to: number) => {
     const idx = Array.from({ length: to - from }, (_, k) => from + k);
@@ -251,9 +275,9 @@ export async function createDevQuorum(l1: EmbeddedL1, opts: DevQuorumOpts): Prom
     ]);
   };
 
-  const proposeAttested: DevQuorum["proposeAttested"] = async (l2BlockNumber, registered, signers) => {
+  const proposeAttested: DevQuorum["proposeAttested"] = async (l2BlockNumber, registered, signers, root) => {
     const head = await pub.getBlock({ blockTag: "latest" });
-    const outputRoot = tagged("root", l2BlockNumber);
+    const outputRoot = root ?? tagged("root", l2BlockNumber);
     const digest = outputMessageHash({
       l1ChainId: l1.chainId,
       outputOracle: oracle,

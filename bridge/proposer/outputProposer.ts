@@ -19,6 +19,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { encodeFunctionData, type Hex, type PublicClient } from "viem";
 import { bytesToHex } from "../../chain/bytes.ts";
+import { ATTESTED_ORACLE_ABI } from "../operators/operatorAbi.ts";
+import type { AttestTarget, CollectResult } from "../operators/signatureCollector.ts";
 import type { L1Receipt } from "../txManager/txJournal.ts";
 import { ORACLE_ABI } from "../withdrawals/bridgeAbi.ts";
 
@@ -49,6 +51,12 @@ export interface OutputProposerModules {
   txManager: {
     send(c: { id: string; to: Hex; data: Hex }, o?: { signal?: AbortSignal }): Promise<L1Receipt>;
   };
+  /**
+   * An attested oracle (PROTOCOL §6): the operators' signatures for the output, aggregated
+   * (bridge/operators/signatureCollector.ts); the output goes to proposeOutputAttested once their
+   * stake reaches the quorum, else the round waits for the next one. Absent: proposeOutput.
+   */
+  attest?: { collect(t: AttestTarget): Promise<CollectResult> };
   /** The newest postable L2 block; undefined: nothing yet. */
   safeOutput(): SafeOutput | undefined | Promise<SafeOutput | undefined>;
   log: {
@@ -117,11 +125,43 @@ export class OutputProposer {
         l1 = { number: latest.number, hash: hexBytes(latest.hash) };
       }
       const l1Hash = bytesToHex(l1.hash);
-      const data = encodeFunctionData({
-        abi: ORACLE_ABI,
-        functionName: "proposeOutput",
-        args: [bytesToHex(safe.outputRoot), safe.l2BlockNumber, l1Hash, l1.number],
-      });
+      let data: Hex;
+      if (this.m.attest) {
+        const target = {
+          l2BlockNumber: safe.l2BlockNumber,
+          outputRoot: bytesToHex(safe.outputRoot),
+          l1BlockHash: l1Hash,
+          l1BlockNumber: l1.number,
+        };
+        const got = await this.m.attest.collect(target);
+        if (got.kind === "short") {
+          this.m.log.info(
+            {
+              l2Block: String(safe.l2BlockNumber),
+              signers: got.signers.length,
+              signedStake: String(got.signedStake),
+              totalStake: String(got.totalStake),
+              refused: got.refused.slice(0, 8),
+            },
+            "operator quorum not reached yet; the next round asks again",
+          );
+          return {
+            kind: "idle",
+            reason: `quorum not reached: ${got.signedStake} of ${got.totalStake} stake`,
+          };
+        }
+        data = encodeFunctionData({
+          abi: ATTESTED_ORACLE_ABI,
+          functionName: "proposeOutputAttested",
+          args: [target.outputRoot, target.l2BlockNumber, l1Hash, l1.number, got.attestation],
+        });
+      } else {
+        data = encodeFunctionData({
+          abi: ORACLE_ABI,
+          functionName: "proposeOutput",
+          args: [bytesToHex(safe.outputRoot), safe.l2BlockNumber, l1Hash, l1.number],
+        });
+      }
       const id = `output:${safe.l2BlockNumber}:${l1Hash.slice(2, 18)}`;
       const receipt = await this.m.txManager.send(
         { id, to: this.opts.oracle, data },

@@ -18,6 +18,9 @@ export const ORACLE_ABI = parseAbi([
   "function outputStatus(uint256 outputIndex) view returns (bytes32 outputRoot, uint256 finalizesAt, bool invalidated)",
   "function challengeWindow() view returns (uint256)",
   "event OutputProposed(uint256 indexed outputIndex, bytes32 indexed outputRoot, uint256 indexed l2BlockNumber, bytes32 l1BlockHash, uint256 l1BlockNumber, uint256 timestamp)",
+  // Who signed each attested output: fraud proofs (FraudProofs.sol) are given this list.
+  "function signersHash(uint256 outputIndex) view returns (bytes32)",
+  "event OutputSigners(uint256 indexed outputIndex, address[] signers)",
   "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
   "error InvalidL2BlockNumber(uint256 l2BlockNumber, uint256 nextL2BlockNumber)",
   "error L1BlockHashMismatch(uint256 l1BlockNumber, bytes32 expected, bytes32 actual)",
@@ -52,6 +55,8 @@ export const PORTAL_ABI = parseAbi([
   "event TransactionForced(uint256 indexed forcedTxIndex, address indexed sender, bytes signedTx)",
   "event WithdrawalProven(uint256 indexed index, bytes32 indexed leafHash, uint256 indexed outputIndex, address prover)",
   "event WithdrawalFinalized(uint256 indexed index, bytes32 indexed leafHash, address indexed to, uint256 amount)",
+  // A fraud verdict (FraudProofs, VERDICT_ROLE): derivation turns it into an L2 revoke.
+  "event ChallengeInvalidated(uint256 indexed challengeId)",
   "error ChallengeWindowOpen(uint256 outputIndex, uint256 finalizesAt)",
   "error EnforcedPause()",
   "error FinalizationRateLimited(uint256 amount, uint256 available)",

@@ -13,8 +13,8 @@ import {Attestation, OutputQuorum} from "./lib/OutputQuorum.sol";
 ///         proposer then continues from the invalidated output's L2 block. Once the admin enables
 ///         attestation (`enableAttestation`, once), outputs come only with a stake-weighted quorum of
 ///         the operators' BLS signatures (`proposeOutputAttested`, anyone may submit) and the
-///         proposer role posts nothing more. (Fraud proofs of docs/PROTOCOL.md §6 replace the
-///         challenger role later.)
+///         proposer role posts nothing more. Fraud proofs (FraudProofs.sol, docs/PROTOCOL.md §6.3)
+///         hold the challenger role once deployed.
 /// @dev Invalidation is O(1): each invalidation k records `invalidatedFrom[k]`; an output records how
 ///      many invalidations existed when it was posted (`invalidationsBefore`). Invalidation k covers
 ///      outputs [invalidatedFrom[k], count at that time), so output i is invalid iff some k at or
@@ -69,6 +69,10 @@ contract OutputOracle is AccessControl {
     /// @notice keccak256(abi.encodePacked(stakeBlock, nonSignerKeyHashes)) of each attested output:
     ///         with the registry's events it names the output's signers (fraud proofs slash them).
     mapping(uint256 outputIndex => bytes32) public signatoryRecord;
+    /// @notice keccak256(abi.encodePacked(signers)) of each attested output (zero for a proposer's
+    ///         output): the operators that signed it, as `OutputSigners` lists them. Fraud proofs
+    ///         are given the list and slash exactly those operators (FraudProofs.sol).
+    mapping(uint256 outputIndex => bytes32) public signersHash;
 
     /// @notice An output was posted at `outputIndex`.
     event OutputProposed(
@@ -82,6 +86,9 @@ contract OutputOracle is AccessControl {
     /// @notice Outputs [fromIndex, toIndex) were invalidated by `challenger`; the next output may
     ///         again have the L2 block number of output `fromIndex`.
     event OutputsInvalidated(uint256 indexed fromIndex, uint256 toIndex, address indexed challenger);
+    /// @notice The operators that signed attested output `outputIndex` (members of the set with a
+    ///         registered key, not listed as non-signers, in the AllocationManager's member order).
+    event OutputSigners(uint256 indexed outputIndex, address[] signers);
     /// @notice Outputs now need an operator quorum (`registry`, quorum numerator/denominator).
     event AttestationEnabled(
         address indexed registry,
@@ -208,15 +215,16 @@ contract OutputOracle is AccessControl {
         if (address(c.registry) == address(0)) revert AttestationNotEnabled();
         // The uint32 cast of EigenLayer's futureBlock: L1 reaches 2^32 blocks in ~1,600 years.
         uint32 stakeBlock = uint32(block.number + c.windowBlocks);
-        (uint256 signed, uint256 total, bytes32[] memory nonSigners) = OutputQuorum.verify(
-            c.registry, outputMessageHash(outputRoot, l2BlockNumber, l1BlockHash), att, stakeBlock
-        );
+        (uint256 signed, uint256 total, bytes32[] memory nonSigners, address[] memory signers) = OutputQuorum
+            .verifyAndListSigners(c.registry, outputMessageHash(outputRoot, l2BlockNumber, l1BlockHash), att, stakeBlock);
         if (signed == 0 || signed * c.quorumDenominator < total * c.quorumNumerator) {
             revert QuorumNotReached(signed, total);
         }
         outputIndex = _record(outputRoot, l2BlockNumber, l1BlockHash, l1BlockNumber);
         signatoryRecord[outputIndex] = keccak256(abi.encodePacked(stakeBlock, nonSigners));
+        signersHash[outputIndex] = keccak256(abi.encodePacked(signers));
         emit OutputAttested(outputIndex, signed, total, stakeBlock, nonSigners);
+        emit OutputSigners(outputIndex, signers);
     }
 
     /// @notice What operators sign for an output (docs/PROTOCOL.md §6): keccak256(abi.encode(

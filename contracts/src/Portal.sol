@@ -26,6 +26,9 @@ contract Portal is AccessControl, Pausable, ReentrancyGuardTransient {
 
     /// @notice May pause and unpause withdrawals.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice May record fraud verdicts (granted to FraudProofs): the Portal stays the one
+    ///         contract whose logs are L2 inputs.
+    bytes32 public constant VERDICT_ROLE = keccak256("VERDICT_ROLE");
 
     /// @notice A proven withdrawal, keyed by its leaf hash (one slot).
     struct ProvenWithdrawal {
@@ -63,6 +66,9 @@ contract Portal is AccessControl, Pausable, ReentrancyGuardTransient {
     );
     /// @notice Withdrawal `index` was paid: `amount` FlopsCredit minted to `to`.
     event WithdrawalFinalized(uint256 indexed index, bytes32 indexed leafHash, address indexed to, uint256 amount);
+    /// @notice L1 proved challenge `challengeId`'s PASSED record fraudulent (or its openings
+    ///         unavailable); derivation turns this into an L2 `revoke` (PROTOCOL §6.3).
+    event ChallengeInvalidated(uint256 indexed challengeId);
     /// @notice The admin set the finalization rate limit: at most `capacity` base units at once,
     ///         refilling at `capacity` per `window` seconds.
     event FinalizationRateLimitSet(uint256 window, uint256 capacity);
@@ -204,6 +210,13 @@ contract Portal is AccessControl, Pausable, ReentrancyGuardTransient {
         _finalizedBits[index >> 8] = bits | bit;
         credit.mint(w.to, w.amount);
         emit WithdrawalFinalized(index, leafHash, w.to, w.amount);
+    }
+
+    /// @notice Emits ChallengeInvalidated(challengeId). VERDICT_ROLE only (the fraud-proof
+    ///         contract, which proved the verdict); never paused, like deposits: a verdict must
+    ///         reach L2 whatever the guardian does.
+    function recordVerdict(uint256 challengeId) external onlyRole(VERDICT_ROLE) {
+        emit ChallengeInvalidated(challengeId);
     }
 
     /// @notice Sets the finalization rate limit. Admin only. A withdrawal above `capacity` cannot be

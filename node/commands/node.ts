@@ -20,6 +20,7 @@ import {
 } from "../../sequencer/beaconRelay.ts";
 import type { BeaconSource } from "../../sequencer/ports.ts";
 import { ChainStore } from "../../store/chainStore.ts";
+import { loadBlsKeystore } from "../blsKeystore.ts";
 import {
   BATCHER_KEY_OPTIONS,
   type Config,
@@ -42,11 +43,12 @@ import {
 import { createNode, type FlopsNode, type VerifierFlopsNode } from "../createNode.ts";
 import { devBeaconKeys, loadOrCreateDevBeaconKey } from "../devBeaconKey.ts";
 import { devBeaconSource, devGenesis } from "../devnet.ts";
-import { unlockKeystore } from "../keystore.ts";
+import { canPrompt, promptSecret, readPasswordFile, unlockKeystore } from "../keystore.ts";
 import { createLogger, LOG_OPTIONS, type Logger, loggerOptsFromConfig } from "../logger.ts";
+import type { ProposerPace } from "../outputProposerNode.ts";
 import { createShutdown, SHUTDOWN_OPTIONS } from "../shutdown.ts";
-import { nodeL1Client } from "../verifierNode.ts";
-import { type CliIO, logDestination, processIO, warnTo } from "./io.ts";
+import { nodeL1Client, type VerifierOperatorOpts } from "../verifierNode.ts";
+import { type CliIO, logDestination, processIO, promptIO, warnTo } from "./io.ts";
 
 /** Options every node-running command shares (flops node, flops devnet). */
 export const NODE_OPTIONS = {
@@ -120,6 +122,8 @@ export interface RunNodeInput {
         batcher?: LocalAccount | undefined;
         /** Post the sequencer's own outputs with this key (node/outputProposerNode.ts; the devnet's admin). */
         proposer?: LocalAccount | undefined;
+        /** Post attested outputs: the operator nodes to ask (`--proposer.attest-rpcs`). */
+        attest?: ProposerPace["attest"];
       }
     | undefined;
 }
@@ -169,6 +173,7 @@ export async function startNode(i: RunNodeInput): Promise<FlopsNode> {
               intervalMs: i.cfg["proposer.interval-ms"] ?? 0,
               intervalBlocks: i.cfg["proposer.interval"] ?? 1,
               lagBlocks: i.cfg["proposer.lag-blocks"] ?? 10,
+              ...(i.l1.attest ? { attest: i.l1.attest } : {}),
             },
           }
         : {}),
@@ -197,6 +202,10 @@ export async function startVerifier(
     deploymentFile: string;
     /** Post outputs of the derived head with this key (`--proposer.keystore`). */
     proposer?: LocalAccount | undefined;
+    /** `--mode operator`: sign derived outputs with this BLS key. */
+    operator?: VerifierOperatorOpts | undefined;
+    /** Post attested outputs: the operator nodes to ask (`--proposer.attest-rpcs`). */
+    attest?: ProposerPace["attest"];
   },
 ): Promise<VerifierFlopsNode> {
   const deployment = await readDeployment(i.deploymentFile);
@@ -232,6 +241,7 @@ export async function startVerifier(
       verifier: {
         l1Rpc: i.l1Rpc,
         deployment,
+        ...(i.operator ? { operator: i.operator } : {}),
         ...(i.proposer
           ? {
               proposer: {
@@ -239,6 +249,7 @@ export async function startVerifier(
                 intervalMs: i.cfg["proposer.interval-ms"] ?? 0,
                 intervalBlocks: i.cfg["proposer.interval"] ?? 1,
                 head: i.cfg["proposer.head"] ?? "safe",
+                ...(i.attest ? { attest: i.attest } : {}),
               },
             }
           : {}),
@@ -264,6 +275,46 @@ async function l1Key(
   return privateKeyToAccount(bytesToHex(key.privateKey) as Hex);
 }
 
+/** `--mode operator`'s BLS key (`--bls-keystore`, `--password-file` or a prompt); none: undefined. */
+async function operatorKey(
+  file: string | undefined,
+  passwordFile: string | undefined,
+  io: CliIO,
+): Promise<VerifierOperatorOpts | undefined> {
+  if (file === undefined) return undefined;
+  let password: string;
+  if (passwordFile !== undefined) password = readPasswordFile(passwordFile, warnTo(io));
+  else if (canPrompt(promptIO(io))) password = await promptSecret(`Password for ${file}: `, promptIO(io));
+  else
+    throw new RollupError(
+      "BAD_CONFIG",
+      `no password for ${file}: pass --password-file FILE (or run on a terminal)`,
+    );
+  return { key: await loadBlsKeystore(file, password) };
+}
+
+/** At most this many operator URLs (`--proposer.attest-rpcs`): one request each per round. */
+const MAX_ATTEST_RPCS = 256;
+
+/** `--proposer.attest-rpcs`: the operator URLs, each http(s); the reason they are wrong, or the list. */
+export function parseAttestRpcs(value: string): string[] | string {
+  const urls = value
+    .split(",")
+    .map((u) => u.trim())
+    .filter((u) => u !== "");
+  if (urls.length === 0) return "--proposer.attest-rpcs needs at least one URL";
+  if (urls.length > MAX_ATTEST_RPCS) return `--proposer.attest-rpcs takes at most ${MAX_ATTEST_RPCS} URLs`;
+  for (const u of urls) {
+    let url: URL | undefined;
+    try {
+      url = new URL(u);
+    } catch {}
+    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:"))
+      return `--proposer.attest-rpcs: ${u.slice(0, 100)} is not an http(s) URL`;
+  }
+  return urls;
+}
+
 /** The proposer options that only make sense with a proposer key. */
 const PROPOSER_KEYED = [
   "proposer.password-file",
@@ -271,6 +322,7 @@ const PROPOSER_KEYED = [
   "proposer.interval-ms",
   "proposer.lag-blocks",
   "proposer.head",
+  "proposer.attest-rpcs",
 ] as const;
 
 /**
@@ -314,6 +366,7 @@ async function sequencerL1FromConfig(
   },
   proposer: LocalAccount | undefined,
   io: CliIO,
+  attest?: ProposerPace["attest"],
 ): Promise<RunNodeInput["l1"]> {
   if (cfg["l1.rpc"] === undefined && cfg["l1.deployment"] === undefined) {
     if (cfg["batcher.keystore"] !== undefined)
@@ -334,7 +387,13 @@ async function sequencerL1FromConfig(
       "BAD_CONFIG",
       `--batcher.keystore and --proposer.keystore hold the same key (${batcher.address}): give each its own`,
     );
-  return { client: nodeL1Client(cfg["l1.rpc"]), deployment, batcher, proposer };
+  return {
+    client: nodeL1Client(cfg["l1.rpc"]),
+    deployment,
+    batcher,
+    proposer,
+    ...(attest ? { attest } : {}),
+  };
 }
 
 export function registerNodeCommand(program: Command, io: CliIO = processIO()): void {
@@ -371,13 +430,31 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
   cmd.action(async () => {
     const { config: cfg, sources } = readConfig.withSources();
     if (cfg.genesis && cfg.dev) throw usageError(cmd, "--genesis and --dev exclude each other");
-    const verifier = cfg.mode === "verifier";
+    // An operator is a verifier that also signs what it derived (node/verifierNode.ts `operator`).
+    const verifier = cfg.mode === "verifier" || cfg.mode === "operator";
     if (verifier && (cfg["l1.rpc"] === undefined || cfg["l1.deployment"] === undefined))
-      throw usageError(cmd, "--mode verifier needs --l1.rpc URL and --l1.deployment FILE");
+      throw usageError(cmd, `--mode ${cfg.mode} needs --l1.rpc URL and --l1.deployment FILE`);
+    if (cfg.mode === "operator" && cfg["bls-keystore"] === undefined)
+      throw usageError(cmd, "--mode operator needs --bls-keystore FILE (flops operator keygen)");
+    if (cfg.mode !== "operator" && (cfg["bls-keystore"] !== undefined || cfg["password-file"] !== undefined))
+      throw usageError(cmd, "--bls-keystore and --password-file are for --mode operator");
     // A --dev genesis is made "now" with a fresh beacon key: no L1 deployment pins it.
     if (verifier && cfg.dev) throw usageError(cmd, "--mode verifier takes --genesis FILE, not --dev");
     const badProposer = proposerConfigError(cfg, sources, verifier);
     if (badProposer !== undefined) throw usageError(cmd, badProposer);
+    let attest: ProposerPace["attest"];
+    if (cfg["proposer.attest-rpcs"] !== undefined) {
+      const urls = parseAttestRpcs(cfg["proposer.attest-rpcs"]);
+      if (typeof urls === "string") throw usageError(cmd, urls);
+      // Operators sign only what is derived from finalized L1 data; a sequencer derives its own
+      // chain only with a batcher (follow mode).
+      if (!verifier && cfg["batcher.keystore"] === undefined)
+        throw usageError(
+          cmd,
+          "--proposer.attest-rpcs on a sequencer needs --batcher.keystore (it posts what its own derivation finalized)",
+        );
+      attest = { operatorRpcUrls: urls };
+    }
     const log = createLogger({ ...loggerOptsFromConfig(cfg), destination: logDestination(io) });
     const genesis = cfg.genesis
       ? genesisFromJson(readFileSync(cfg.genesis, "utf8"))
@@ -394,6 +471,7 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
     let node: FlopsNode | VerifierFlopsNode;
     try {
       const proposer = await l1Key(cfg["proposer.keystore"], cfg["proposer.password-file"], io);
+      const operator = await operatorKey(cfg["bls-keystore"], cfg["password-file"], io);
       node = verifier
         ? await startVerifier({
             datadir: cfg.datadir,
@@ -404,6 +482,8 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
             l1Rpc: cfg["l1.rpc"]!,
             deploymentFile: cfg["l1.deployment"]!,
             proposer,
+            operator,
+            attest,
           })
         : await startNode({
             datadir: cfg.datadir,
@@ -413,7 +493,7 @@ export function registerNodeCommand(program: Command, io: CliIO = processIO()): 
             beaconUrls: cfg["beacon.urls"].split(","),
             beaconKeyFile: cfg["beacon.key"],
             log,
-            l1: await sequencerL1FromConfig(cfg, proposer, io),
+            l1: await sequencerL1FromConfig(cfg, proposer, io, attest),
           });
     } catch (e) {
       // Nothing to stop: leave the process's signals as they were (a CLI run inside a test goes on).

@@ -3,12 +3,16 @@
  * the sequencer with its batcher and proposer, a verifier process deriving the chain from L1 over
  * HTTP, and prover processes. One devnet serves every case (it is the slowest part): its provers
  * earn credits and reach a multiplier above 1.0, viem reads the chain, the verifier derives the
- * sequencer's blocks exactly, the status lines show three heads, and Ctrl-C stops it all.
+ * sequencer's blocks exactly, the status lines show three heads, the explorer's pages work in
+ * Chromium (test/browser/devnetPages.ts: the same devnet, not a second one: ~40 s saved), and
+ * Ctrl-C stops it all.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createPublicClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../browser/chromium.ts";
+import { checkDevnetPages } from "../browser/devnetPages.ts";
 import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
 import { rpcResult, waitFor } from "../helpers/rpc.ts";
 
@@ -158,6 +162,17 @@ describe("e2e: devnet", () => {
     expect(out).toMatch(/outputs {5}\d+ proposed/);
     expect(out).not.toContain("!! VERIFIER");
   }, 40_000);
+
+  it("behavior: the explorer in Chromium: home → a prover's node → a challenge timeline → search a block → batches", async () => {
+    // Without Chromium this FAILS and says how to install it (test/browser/chromium.ts).
+    const browser = await launchChromium();
+    try {
+      const provers = [...devnet!.output().matchAll(/prover-\d (0x[0-9a-f]{40})/g)].map((m) => m[1]!);
+      await checkDevnetPages(browser, url, [...new Set(provers)]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 
   it("behavior: Ctrl-C stops the devnet cleanly, its verifier with it", async () => {
     devnet!.child.kill("SIGINT");

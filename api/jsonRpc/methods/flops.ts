@@ -14,6 +14,7 @@ import { domainError } from "../errors.ts";
 import { RawJson } from "../format.ts";
 import { type MethodDef, serve, serveEncoded } from "../registry.ts";
 import { bridgeMethods } from "./bridge.ts";
+import { operatorMethods } from "./operator.ts";
 
 // Params are constant for a backend's life: format them once.
 const paramsJson = new WeakMap<RpcBackend, RawJson>();
@@ -115,4 +116,5 @@ export const flopsMethods: readonly MethodDef[] = [
   serveEncoded(FLOPS_RPC.getParams, (_, ctx) => formattedParams(ctx.backend)),
   serveEncoded(FLOPS_RPC.getGenesis, (_, ctx) => formattedGenesis(ctx.backend)),
   ...bridgeMethods,
+  ...operatorMethods,
 ];

@@ -63,6 +63,22 @@ library OutputQuorum {
         view
         returns (uint256 signedStake, uint256 totalStake, bytes32[] memory nonSignerKeyHashes)
     {
+        (signedStake, totalStake, nonSignerKeyHashes,) = verifyAndListSigners(registry, msgHash, att, stakeBlock);
+    }
+
+    /// @notice `verify`, and the signers' operator addresses too: the members with a registered key
+    ///         that are not non-signers, in `getMembers` order. Recorded at attestation, this list is
+    ///         what a fraud proof slashes (the registry and the set change afterwards).
+    function verifyAndListSigners(
+        OperatorRegistry registry,
+        bytes32 msgHash,
+        Attestation calldata att,
+        uint32 stakeBlock
+    )
+        internal
+        view
+        returns (uint256 signedStake, uint256 totalStake, bytes32[] memory nonSignerKeyHashes, address[] memory signers)
+    {
         uint256 n = att.nonSignerKeys.length;
         nonSignerKeyHashes = new bytes32[](n);
         Bn254.G1Point memory apk = registry.apk();
@@ -77,13 +93,13 @@ library OutputQuorum {
         // steer the signers' key to one it holds the secret of.
         if (n > 0 && !registry.allRegistered(nonSignerKeyHashes)) revert NonSignerNotRegistered();
         if (!Bn254.verify(msgHash, apk, att.apkG2, att.sigma)) revert InvalidAttestationSignature();
-        (signedStake, totalStake) = _stake(registry, nonSignerKeyHashes, stakeBlock);
+        (signedStake, totalStake, signers) = _stake(registry, nonSignerKeyHashes, stakeBlock);
     }
 
     function _stake(OperatorRegistry registry, bytes32[] memory nonSigners, uint32 stakeBlock)
         private
         view
-        returns (uint256 signedStake, uint256 totalStake)
+        returns (uint256 signedStake, uint256 totalStake, address[] memory signers)
     {
         IAllocationManagerView am = registry.allocationManager();
         IAllocationManagerView.OperatorSet memory set = registry.operatorSet();
@@ -91,6 +107,8 @@ library OutputQuorum {
         uint256[][] memory stakes =
             am.getMinimumSlashableStake(set, members, am.getStrategiesInOperatorSet(set), stakeBlock);
         bytes32[] memory keyHashes = registry.keyHashesOf(members);
+        signers = new address[](members.length);
+        uint256 nSigners = 0;
         for (uint256 i = 0; i < members.length; ++i) {
             uint256 s = 0;
             uint256[] memory row = stakes[i];
@@ -98,7 +116,14 @@ library OutputQuorum {
                 s += row[j];
             }
             totalStake += s;
-            if (keyHashes[i] != bytes32(0) && !_contains(nonSigners, keyHashes[i])) signedStake += s;
+            if (keyHashes[i] != bytes32(0) && !_contains(nonSigners, keyHashes[i])) {
+                signedStake += s;
+                signers[nSigners++] = members[i];
+            }
+        }
+        // Trim the list to the signers found (the array was sized for every member).
+        assembly ("memory-safe") {
+            mstore(signers, nSigners)
         }
     }
 
