@@ -57,7 +57,7 @@ import type { Challenge } from "../chain/types.ts";
 import { encodeChallenge } from "../chain/wire/challenge.ts";
 import { QUICKNET_VECTOR_CHAIN, quicknetVector } from "../test/helpers/drandQuicknet.ts";
 import { deployFraudVerifier } from "../test/helpers/fraudVerifierL1.ts";
-import { buildFraudState, FRAUD_L2_CHAIN_ID, TINY } from "../test/vectors/fraudCases.ts";
+import { buildFraudState, cheatingClaim, FRAUD_L2_CHAIN_ID, TINY } from "../test/vectors/fraudCases.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 /** EIP-7825: the most gas one transaction may use. */
@@ -231,16 +231,7 @@ export async function run(_opts: BenchOpts): Promise<BenchResult[]> {
   try {
     const out: BenchResult[] = [];
     const state = buildFraudState();
-    const tiny = buildInvalidComputeProof({
-      l2ChainId: FRAUD_L2_CHAIN_ID,
-      tier: TINY,
-      record: state.cheating.record,
-      recordProof: state.proofs.cheating,
-      preimage: state.preimage,
-      tiles: state.cheating.tiles,
-      proof: state.cheating.proof,
-    });
-    if (!tiny.ok) throw new Error(tiny.reason);
+    const tiny = { claim: cheatingClaim(state) };
     out.push(
       result(
         "fraud_proof_gas_tiny",

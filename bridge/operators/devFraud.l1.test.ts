@@ -21,7 +21,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
 import { outputRoot } from "../../chain/commitment/outputRoot.ts";
 import { QUICKNET_VECTOR_CHAIN } from "../../test/helpers/drandQuicknet.ts";
-import { buildFraudState, FRAUD_L2_CHAIN_ID, TINY } from "../../test/vectors/fraudCases.ts";
+import { buildFraudState, cheatingClaim, FRAUD_L2_CHAIN_ID, TINY } from "../../test/vectors/fraudCases.ts";
 import { buildInvalidComputeProof, claimTuple, g2Eip2537 } from "../challenger/invalidComputeProof.ts";
 import { createEmbeddedL1 } from "../l1/embeddedL1.ts";
 import { createDevFraud } from "./devFraud.ts";
@@ -60,16 +60,7 @@ describe("fraud proofs on the embedded L1", async () => {
 
   it("a dishonest majority's output: the watcher's tx slashes the three signers and pays", async () => {
     const state = buildFraudState();
-    const built = buildInvalidComputeProof({
-      l2ChainId: FRAUD_L2_CHAIN_ID,
-      tier: TINY,
-      record: state.cheating.record,
-      recordProof: state.proofs.cheating,
-      preimage: state.preimage,
-      tiles: state.cheating.tiles,
-      proof: state.cheating.proof,
-    });
-    if (!built.ok) throw new Error(built.reason);
+    const built = { claim: cheatingClaim(state) };
     const { stateRoot, withdrawalsRoot, l2BlockHash } = state.preimage;
     const root = bytesToHex(outputRoot(stateRoot, withdrawalsRoot, l2BlockHash)) as Hex;
     const posted = await f.proposeAttested(1n, [0, 1, 2, 3], new Set([0, 1, 2]), root);

@@ -9,7 +9,11 @@
  * @module
  */
 
-import type { OutputPreimage } from "../../bridge/challenger/invalidComputeProof.ts";
+import {
+  buildInvalidComputeProof,
+  type InvalidComputeClaim,
+  type OutputPreimage,
+} from "../../bridge/challenger/invalidComputeProof.ts";
 import { beaconRandomness } from "../../chain/beacon/verifyBeaconRound.ts";
 import { concatBytes, u64ToBytes } from "../../chain/bytes.ts";
 import { sha256 } from "../../chain/hash.ts";
@@ -167,4 +171,19 @@ export function buildFraudState(): FraudState {
     },
     proofs: { cheating: prove(7n), honest: prove(8n), failed: prove(9n), unopened: prove(10n) },
   };
+}
+
+/** The fraud proof of `state`'s cheating record (its PASSED reveal with one wrong entry). */
+export function cheatingClaim(state: FraudState = buildFraudState()): InvalidComputeClaim {
+  const built = buildInvalidComputeProof({
+    l2ChainId: FRAUD_L2_CHAIN_ID,
+    tier: TINY,
+    record: state.cheating.record,
+    recordProof: state.proofs.cheating,
+    preimage: state.preimage,
+    tiles: state.cheating.tiles,
+    proof: state.cheating.proof,
+  });
+  if (!built.ok) throw new Error(`fraudCases: the cheating case does not prove: ${built.reason}`);
+  return built.claim;
 }

@@ -32,6 +32,7 @@ import { encodeChallenge } from "../../chain/wire/challenge.ts";
 import { QUICKNET_VECTOR_CHAIN, QUICKNET_VECTORS } from "../helpers/drandQuicknet.ts";
 import {
   buildFraudState,
+  cheatingClaim,
   FRAUD_L2_CHAIN_ID,
   type FraudCase,
   QUICKNET_PUBLIC_KEY,
@@ -134,16 +135,7 @@ function failingSamples(record: FraudCase["record"], changed: number): number[] 
 
 export function buildFraudVectors() {
   const state = buildFraudState();
-  const built = buildInvalidComputeProof({
-    l2ChainId: FRAUD_L2_CHAIN_ID,
-    tier: TINY,
-    record: state.cheating.record,
-    recordProof: state.proofs.cheating,
-    preimage: state.preimage,
-    tiles: state.cheating.tiles,
-    proof: state.cheating.proof,
-  });
-  if (!built.ok) throw new Error(`generateFraud: the cheating case does not prove: ${built.reason}`);
+  const built = { claim: cheatingClaim(state) };
   const positions = samplePositions(
     { n: 64, m: 2, k: 4 },
     sampleSeed(
