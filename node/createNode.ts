@@ -25,6 +25,7 @@ import { Sequencer } from "../sequencer/sequencer.ts";
 import { createSigPool, type SigPool } from "../sequencer/sigPool.ts";
 import { ChainStore } from "../store/chainStore.ts";
 import { startExplorerIndex } from "./explorerIndex.ts";
+import { explorerOperatorsFor } from "./explorerOperators.ts";
 import type { Logger } from "./logger.ts";
 import { moduleLogger } from "./logger.ts";
 import { type ProposerNodeOpts, startOutputProposer } from "./outputProposerNode.ts";
@@ -328,6 +329,7 @@ export async function createNode(
                 BigInt(l1.opts.deployment.deployBlock),
               ),
             ),
+            ...explorerOperatorsFor(l1.client, l1.opts.deployment),
           }
         : {}),
     });

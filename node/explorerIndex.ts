@@ -34,6 +34,7 @@ export async function startExplorerIndex(
     log: Logger;
     closers: Array<() => Promise<void>>;
     withdrawalStatus?: ExplorerReadsModules["withdrawalStatus"];
+    operators?: ExplorerReadsModules["operators"];
   },
 ): Promise<{ reads: ExplorerReads; batchLog: BatchLog }> {
   const log = m.log.child({ module: "indexer" });
@@ -64,6 +65,7 @@ export async function startExplorerIndex(
     index: new IndexReads(indexer.kv, params),
     backend: m.backend,
     ...(m.withdrawalStatus ? { withdrawalStatus: m.withdrawalStatus } : {}),
+    ...(m.operators ? { operators: m.operators } : {}),
   });
   return { reads, batchLog };
 }

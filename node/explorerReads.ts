@@ -18,6 +18,7 @@ import {
   type Finality,
   type Heads,
   type NodeSummary,
+  type OperatorSummary,
   type Page,
   type PageQuery,
   type SearchHit,
@@ -44,6 +45,11 @@ export interface ExplorerReadsModules {
    * row of a page at once: node/withdrawalL1Status.ts bounds it (cache, concurrency, timeout).
    */
   withdrawalStatus?: (w: WithdrawalRecord) => Promise<Partial<WithdrawalSummary>>;
+  /**
+   * The operator set's members from L1; absent: none (a node whose deployment names no
+   * OperatorRegistry). node/explorerOperators.ts bounds its L1 reads (one cached snapshot).
+   */
+  operators?: (q: PageQuery) => Promise<Page<OperatorSummary>>;
 }
 
 /** An index cursor that does not parse is the client's error: the routes answer 400. */
@@ -232,8 +238,9 @@ export function createExplorerReads(m: ExplorerReadsModules): ExplorerReads {
       return { items, next: p.next };
     },
     deposits: (q: PageQuery) => page(() => index.deposits(q)),
-    // EigenLayer operators: none until that issue lands.
-    operators: async (_q: PageQuery) => ({ items: [], next: null }),
+    // Without an OperatorRegistry there are none; a bad cursor is still the client's error.
+    operators: async (q: PageQuery): Promise<Page<OperatorSummary>> =>
+      m.operators ? m.operators(q) : { items: [], next: null },
     async stats() {
       const t = index.totals();
       const recent = (await index.blocks({ limit: 10 })).items;

@@ -27,6 +27,7 @@ import { cappedFetch } from "../rpc/cappedFetch.ts";
 import type { ChainStore, StoredBlockData } from "../store/chainStore.ts";
 import type { NodeModules, NodeOpts, VerifierFlopsNode } from "./createNode.ts";
 import { followBatches, startExplorerIndex } from "./explorerIndex.ts";
+import { explorerOperatorsFor } from "./explorerOperators.ts";
 import { moduleLogger } from "./logger.ts";
 import { type ProposerPace, startOutputProposer } from "./outputProposerNode.ts";
 import { createRpcBackend, type HeadSide } from "./rpcBackend.ts";
@@ -202,6 +203,7 @@ export async function createVerifierNode(
         BigInt(d.deployBlock),
       ),
     ),
+    ...explorerOperatorsFor(client, d),
   });
   // The driver stops before the index closes (closers run in order; its stop comes first).
   followBatches(driver, explorerIndex.batchLog, log);

@@ -226,8 +226,16 @@ export function formatOperator(o: P.OperatorSummary) {
   return {
     hash: bytesToHex(o.address),
     stake: o.stake.toString(),
+    slashable_stake: o.slashableStake.toString(),
+    key_hash: o.keyHash === undefined ? null : bytesToHex(o.keyHash),
+    registered_l1_block_number: o.registeredL1Block === undefined ? null : o.registeredL1Block.toString(),
     attestations: o.attestations,
+    missed_attestations: o.missed,
     slashings: o.slashings,
+    last_slashing:
+      o.lastSlashing === undefined
+        ? null
+        : { l1_block_number: o.lastSlashing.l1Block.toString(), wads: o.lastSlashing.wads.map(String) },
   };
 }
 

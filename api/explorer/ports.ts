@@ -274,12 +274,26 @@ export interface DepositSummary {
   txHash: Hash32;
 }
 
-/** An EigenLayer operator: empty lists until that issue lands. */
+/**
+ * An EigenLayer operator of the attested OutputOracle's operator set, from L1 (node/explorerOperators.ts;
+ * empty without an OperatorRegistry). Stake in base units of the set's strategies, summed.
+ */
 export interface OperatorSummary {
   address: Address;
+  /** Allocated to the operator set now. */
   stake: bigint;
+  /** Slashable until an output posted now leaves its window: what counts for a quorum. */
+  slashableStake: bigint;
+  /** The BLS key registered now; absent: none. */
+  keyHash?: Hash32;
+  /** L1 block of that registration, when the explorer's event scan saw it. */
+  registeredL1Block?: bigint;
+  /** Attested outputs signed, and missed, since that registration. */
   attestations: number;
+  missed: number;
   slashings: number;
+  /** The latest slashing: its L1 block and the parts of 1e18 taken per strategy. */
+  lastSlashing?: { l1Block: bigint; wads: bigint[] };
 }
 
 // ---------------------------------------------------------------------------------------------

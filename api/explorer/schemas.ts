@@ -196,8 +196,13 @@ export const Deposit = Type.Object({
 export const Operator = Type.Object({
   hash: AddressHash,
   stake: Decimal,
+  slashable_stake: Decimal,
+  key_hash: Nullable(Hash),
+  registered_l1_block_number: Nullable(Decimal),
   attestations: Type.Integer(),
+  missed_attestations: Type.Integer(),
   slashings: Type.Integer(),
+  last_slashing: Nullable(Type.Object({ l1_block_number: Decimal, wads: Type.Array(Decimal) })),
 });
 
 export const Stats = Type.Object({

@@ -298,6 +298,21 @@ describe("integration: operators sign what they derived, the proposer aggregates
     });
     expect(finalizesAt).toBe(out.timestamp + 3n);
     await waitFor(finalized, 30_000, "the output final after its challenge window");
+    // The sequencer's explorer reads the same operators from L1 (node/explorerOperators.ts, wired
+    // by createNode from the deployment's operatorRegistry): all four, with their stake.
+    const listed = await waitFor(
+      async () => {
+        const r = (await (await fetch(`${sequencer!.rpcUrl}/api/v2/operators`)).json()) as {
+          items: Array<{ address: string; stake: string; attestations: number }>;
+        };
+        return r.items.length === operators.length && r.items.some((i) => i.attestations > 0)
+          ? r.items
+          : undefined;
+      },
+      20_000,
+      "the explorer listing the operators",
+    );
+    for (const i of listed) expect(BigInt(i.stake)).toBeGreaterThan(0n);
   }, 180_000);
 
   it("answers null for blocks it has not derived from finalized L1 data, and refuses a bad request", async () => {
