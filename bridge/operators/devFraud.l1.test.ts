@@ -22,7 +22,7 @@ import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
 import { outputRoot } from "../../chain/commitment/outputRoot.ts";
 import { QUICKNET_VECTOR_CHAIN } from "../../test/helpers/drandQuicknet.ts";
 import { buildFraudState, cheatingClaim, FRAUD_L2_CHAIN_ID, TINY } from "../../test/vectors/fraudCases.ts";
-import { buildInvalidComputeProof, claimTuple, g2Eip2537 } from "../challenger/invalidComputeProof.ts";
+import { claimTuple, g2Eip2537 } from "../challenger/invalidComputeProof.ts";
 import { createEmbeddedL1 } from "../l1/embeddedL1.ts";
 import { createDevFraud } from "./devFraud.ts";
 

@@ -14,7 +14,6 @@
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import {
-  buildInvalidComputeProof,
   claimTuple,
   g2Eip2537,
   type InvalidComputeClaim,
