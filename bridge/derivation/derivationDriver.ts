@@ -524,11 +524,10 @@ export class DerivationDriver {
     return true;
   }
 
+  /** The deriver past `attrs`, now the core's head; older L1 blocks can no longer be an origin or decide a block. */
   private advanceDeriver(attrs: BlockAttributes): void {
-    const head = this.core.head;
-    this.deriver!.advance({ number: attrs.number, hash: head.hash, timestamp: attrs.timestamp });
-    const keepFrom = this.deriver!.safe.origin.number;
-    this.forgetBefore(keepFrom);
+    this.deriver!.advance({ number: attrs.number, hash: this.core.head.hash, timestamp: attrs.timestamp });
+    this.forgetBefore(this.deriver!.safe.origin.number);
   }
 
   /**
@@ -551,9 +550,6 @@ export class DerivationDriver {
     this.recovered.clear();
     const ex = executeAttributes(core, attrs, (tx) => this.recover(tx));
     const b = ex.built;
-    const origin = this.fed.get(attrs.l1Origin.number) ?? this.deriver!.safe.origin;
-    const from = this.fed.get(attrs.derivedFrom);
-    if (!from) throw new Error(`derivation: L1 block ${attrs.derivedFrom} decided a block but was not fed`);
     const senders = b.block.txs.map((t) => this.recovered.get(bytesToHex(t.hash))!);
     const stored: StoredBlockData = {
       block: b.block,
@@ -562,14 +558,9 @@ export class DerivationDriver {
       senders,
       size: b.size,
     };
-    await this.m.store.commitDerivedBlock({ ...stored, encoded: b.encoded }, b.ops, {
-      originParentHash: origin.parentHash,
-      l1Number: from.number,
-      l1Hash: from.hash,
-      channels: this.deriver!.channelsBefore(attrs.derivedFrom),
-    });
+    await this.m.store.commitDerivedBlock({ ...stored, encoded: b.encoded }, b.ops, this.cursorOf(attrs));
     core.advance({ header: b.block.header, hash: b.hash });
-    this.deriver!.advance({ number: attrs.number, hash: b.hash, timestamp: attrs.timestamp });
+    this.advanceDeriver(attrs);
     if (ex.replaced !== undefined)
       this.m.log.warn(
         { l2Block: String(attrs.number), l1Block: String(attrs.derivedFrom), reason: ex.replaced },
@@ -580,9 +571,6 @@ export class DerivationDriver {
         { l2Block: String(attrs.number), forcedTx: String(s.index), reason: s.reason },
         "derivation: forced tx skipped",
       );
-    // Older L1 blocks can no longer be an origin or decide a block.
-    const keepFrom = this.deriver!.safe.origin.number;
-    this.forgetBefore(keepFrom);
     for (const l of this.listeners) l(stored);
   }
 

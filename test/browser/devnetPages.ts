@@ -14,17 +14,9 @@ import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { expect } from "vitest";
 import { rpcResult, waitFor } from "../helpers/rpc.ts";
+import { openChallengeTimeline, searchForBlock, watchErrors } from "./pageSteps.ts";
 
 const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts/explorer-devnet");
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-  });
-  page.on("pageerror", (e) => errors.push(String(e)));
-  return errors;
-}
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -86,21 +78,11 @@ export async function checkDevnetPages(browser: Browser, url: string, provers: s
   await shot(page, "2-node");
 
   // One of its challenges: a timeline from "requested", with at least one more step.
-  await page.locator('table a[href^="/challenges/"]').first().click();
-  await page.waitForURL("**/challenges/*");
-  const steps = await page.locator("ol.timeline b.step-name").allTextContents();
-  expect(steps[0]).toBe("requested");
-  expect(steps.length).toBeGreaterThanOrEqual(2);
+  await openChallengeTimeline(page, page.locator('table a[href^="/challenges/"]').first());
   await shot(page, "3-challenge");
 
   // Search for a block number (it can also be a challenge id: then pick the block).
-  await page.locator('input[name="q"]').fill("5");
-  await page.locator('form[role="search"] button').click();
-  await page.waitForLoadState();
-  if (new URL(page.url()).pathname === "/search")
-    await page.locator('ul.search-hits a[href="/blocks/5"]').click();
-  await page.waitForURL("**/blocks/5");
-  expect(await page.locator("h1").textContent()).toBe("Block 5");
+  await searchForBlock(page, 5);
   await shot(page, "4-block");
 
   // The batches page: rows with their L1 tx; the API's batch among them, same hash.

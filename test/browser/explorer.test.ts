@@ -25,6 +25,7 @@ import { IndexReads } from "../../indexer/indexReads.ts";
 import { createExplorerReads } from "../../node/explorerReads.ts";
 import { ExplorerChain } from "../helpers/explorerChain.ts";
 import { launchChromium } from "./chromium.ts";
+import { openChallengeTimeline, searchForBlock, watchErrors } from "./pageSteps.ts";
 
 const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts/explorer");
 
@@ -68,16 +69,6 @@ afterAll(async () => {
   await chain?.close();
 });
 
-/** Console errors and uncaught exceptions (a CSP violation is a console error). */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-  });
-  page.on("pageerror", (e) => errors.push(String(e)));
-  return errors;
-}
-
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
@@ -116,21 +107,11 @@ describe("explorer in Chromium", () => {
     await shot(page, "2-node");
 
     // One of its challenges: the timeline starts with "requested" and names the seed round.
-    await page.locator('table a[href^="/challenges/"]').last().click();
-    await page.waitForURL("**/challenges/*");
-    const steps = await page.locator("ol.timeline b.step-name").allTextContents();
-    expect(steps[0]).toBe("requested");
-    expect(steps.length).toBeGreaterThanOrEqual(2);
+    await openChallengeTimeline(page, page.locator('table a[href^="/challenges/"]').last());
     await shot(page, "3-challenge");
 
     // Search for a block number (a number can also be a challenge id: then pick the block).
-    await page.locator('input[name="q"]').fill("3");
-    await page.locator('form[role="search"] button').click();
-    await page.waitForLoadState();
-    if (new URL(page.url()).pathname === "/search")
-      await page.locator('ul.search-hits a[href="/blocks/3"]').click();
-    await page.waitForURL("**/blocks/3");
-    expect(await page.locator("h1").textContent()).toBe("Block 3");
+    await searchForBlock(page, 3);
     await shot(page, "4-block");
 
     expect(errors).toEqual([]);
