@@ -169,6 +169,9 @@ describe("e2e: RPC limits", () => {
 
     // A body sent a byte every 100 ms: 408 and closed at the request timeout, not held open.
     const slow = connect({ host: u.hostname, port: Number(u.port) });
+    // The node cutting the connection while the drip still writes may reset it (ECONNRESET):
+    // expected, and what is asserted is the close, its time and the 408 before it.
+    slow.on("error", () => {});
     const started = Date.now();
     let reply = "";
     slow.on("data", (d) => {
