@@ -10,8 +10,14 @@
  * hashes, transient storage). Source unit names are repository-relative (`src/Portal.sol`,
  * `@openzeppelin/contracts/...`), so the metadata hash in the bytecode is the same on every machine.
  * Warnings in our sources are errors.
+ *
+ * `out/compiled-from.json` (written with the artifacts) holds a digest of everything the artifacts
+ * are compiled from and the sha256 of each artifact: test/generated.test.ts compiles (~20 s on
+ * the CI machine) only when that digest or an artifact's hash no longer matches (a .sol, this
+ * file, solc or OpenZeppelin changed, or an artifact was edited), and still fails then.
  * @module
  */
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
@@ -75,8 +81,12 @@ interface SolcOutput {
   >;
 }
 
+/** Reads a file as UTF-8 (a parameter so that tests can show what a changed file does). */
+type ReadText = (path: string) => string;
+const readText: ReadText = (path) => readFileSync(path, "utf8");
+
 /** The standard-JSON input: every .sol under src/ and eigenlayer/, keyed `src/<path>`, `eigenlayer/<path>`. */
-function solcInput(): string {
+function solcInput(read: ReadText = readText): string {
   const sources: Record<string, { content: string }> = {};
   for (const [prefix, dir] of [
     ["src", SRC_DIR],
@@ -84,7 +94,7 @@ function solcInput(): string {
   ] as const) {
     for (const rel of readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
       if (!rel.endsWith(".sol")) continue;
-      sources[`${prefix}/${rel}`] = { content: readFileSync(join(dir, rel), "utf8") };
+      sources[`${prefix}/${rel}`] = { content: read(join(dir, rel)) };
     }
   }
   return JSON.stringify({
@@ -145,11 +155,70 @@ export function artifactText(name: ContractName): string {
   return `${JSON.stringify(compileContracts()[name], null, 2)}\n`;
 }
 
+/** The file that says what the committed artifacts were compiled from (see the module comment). */
+export const COMPILED_FROM_PATH = "contracts/out/compiled-from.json";
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * sha256 of what the artifacts are a function of: this file (the settings, the output's shape),
+ * the solc and OpenZeppelin versions (package-lock pins them), and the standard-JSON input (every
+ * source). Reads files only: milliseconds, no compile.
+ */
+function compileInputsDigest(read: ReadText = readText): string {
+  const require = createRequire(import.meta.url);
+  const version = (pkg: string) => (require(`${pkg}/package.json`) as { version: string }).version;
+  return sha256(
+    JSON.stringify([
+      read(fileURLToPath(import.meta.url)),
+      version("solc"),
+      version("@openzeppelin/contracts"),
+      solcInput(read),
+    ]),
+  );
+}
+
+/** The record's text for these inputs and these artifact texts (by contract, CONTRACT_NAMES order). */
+function renderCompiledFrom(inputs: string, artifact: (name: ContractName) => string): string {
+  const artifacts = Object.fromEntries(CONTRACT_NAMES.map((n) => [n, sha256(artifact(n))]));
+  return `${JSON.stringify({ inputs, artifacts }, null, 2)}\n`;
+}
+
+/** The exact text of {@link COMPILED_FROM_PATH}: compiles (the hashes are of the compiler's output). */
+export function compiledFromText(): string {
+  return renderCompiledFrom(compileInputsDigest(), artifactText);
+}
+
+/**
+ * The record that vouches for the artifacts `read` sees in out/, given the inputs it sees (no
+ * compile: it trusts those artifacts; only a compile may write it, see {@link compiledFromText}).
+ */
+export function compiledFromFor(read: ReadText = readText): string {
+  const out = join(CONTRACTS_DIR, "out");
+  return renderCompiledFrom(compileInputsDigest(read), (name) => read(join(out, `${name}.json`)));
+}
+
+/**
+ * Whether the committed record vouches for every artifact on disk without compiling: it is the
+ * record of today's inputs and of exactly the artifact files there now. Only `npm run gen` (or
+ * contracts:compile) writes it, from a compile, so a match means the artifacts are what the
+ * sources compile to; a .sol (or solc, ...) changed since, or an artifact edited, means no.
+ */
+export function compiledFromVouches(read: ReadText = readText): boolean {
+  try {
+    return read(join(CONTRACTS_DIR, "out", "compiled-from.json")) === compiledFromFor(read);
+  } catch {
+    return false; // the record or an artifact is missing
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const t0 = performance.now();
   for (const name of CONTRACT_NAMES) {
     writeFileSync(join(CONTRACTS_DIR, "out", `${name}.json`), artifactText(name));
     process.stdout.write(`wrote contracts/out/${name}.json\n`);
   }
+  writeFileSync(join(CONTRACTS_DIR, "out", "compiled-from.json"), compiledFromText());
+  process.stdout.write(`wrote ${COMPILED_FROM_PATH}\n`);
   process.stdout.write(`compiled in ${Math.round(performance.now() - t0)} ms\n`);
 }

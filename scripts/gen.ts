@@ -7,6 +7,11 @@ import { resolve } from "node:path";
 import { GENERATED_FILES, isUpToDate, REPO_ROOT } from "../test/helpers/generatedFiles.ts";
 
 for (const file of GENERATED_FILES) {
+  // A committed record proves it current (the contract artifacts): no need to run the generator.
+  if (file.vouched?.()) {
+    process.stdout.write(`up to date  ${file.path}\n`);
+    continue;
+  }
   const text = await file.generate();
   if (isUpToDate(file, text)) {
     process.stdout.write(`up to date  ${file.path}\n`);

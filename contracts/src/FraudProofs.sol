@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {ChallengeFields, ChallengeRecord} from "./fraud/ChallengeRecord.sol";
 import {InvalidComputeProof} from "./fraud/InvalidComputeProof.sol";
 import {RedistributingSlasher} from "./fraud/RedistributingSlasher.sol";
+import {IAllocationManagerView} from "./interfaces/IAllocationManagerView.sol";
 import {IAllocationManagerSlashing, IStrategyManagerSlashing} from "./interfaces/IEigenLayerSlashing.sol";
 import {Bn254} from "./lib/Bn254.sol";
 import {OutputRootLib, OutputRootProof} from "./lib/OutputRootLib.sol";
@@ -16,14 +17,18 @@ import {Portal} from "./Portal.sol";
 /// @notice The three fraud proofs of docs/PROTOCOL.md §6, each settled in one transaction, and what
 ///         follows a proven one (§6.3):
 ///         - equivocation: one operator's signatures over two different output roots for the same
-///           L2 block and L1 block hash slash that operator (`wadEquivocation`);
+///           L2 block and L1 block hash slash that operator (`wadEquivocation`); once the signers
+///           of an output that did not equivocate hold less than the quorum of the stake it was
+///           counted against, anyone invalidates it (`invalidateBrokenQuorum`);
 ///         - invalid compute: an attested output's state holds a PASSED challenge record whose
 ///           recorded openings fail one sample (InvalidComputeProof re-checks it) → every signer of
 ///           the output is slashed (`wadInvalidCompute`), the output and all later ones are
 ///           invalidated, and the Portal emits ChallengeInvalidated (derivation: an L2 `revoke`);
-///         - availability: anyone demands a PASSED record's openings; unless bytes matching the
-///           record's digest reach L1 within `availabilityWindow`, the same follows
-///           (`wadAvailability`), the demander paid.
+///         - availability: anyone demands a PASSED record's openings, or any record's SMT proof
+///           (present or absent) in an output's state; unless the answer reaches L1 within
+///           `availabilityWindow`, the output and every later one are invalidated and its signers
+///           slashed (`wadAvailability`), the demander paid. A demand carries `demandBond` wei: the
+///           answerer gets it, or the demander back once the fault is settled.
 ///         Slashed stake is redistributed to this contract and paid out at once: the challenger's
 ///         share to whoever proved the fault, the rest to the treasury (RedistributingSlasher).
 /// @dev Needs OutputOracle's CHALLENGER_ROLE and the Portal's VERDICT_ROLE, and must be the operator
@@ -51,6 +56,9 @@ contract FraudProofs is RedistributingSlasher {
         /// @dev Signers slashed in the proof's own transaction (~150k gas each); the rest in
         ///      `slashConvicted` batches of the same size, so any set fits EIP-7825's tx cap.
         uint32 maxSlashesPerTx;
+        /// @dev Wei sent with each availability demand: pays the answer's gas, so a demand is not
+        ///      free griefing; returned to the demander when the demand goes unanswered.
+        uint256 demandBond;
     }
 
     /// @notice A convicted output: who proved it, the WAD and how many of its signers (in list
@@ -73,6 +81,21 @@ contract FraudProofs is RedistributingSlasher {
         bool settled;
     }
 
+    /// @notice One record demand (`demandRecord`): any record id, answered by inclusion or exclusion.
+    struct RecordDemand {
+        address demander;
+        uint64 outputIndex;
+        uint64 challengeId;
+        /// @dev L1 time (s) by which the proof must be on L1 (inclusive).
+        uint64 deadline;
+        bool answered;
+        bool settled;
+    }
+
+    /// @dev Gas a bond transfer may use: enough for a smart wallet's receive, too little to make
+    ///      a settlement costly; a recipient that needs more (or refuses) is credited instead.
+    uint256 private constant BOND_STIPEND = 50_000;
+
     OutputOracle public immutable oracle;
     Portal public immutable portal;
     InvalidComputeProof public immutable verifier;
@@ -83,6 +106,7 @@ contract FraudProofs is RedistributingSlasher {
     uint64 public immutable availabilityWindow;
     uint32 public immutable maxPostingDelayBlocks;
     uint32 public immutable maxSlashesPerTx;
+    uint256 public immutable demandBond;
 
     /// @notice keccak256(abi.encode(outputIndex, recordKey)) → an invalid-compute verdict exists.
     mapping(bytes32 key => bool) public computeVerdicts;
@@ -92,6 +116,10 @@ contract FraudProofs is RedistributingSlasher {
     mapping(bytes32 demandKey => Demand) public demands;
     /// @notice Outputs proven fraudulent (at most once each: a proof invalidates its output).
     mapping(uint256 outputIndex => Conviction) public convictions;
+    /// @notice Record demands by keccak256(abi.encode("record", outputIndex, challengeId)).
+    mapping(bytes32 demandKey => RecordDemand) public recordDemands;
+    /// @notice Bonds owed to accounts that did not take a transfer (`withdrawBonds`).
+    mapping(address account => uint256) public bondsOwed;
 
     event InvalidComputeProven(
         uint256 indexed outputIndex, uint256 indexed challengeId, address indexed challenger, uint256 signers
@@ -112,6 +140,27 @@ contract FraudProofs is RedistributingSlasher {
     /// @notice An unanswered demand was settled: the verdict went to the Portal; `slashed` says
     ///         whether the output was still open (then it was invalidated and its signers slashed).
     event AvailabilityFaultProven(bytes32 indexed demandKey, uint256 indexed outputIndex, bool slashed);
+    event RecordDemanded(
+        bytes32 indexed demandKey,
+        uint256 indexed outputIndex,
+        uint256 indexed challengeId,
+        uint256 deadline,
+        address demander
+    );
+    /// @notice A record demand's answer, on L1: the output root's preimage (an invalid-compute
+    ///         claim needs all of it, and only the signers know it) and the record's bytes (empty:
+    ///         absent) with their SMT proof under its state root.
+    event RecordProvided(bytes32 indexed demandKey, OutputRootProof preimage, bytes record, bytes recordProof);
+    /// @notice An unanswered record demand was settled (no Portal verdict: a missing proof says
+    ///         nothing about the challenge); `slashed` as in AvailabilityFaultProven.
+    event RecordFaultProven(bytes32 indexed demandKey, uint256 indexed outputIndex, bool slashed);
+    /// @notice Output `outputIndex`'s signers that did not equivocate hold `remainingStake`, short
+    ///         of the quorum of `totalStake`: it and every later output were invalidated.
+    event QuorumBroken(
+        uint256 indexed outputIndex, uint256 remainingStake, uint256 totalStake, uint256 equivocators, address caller
+    );
+    /// @notice `account` did not take a bond transfer; `withdrawBonds` pays it.
+    event BondCredited(address indexed account, uint256 amount);
 
     /// @notice challengeWindow, windowBlocks, the availability window or the wiring is unusable.
     error InvalidFraudConfig();
@@ -144,6 +193,15 @@ contract FraudProofs is RedistributingSlasher {
     error InvalidEquivocationSignature();
     error NotConvicted(uint256 outputIndex);
     error AllSignersSlashed(uint256 outputIndex);
+    /// @notice A demand must carry exactly `demandBond` wei.
+    error WrongDemandBond(uint256 sent, uint256 required);
+    error RecordIdMismatch(uint64 id, uint64 challengeId);
+    /// @notice None of the output's signers has a proven equivocation on its block.
+    error NoEquivocation(uint256 outputIndex);
+    /// @notice The signers that did not equivocate still hold the quorum.
+    error QuorumHolds(uint256 remainingStake, uint256 totalStake);
+    error NothingOwed();
+    error BondTransferFailed();
 
     constructor(Config memory c)
         RedistributingSlasher(
@@ -181,6 +239,7 @@ contract FraudProofs is RedistributingSlasher {
         availabilityWindow = c.availabilityWindow;
         maxPostingDelayBlocks = c.maxPostingDelayBlocks;
         maxSlashesPerTx = c.maxSlashesPerTx;
+        demandBond = c.demandBond;
     }
 
     // ------------------------------------------------------------------ invalid compute
@@ -229,7 +288,8 @@ contract FraudProofs is RedistributingSlasher {
     ///         `oracle.outputMessageHash`) and slashes it by `wadEquivocation`, paying the caller.
     ///         The key (pkG1, pkG2) must be bound to `operator` in the registry (bound forever, so a
     ///         deregistered key still names it). Provable while EigenLayer keeps the operator
-    ///         slashable; no output is invalidated (which root is wrong is not known here).
+    ///         slashable. No output is invalidated here (which root is wrong is not known):
+    ///         `invalidateBrokenQuorum` does that once the equivocators' stake is what held the quorum.
     function proveEquivocation(
         address operator,
         uint256 l2BlockNumber,
@@ -257,19 +317,54 @@ contract FraudProofs is RedistributingSlasher {
         _slashAndPay(one, wadEquivocation, msg.sender, "flops: equivocation");
     }
 
+    /// @notice Invalidates attested output `outputIndex` and every later one when its signers that
+    ///         did not equivocate on its (L2 block, L1 block hash) — `proveEquivocation` proven for
+    ///         at least one of them — hold less than the quorum of the total stake the oracle counted
+    ///         (PROTOCOL §6 item 1). Their stake is read now at the output's stake block: stake added
+    ///         since counts for the root, stake lost since against it. No slash (the equivocators
+    ///         were slashed by their proofs) and no payout. Anyone; only while the output is open.
+    /// @param signers The output's signers, exactly as its `OutputSigners` event lists them.
+    function invalidateBrokenQuorum(uint256 outputIndex, address[] calldata signers) external {
+        _openOutput(outputIndex);
+        _checkSigners(outputIndex, signers);
+        OutputOracle.Output memory o = oracle.getOutput(outputIndex);
+        address[] memory kept = new address[](signers.length);
+        uint256 nKept = 0;
+        for (uint256 i = 0; i < signers.length; ++i) {
+            if (!equivocations[keccak256(abi.encode(signers[i], uint256(o.l2BlockNumber), o.l1BlockHash))]) {
+                kept[nKept++] = signers[i];
+            }
+        }
+        uint256 equivocators = signers.length - nKept;
+        if (equivocators == 0) revert NoEquivocation(outputIndex);
+        assembly ("memory-safe") {
+            mstore(kept, nKept)
+        }
+        (uint32 stakeBlock, uint224 total) = oracle.attestedStake(outputIndex);
+        uint256 remaining = _stakeOf(kept, stakeBlock);
+        OutputOracle.AttestationConfig memory q = oracle.attestationConfig();
+        if (remaining * q.quorumDenominator >= uint256(total) * q.quorumNumerator) {
+            revert QuorumHolds(remaining, total);
+        }
+        oracle.invalidateOutputs(outputIndex);
+        emit QuorumBroken(outputIndex, remaining, total, equivocators, msg.sender);
+    }
+
     // ------------------------------------------------------------------ availability
 
     /// @notice Demands the openings of the PASSED record `record` in output `outputIndex`'s state
     ///         (proven by `preimage` and `recordProof`). They must reach L1 (`provideOpenings`)
     ///         within `availabilityWindow`; a demand must end at least one availability window
     ///         before the output's `finalizesAt`, so an answer can still be proven fraudulent.
+    ///         msg.value must be `demandBond`.
     /// @return demandKey keccak256(abi.encode(outputIndex, recordKey)).
     function demandOpenings(
         uint256 outputIndex,
         OutputRootProof calldata preimage,
         bytes calldata record,
         bytes calldata recordProof
-    ) external returns (bytes32 demandKey) {
+    ) external payable returns (bytes32 demandKey) {
+        _checkBond();
         bytes32 root = _openOutput(outputIndex);
         if (OutputRootLib.hash(preimage) != root) revert InvalidOutputRootProof(outputIndex);
         (bool ok, ChallengeFields memory f) = ChallengeRecord.decode(record);
@@ -283,11 +378,7 @@ contract FraudProofs is RedistributingSlasher {
         }
         demandKey = keccak256(abi.encode(outputIndex, recordKey));
         if (demands[demandKey].deadline != 0) revert AlreadyProven(demandKey);
-        (, uint256 finalizesAt,) = oracle.outputStatus(outputIndex);
-        uint256 deadline = block.timestamp + availabilityWindow;
-        if (deadline + availabilityWindow > finalizesAt) {
-            revert DemandTooLate(deadline, finalizesAt - availabilityWindow);
-        }
+        uint256 deadline = _demandDeadline(outputIndex);
         demands[demandKey] =
             Demand(f.openingsDigest, msg.sender, uint64(outputIndex), f.id, uint64(deadline), false, false);
         emit OpeningsDemanded(demandKey, outputIndex, f.id, f.openingsDigest, deadline, msg.sender);
@@ -295,7 +386,7 @@ contract FraudProofs is RedistributingSlasher {
 
     /// @notice Answers demand `demandKey` with the record's openings (anyone may): sha256(tiles ‖
     ///         proof) must equal the recorded digest, by the deadline. The bytes go into the event,
-    ///         so whoever checks them reads them from L1's logs.
+    ///         so whoever checks them reads them from L1's logs. The answerer gets the bond.
     function provideOpenings(bytes32 demandKey, bytes calldata tiles, bytes calldata proof) external {
         Demand storage d = demands[demandKey];
         if (d.deadline == 0) revert UnknownDemand(demandKey);
@@ -304,11 +395,13 @@ contract FraudProofs is RedistributingSlasher {
         if (sha256(abi.encodePacked(tiles, proof)) != d.openingsDigest) revert OpeningsDigestMismatch();
         d.answered = true;
         emit OpeningsProvided(demandKey, tiles, proof);
+        _payBond(msg.sender);
     }
 
     /// @notice Settles an unanswered demand after its deadline (anyone may call): the Portal records
     ///         the verdict on the record; if the output is still open, it and every later output are
-    ///         invalidated and its signers slashed by `wadAvailability`, the demander paid.
+    ///         invalidated and its signers slashed by `wadAvailability`, the demander paid. The
+    ///         demander gets its bond back either way.
     /// @param signers The output's signers, exactly as its `OutputSigners` event lists them.
     function finalizeAvailability(bytes32 demandKey, address[] calldata signers) external {
         Demand storage d = demands[demandKey];
@@ -324,14 +417,144 @@ contract FraudProofs is RedistributingSlasher {
         // still stands, but there is no output left to invalidate and no second slash.
         bool open = !invalidated && block.timestamp < finalizesAt;
         emit AvailabilityFaultProven(demandKey, outputIndex, open);
-        if (!open) return;
-        _checkSigners(outputIndex, signers);
-        oracle.invalidateOutputs(outputIndex);
-        convictions[outputIndex] = Conviction(d.demander, uint64(wadAvailability), 0);
-        _slashNextBatch(outputIndex, signers);
+        if (open) _convict(outputIndex, signers, d.demander);
+        _payBond(d.demander);
+    }
+
+    /// @notice Demands the SMT proof of record `challengeId` (present or absent) in output
+    ///         `outputIndex`'s state: only the signers hold that state, and a challenger needs the
+    ///         proof of a PASSED record to prove invalid compute. It must reach L1 (`provideRecord`)
+    ///         within `availabilityWindow`, with the same timing as `demandOpenings`
+    ///         (`DemandTooLate`). Anyone, with msg.value = `demandBond`, once per (output, id).
+    /// @return demandKey keccak256(abi.encode("record", outputIndex, challengeId)).
+    function demandRecord(uint256 outputIndex, uint64 challengeId) external payable returns (bytes32 demandKey) {
+        _checkBond();
+        _openOutput(outputIndex);
+        demandKey = keccak256(abi.encode("record", outputIndex, challengeId));
+        if (recordDemands[demandKey].deadline != 0) revert AlreadyProven(demandKey);
+        uint256 deadline = _demandDeadline(outputIndex);
+        recordDemands[demandKey] =
+            RecordDemand(msg.sender, uint64(outputIndex), challengeId, uint64(deadline), false, false);
+        emit RecordDemanded(demandKey, outputIndex, challengeId, deadline, msg.sender);
+    }
+
+    /// @notice Answers record demand `demandKey` (anyone may, by the deadline): `preimage` hashes
+    ///         to the output's root; an empty `record` is proven absent under its state root, any
+    ///         other must decode with the demanded id and be proven present (sha256 of its bytes).
+    ///         The answer goes into `RecordProvided`; the answerer gets the bond.
+    function provideRecord(
+        bytes32 demandKey,
+        OutputRootProof calldata preimage,
+        bytes calldata record,
+        bytes calldata recordProof
+    ) external {
+        RecordDemand storage d = recordDemands[demandKey];
+        if (d.deadline == 0) revert UnknownDemand(demandKey);
+        if (d.answered) revert DemandAnswered(demandKey);
+        if (block.timestamp > d.deadline) revert AvailabilityWindowOver(demandKey, d.deadline);
+        (bytes32 root,,) = oracle.outputStatus(d.outputIndex);
+        if (OutputRootLib.hash(preimage) != root) revert InvalidOutputRootProof(d.outputIndex);
+        bytes32 recordKey = ChallengeRecord.key(d.challengeId);
+        bool proven;
+        if (record.length == 0) {
+            proven = SmtVerifier.verifyExclusion(preimage.stateRoot, recordKey, recordProof);
+        } else {
+            (bool ok, ChallengeFields memory f) = ChallengeRecord.decode(record);
+            // A record the invalid-compute proof cannot read answers nothing.
+            if (!ok) revert RecordMalformed();
+            if (f.id != d.challengeId) revert RecordIdMismatch(f.id, d.challengeId);
+            proven = SmtVerifier.verifyInclusion(preimage.stateRoot, recordKey, sha256(record), recordProof);
+        }
+        if (!proven) revert RecordNotProven();
+        d.answered = true;
+        emit RecordProvided(demandKey, preimage, record, recordProof);
+        _payBond(msg.sender);
+    }
+
+    /// @notice Settles an unanswered record demand after its deadline (anyone may call, once): if
+    ///         the output is still open, it and every later output are invalidated and its signers
+    ///         slashed by `wadAvailability`, the demander paid. No Portal verdict: a missing proof
+    ///         says nothing about the challenge itself. The demander gets its bond back.
+    /// @param signers The output's signers, exactly as its `OutputSigners` event lists them.
+    function finalizeRecordDemand(bytes32 demandKey, address[] calldata signers) external {
+        RecordDemand storage d = recordDemands[demandKey];
+        if (d.deadline == 0) revert UnknownDemand(demandKey);
+        if (d.answered) revert DemandAnswered(demandKey);
+        if (d.settled) revert DemandSettled(demandKey);
+        if (block.timestamp <= d.deadline) revert AvailabilityWindowOpen(demandKey, d.deadline);
+        d.settled = true;
+        uint256 outputIndex = d.outputIndex;
+        (, uint256 finalizesAt, bool invalidated) = oracle.outputStatus(outputIndex);
+        bool open = !invalidated && block.timestamp < finalizesAt;
+        emit RecordFaultProven(demandKey, outputIndex, open);
+        if (open) _convict(outputIndex, signers, d.demander);
+        _payBond(d.demander);
+    }
+
+    /// @notice Pays the caller the bonds it was credited because a transfer to it failed.
+    function withdrawBonds() external {
+        uint256 amount = bondsOwed[msg.sender];
+        if (amount == 0) revert NothingOwed();
+        bondsOwed[msg.sender] = 0;
+        (bool ok,) = payable(msg.sender).call{value: amount}("");
+        if (!ok) revert BondTransferFailed();
     }
 
     // ------------------------------------------------------------------ internals
+
+    /// @dev An availability fault on an open output: invalidate it and every later one, slash the
+    ///      first batch of its signers by `wadAvailability`, paying the demander.
+    function _convict(uint256 outputIndex, address[] calldata signers, address demander) private {
+        _checkSigners(outputIndex, signers);
+        oracle.invalidateOutputs(outputIndex);
+        convictions[outputIndex] = Conviction(demander, uint64(wadAvailability), 0);
+        _slashNextBatch(outputIndex, signers);
+    }
+
+    /// @dev A demand's deadline; it must leave a whole availability window to act on the answer
+    ///      before the output is final.
+    function _demandDeadline(uint256 outputIndex) private view returns (uint256 deadline) {
+        (, uint256 finalizesAt,) = oracle.outputStatus(outputIndex);
+        deadline = block.timestamp + availabilityWindow;
+        if (deadline + availabilityWindow > finalizesAt) {
+            revert DemandTooLate(deadline, finalizesAt - availabilityWindow);
+        }
+    }
+
+    function _checkBond() private view {
+        if (msg.value != demandBond) revert WrongDemandBond(msg.value, demandBond);
+    }
+
+    /// @dev Sends one bond to `to` with a bounded stipend and no return data copied; a recipient
+    ///      that refuses it cannot block a settlement (a demander could otherwise hold its demand
+    ///      slot forever): it is credited for `withdrawBonds`.
+    function _payBond(address to) private {
+        uint256 amount = demandBond;
+        if (amount == 0) return;
+        bool ok;
+        assembly ("memory-safe") {
+            ok := call(BOND_STIPEND, to, amount, 0, 0, 0, 0)
+        }
+        if (!ok) {
+            bondsOwed[to] += amount;
+            emit BondCredited(to, amount);
+        }
+    }
+
+    /// @dev The summed stake of `operators` in every strategy of the set, slashable up to `stakeBlock`
+    ///      (as OutputQuorum counts it).
+    function _stakeOf(address[] memory operators, uint32 stakeBlock) private view returns (uint256 sum) {
+        if (operators.length == 0) return 0;
+        IAllocationManagerView.OperatorSet memory set = IAllocationManagerView.OperatorSet(avs, operatorSetId);
+        uint256[][] memory stakes = allocationManager.getMinimumSlashableStake(
+            set, operators, allocationManager.getStrategiesInOperatorSet(set), stakeBlock
+        );
+        for (uint256 i = 0; i < stakes.length; ++i) {
+            for (uint256 j = 0; j < stakes[i].length; ++j) {
+                sum += stakes[i][j];
+            }
+        }
+    }
 
     /// @dev Slashes signers [slashed, slashed + maxSlashesPerTx) of a convicted output.
     function _slashNextBatch(uint256 outputIndex, address[] calldata signers) private {

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Blockhash} from "@openzeppelin/contracts/utils/Blockhash.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {OperatorRegistry} from "./OperatorRegistry.sol";
 import {Attestation, OutputQuorum} from "./lib/OutputQuorum.sol";
 
@@ -73,6 +74,19 @@ contract OutputOracle is AccessControl {
     ///         output): the operators that signed it, as `OutputSigners` lists them. Fraud proofs
     ///         are given the list and slash exactly those operators (FraudProofs.sol).
     mapping(uint256 outputIndex => bytes32) public signersHash;
+
+    /// @notice The stake an attested output's quorum was counted against.
+    struct AttestedStake {
+        /// @dev The block stake was counted at (slashable up to then).
+        uint32 stakeBlock;
+        /// @dev The operator set's total stake then: the quorum's denominator.
+        uint224 totalStake;
+    }
+
+    /// @notice Of each attested output (zero for a proposer's output). Kept because stake changes
+    ///         afterwards: FraudProofs recounts the quorum without proven equivocators against this
+    ///         total (`invalidateBrokenQuorum`, docs/PROTOCOL.md §6.3).
+    mapping(uint256 outputIndex => AttestedStake) public attestedStake;
 
     /// @notice An output was posted at `outputIndex`.
     event OutputProposed(
@@ -223,6 +237,7 @@ contract OutputOracle is AccessControl {
         outputIndex = _record(outputRoot, l2BlockNumber, l1BlockHash, l1BlockNumber);
         signatoryRecord[outputIndex] = keccak256(abi.encodePacked(stakeBlock, nonSigners));
         signersHash[outputIndex] = keccak256(abi.encodePacked(signers));
+        attestedStake[outputIndex] = AttestedStake(stakeBlock, SafeCast.toUint224(total));
         emit OutputAttested(outputIndex, signed, total, stakeBlock, nonSigners);
         emit OutputSigners(outputIndex, signers);
     }

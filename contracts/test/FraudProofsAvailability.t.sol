@@ -17,12 +17,13 @@ contract FraudProofsAvailabilityTest is FraudProofsFixture {
 
     function setUp() public {
         setUpFraud();
+        fund(WATCHER, 1 ether);
     }
 
     function demand(uint256 o, string memory name) internal returns (bytes32) {
         string memory p = string.concat(".", name, ".");
         vm.prank(WATCHER);
-        return fraud.demandOpenings(
+        return fraud.demandOpenings{value: DEMAND_BOND}(
             o,
             fraudPreimage(),
             vm.parseJsonBytes(fv, string.concat(p, "record")),
@@ -84,11 +85,11 @@ contract FraudProofsAvailabilityTest is FraudProofsFixture {
         bytes memory rec = vm.parseJsonBytes(fv, string.concat(p, "record"));
         bytes memory rp = vm.parseJsonBytes(fv, string.concat(p, "recordProof"));
         vm.expectRevert(abi.encodeWithSelector(FraudProofs.RecordNotPassed.selector, uint8(6)));
-        fraud.demandOpenings(o, pre, rec, rp);
+        fraud.demandOpenings{value: DEMAND_BOND}(o, pre, rec, rp);
         // The cheating record with the FAILED record's proof: not in the state.
         bytes memory cheat = vm.parseJsonBytes(fv, ".cheating.record");
         vm.expectRevert(FraudProofs.RecordNotProven.selector);
-        fraud.demandOpenings(o, pre, cheat, rp);
+        fraud.demandOpenings{value: DEMAND_BOND}(o, pre, cheat, rp);
         bytes32 k = demand(o, "cheating");
         vm.expectRevert(abi.encodeWithSelector(FraudProofs.AlreadyProven.selector, k));
         demand(o, "cheating");

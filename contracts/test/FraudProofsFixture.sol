@@ -41,6 +41,7 @@ abstract contract FraudProofsFixture is Fixture, BlsFixture {
     uint256 internal constant WAD_INVALID_COMPUTE = 0.1e18;
     uint256 internal constant WAD_AVAILABILITY = 0.25e18;
     uint16 internal constant CHALLENGER_BPS = 5000;
+    uint256 internal constant DEMAND_BOND = 0.01 ether;
     address internal constant TREASURY = address(0x7EA5);
     address internal constant WATCHER = address(0xC0FFEE);
     string internal constant TREE = "honestTree";
@@ -113,7 +114,8 @@ abstract contract FraudProofsFixture is Fixture, BlsFixture {
             challengerShareBps: CHALLENGER_BPS,
             availabilityWindow: AVAILABILITY_WINDOW,
             maxPostingDelayBlocks: maxPostingDelay,
-            maxSlashesPerTx: slashesPerTx()
+            maxSlashesPerTx: slashesPerTx(),
+            demandBond: DEMAND_BOND
         });
     }
 
@@ -219,6 +221,12 @@ abstract contract FraudProofsFixture is Fixture, BlsFixture {
         return IAllocationManagerView(address(elAm)).getMinimumSlashableStake(
             IAllocationManagerView.OperatorSet(AVS, SET_ID), ops, strategies, uint32(block.number)
         )[0][0];
+    }
+
+    /// @dev Sends `who` wei from this test contract (forge funds it; Test.sol has no `deal`).
+    function fund(address who, uint256 amount) internal {
+        (bool ok,) = who.call{value: amount}("");
+        vm.assertTrue(ok, "funded");
     }
 
     /// @dev `before` less the WAD share, up to the stand-in's rounding (a few wei).

@@ -144,6 +144,9 @@ describe("integration: the sequencer follows its own L1 data", () => {
   }, 150_000);
 
   it("replaces a block L1 decides otherwise (a censored forced tx) and builds on L1's", async () => {
+    // The first case's L1 would go on mining (CPU) beside this one's until afterAll.
+    await devL1?.close();
+    devL1 = undefined;
     const genesis = devGenesis({ now: BigInt(Date.now()), epochSeconds: 30 });
     devL1 = await startDevnetL1({ datadir: dir2, genesis });
     const l1 = devL1;
