@@ -14,6 +14,7 @@
 import type { AdmissionCode } from "../chain/errors.ts";
 import type { ChainParams } from "../chain/params.ts";
 import type { Account, Address, Challenge, Hash32, NodeRecord, StoredBlock } from "../chain/types.ts";
+import type { ChallengeProofInfo } from "../rpc/challengeProofResults.ts";
 import type { OutputSignatureInfo } from "../rpc/operatorResults.ts";
 import type { BlockTag } from "../rpc/params.ts";
 import type {
@@ -134,6 +135,13 @@ export interface RpcBackend {
   readonly withdrawals?: WithdrawalReads;
   /** An operator node's output signatures (flops_getOutputSignature); absent: -32004. */
   readonly outputSignatures?: OutputSignatureReads;
+  /** Challenge records with their state proofs (flops_getChallengeProof); absent: -32004. */
+  readonly challengeProofs?: ChallengeProofReads;
+}
+
+/** bridge/challenger/challengeProofReader.ts: undefined for no such block or one too old. */
+export interface ChallengeProofReads {
+  proof(id: bigint, block: bigint | BlockTag): Awaitable<ChallengeProofInfo | undefined>;
 }
 
 /** bridge/operators/outputSigner.ts: undefined when the node may not sign that block (null). */

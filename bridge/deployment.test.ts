@@ -69,4 +69,26 @@ describe("deployment file", () => {
       parseDeployment(JSON.stringify({ ...bad, eigenLayer: withOps.eigenLayer, operatorRegistry: "0x12" })),
     ).toThrow(/operatorRegistry must be/);
   });
+
+  it("reads the optional fraudProofs address (checksummed), only beside the operator entries", () => {
+    const ops: L1Deployment = {
+      ...GOOD,
+      eigenLayer: { DelegationManager: GOOD.contracts.Portal, AllocationManager: GOOD.contracts.BatchInbox },
+      operatorRegistry: GOOD.contracts.FlopsCredit,
+    };
+    const withFraud: L1Deployment = { ...ops, fraudProofs: GOOD.contracts.OutputOracle };
+    const text = formatDeployment(withFraud);
+    expect(JSON.parse(text)).toHaveProperty("fraudProofs", GOOD.contracts.OutputOracle);
+    expect(parseDeployment(text)).toEqual(withFraud);
+    const lower = { ...JSON.parse(text), fraudProofs: GOOD.contracts.OutputOracle.toLowerCase() };
+    expect(parseDeployment(JSON.stringify(lower)).fraudProofs).toBe(GOOD.contracts.OutputOracle);
+    expect(parseDeployment(formatDeployment(ops))).not.toHaveProperty("fraudProofs");
+    const json = JSON.parse(text) as Record<string, unknown>;
+    for (const bad of ["0x12", 42, null, [GOOD.contracts.Portal], `${GOOD.contracts.Portal}00`])
+      expect(() => parseDeployment(JSON.stringify({ ...json, fraudProofs: bad })), String(bad)).toThrow(
+        /fraudProofs must be a 0x-prefixed 20-byte address/,
+      );
+    const alone = JSON.parse(formatDeployment({ ...GOOD, fraudProofs: GOOD.contracts.Portal })) as object;
+    expect(() => parseDeployment(JSON.stringify(alone))).toThrow(/fraudProofs needs the eigenLayer/);
+  });
 });

@@ -11,13 +11,16 @@
  *     "deployBlockHash": "0x<32 bytes>",
  *     "contracts": { "BatchInbox": "0x…", "OutputOracle": "0x…", "Portal": "0x…", "FlopsCredit": "0x…" },
  *     "eigenLayer": { "DelegationManager": "0x…", "AllocationManager": "0x…" },   optional
- *     "operatorRegistry": "0x…"                                                  optional
+ *     "operatorRegistry": "0x…",                                                 optional
+ *     "fraudProofs": "0x…"                                                       optional
  *   }
  *
- * The two optional entries name an attested OutputOracle's operator side (PROTOCOL §6): the
- * EigenLayer core an operator registers with, and the OperatorRegistry of its BLS keys (which
- * names the AVS and operator set). `flops operator` and `flops node --mode operator` need them;
- * files without them read as before.
+ * The optional entries name an attested OutputOracle's operator side (PROTOCOL §6): the
+ * EigenLayer core an operator registers with, the OperatorRegistry of its BLS keys (which names
+ * the AVS and operator set), and the FraudProofs contract that settles fraud proofs against the
+ * rollup's oracle and Portal (§6.3; the challenger sends its proofs there). `flops operator`,
+ * `flops node --mode operator` and `flops challenger` need them; files without them read as
+ * before. bridge/operators/operatorStack.ts deploys and fills them.
  *
  * The reader is strict (the file may come from anyone): at most MAX_DEPLOYMENT_BYTES, exactly these
  * keys, 20-byte addresses (returned checksummed), 32-byte hashes, safe-integer numbers. The writer
@@ -44,13 +47,15 @@ export interface L1Deployment {
   eigenLayer?: Record<(typeof EIGENLAYER_CONTRACTS)[number], Hex>;
   /** The OperatorRegistry of the operators' BLS keys (attested outputs only). */
   operatorRegistry?: Hex;
+  /** FraudProofs on the rollup's OutputOracle and Portal (attested outputs only). */
+  fraudProofs?: Hex;
 }
 
 /** A deployment file is a few hundred bytes; anything much larger is not one. */
 export const MAX_DEPLOYMENT_BYTES = 16 * 1024;
 
 const TOP_KEYS = ["version", "l1ChainId", "genesisHash", "deployBlock", "deployBlockHash", "contracts"];
-const OPTIONAL_TOP_KEYS = ["eigenLayer", "operatorRegistry"];
+const OPTIONAL_TOP_KEYS = ["eigenLayer", "operatorRegistry", "fraudProofs"];
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -114,11 +119,15 @@ export function parseDeployment(text: string): L1Deployment {
       AllocationManager: address(el.AllocationManager, "eigenLayer.AllocationManager"),
     };
   }
+  // FraudProofs slashes through the operator set: without the operator side it names nothing.
+  if (top.fraudProofs !== undefined && (eigenLayer === undefined || top.operatorRegistry === undefined))
+    throw bad("fraudProofs needs the eigenLayer and operatorRegistry entries");
   return {
     ...(eigenLayer ? { eigenLayer } : {}),
     ...(top.operatorRegistry === undefined
       ? {}
       : { operatorRegistry: address(top.operatorRegistry, "operatorRegistry") }),
+    ...(top.fraudProofs === undefined ? {} : { fraudProofs: address(top.fraudProofs, "fraudProofs") }),
     version: 1,
     l1ChainId: count(top.l1ChainId, "l1ChainId", 1),
     genesisHash: hash(top.genesisHash, "genesisHash"),
@@ -141,6 +150,7 @@ export function formatDeployment(d: L1Deployment): string {
         ? { eigenLayer: Object.fromEntries(EIGENLAYER_CONTRACTS.map((n) => [n, d.eigenLayer![n]])) }
         : {}),
       ...(d.operatorRegistry ? { operatorRegistry: d.operatorRegistry } : {}),
+      ...(d.fraudProofs ? { fraudProofs: d.fraudProofs } : {}),
     },
     null,
     2,

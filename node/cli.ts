@@ -32,6 +32,7 @@ export const COMMAND_MODULES: ReadonlyArray<readonly [name: string, load: () => 
   ["bridge", async () => (await import("./commands/bridge.ts")).registerBridgeCommand],
   ["tx", async () => (await import("./commands/tx.ts")).registerTxCommand],
   ["operator", async () => (await import("./commands/operator.ts")).registerOperatorCommand],
+  ["challenger", async () => (await import("./commands/challenger.ts")).registerChallengerCommand],
 ];
 
 /**

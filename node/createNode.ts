@@ -11,6 +11,7 @@ import type { ConnectionLimits } from "../api/connectionLimits.ts";
 import type { RpcLimits } from "../api/jsonRpc/plugin.ts";
 import { createMetrics, type Metrics } from "../api/metrics.ts";
 import type { RpcBackend } from "../api/ports.ts";
+import type { Challenger } from "../bridge/challenger/challenger.ts";
 import type { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import { derivedSafeOutput, laggingHeadOutput } from "../bridge/proposer/safeOutputSource.ts";
 import { bytesToHex, equalBytes } from "../chain/bytes.ts";
@@ -109,6 +110,8 @@ export interface FlopsNode {
 export type VerifierFlopsNode = Omit<FlopsNode, "sequencer" | "derivation"> & {
   readonly sequencer: undefined;
   readonly derivation: DerivationDriver;
+  /** `flops challenger` (VerifierOpts.challenger): the watcher of every output. */
+  readonly challenger?: Challenger | undefined;
 };
 
 export async function createNode(

@@ -7,13 +7,22 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, custom, type LocalAccount, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { type L1Deployment, readDeployment, writeDeployment } from "../bridge/deployment.ts";
 import { DEV_PRIVATE_KEYS } from "../bridge/l1/devAccounts.ts";
 import { createEmbeddedL1, type EmbeddedL1 } from "../bridge/l1/embeddedL1.ts";
 import { type L1HttpServer, serveL1Http } from "../bridge/l1/serveL1Http.ts";
+import { type BlsKeyPair, keyPairFromSeed } from "../bridge/operators/bn254Bls.ts";
+import { deployOperatorStack, joinOperators, readOperatorStack } from "../bridge/operators/operatorStack.ts";
 import { createLocalBeacon, DEV_BEACON_SEED, deriveBeaconSecretKey } from "../chain/beacon/index.ts";
 import { bytesToHex, equalBytes, u32ToBytes } from "../chain/bytes.ts";
 import { RollupError } from "../chain/errors.ts";
@@ -126,6 +135,8 @@ export interface DevnetL1 {
   batcher: LocalAccount;
   /** The OutputOracle's proposer: dev account 0 (the admin, which holds PROPOSER_ROLE here). */
   proposer: LocalAccount;
+  /** The OutputOracle takes only operator-attested outputs (the deployment has the operator stack). */
+  attested: boolean;
   /** The L1 over HTTP (`--l1.port`). */
   http: L1HttpServer | undefined;
   close(): Promise<void>;
@@ -150,19 +161,74 @@ export async function devnetGenesis(datadir: string, make: () => GenesisDoc): Pr
   return g;
 }
 
+/** Dev operator i's L1 key: sha256("flops/devnet/operator-l1" ‖ u32 i) (public: devnets only). */
+export function devOperatorL1Key(i: number): Hex {
+  return bytesToHex(sha256Parts(utf8("flops/devnet/operator-l1"), u32ToBytes(i))) as Hex;
+}
+
+function devOperatorAddress(i: number): Hex {
+  return privateKeyToAccount(devOperatorL1Key(i)).address;
+}
+
+/** Dev operator i's BN254 BLS key, from sha256("flops/devnet/operator-bls" ‖ u32 i) (public: devnets only). */
+export function devOperatorBlsKey(i: number): BlsKeyPair {
+  return keyPairFromSeed(sha256Parts(utf8("flops/devnet/operator-bls"), u32ToBytes(i)));
+}
+
+/** The devnet OutputOracle's challenge window without operators, seconds: a few embedded-L1 blocks. */
+const DEVNET_CHALLENGE_WINDOW_S = 10n;
+
+/**
+ * The devnet's timing with operators (the embedded L1 mines a block a second; each block's time is
+ * at least its parent's + 1 s, so N blocks never cover less than N seconds):
+ *
+ * - challenge window 60 s: a withdrawal still finalizes within a demo's minute, and a challenger
+ *   has time to act on an output it sees posted: an invalid-compute proof needs a block or two; an
+ *   availability demand must come within the first challengeWindow − 2 × availabilityWindow = 30 s
+ *   and the answer leaves a whole availability window (15 s) to prove it fraudulent;
+ * - windowBlocks 90 ≥ 60 s / 1 s (slashingTiming's rule, with half again as margin: stake is
+ *   counted slashable until the window's end in blocks, which must not come first);
+ * - maxPostingDelayBlocks 60: operators sign outputs of finalized L1 (8 blocks behind the head);
+ *   the proposer posts once three of four answered, a few blocks later, far inside 60;
+ * - DEALLOCATION_DELAY 200 > 90 + 60: a signer that starts leaving when it signs stays slashable
+ *   until its output's window has closed, however late it was posted;
+ * - recordTtlShortfall: maxBatchDelay 4 s + proposal interval 4 s + 60 s + drift 30 s = 98 s, far
+ *   under the devnet genesis's 600 s recordTtlMs.
+ */
+export const DEVNET_OPERATOR_TIMING = {
+  challengeWindowS: 60n,
+  windowBlocks: 90,
+  maxPostingDelayBlocks: 60,
+  availabilityWindowS: 15,
+  deallocationDelay: 200,
+  l1BlockTimeS: 1,
+} as const;
+
+/** Most dev operators a devnet runs (each is a verifier process of its own). */
+export const MAX_DEV_OPERATORS = 16;
+
 /**
  * Starts the embedded L1 with its datadir under the devnet's (`<datadir>/l1/`, replayed on a
  * restart), deploys the contracts at the first start (pinning `genesis`) and writes
  * `<datadir>/l1-deployment.json`; later starts read that file back.
+ *
+ * With `operators` > 0 the first start also deploys the operator stack on the rollup's own
+ * OutputOracle and Portal (EigenLayer stand-in, OperatorRegistry, attestation, InvalidComputeProof,
+ * FraudProofs: bridge/operators/operatorStack.ts) with {@link DEVNET_OPERATOR_TIMING}; every start
+ * joins dev operators 0..operators-1 that have not joined yet (their L1 keys
+ * {@link devOperatorL1Key}, funded by the admin; BLS keys {@link devOperatorBlsKey}). A devnet made
+ * without operators stays without them (`attested` false).
  */
-/** The devnet OutputOracle's challenge window, seconds: a few embedded-L1 blocks. */
-const DEVNET_CHALLENGE_WINDOW_S = 10n;
-
 export async function startDevnetL1(o: {
   datadir: string;
   genesis: GenesisDoc;
   port?: number;
+  /** Dev operators to join (default 0: proposer-role outputs, as before operators existed). */
+  operators?: number;
 }): Promise<DevnetL1> {
+  const operators = o.operators ?? 0;
+  if (!Number.isInteger(operators) || operators < 0 || operators > MAX_DEV_OPERATORS)
+    throw new RollupError("BAD_CONFIG", `operators must be 0..${MAX_DEV_OPERATORS}, got ${operators}`);
   const l1 = await createEmbeddedL1({
     datadir: o.datadir,
     blockTimeMs: Number(o.genesis.params.l1BlockTimeMs),
@@ -173,17 +239,19 @@ export async function startDevnetL1(o: {
     const client = createPublicClient({ chain: foundry, transport, pollingInterval: 50 }) as PublicClient;
     const admin = privateKeyToAccount(DEV_PRIVATE_KEYS[0]!);
     const batcher = privateKeyToAccount(DEV_PRIVATE_KEYS[1]!);
+    const wallet = createWalletClient({ chain: foundry, transport, account: admin });
     const path = join(o.datadir, "l1-deployment.json");
     let deployment: L1Deployment;
     if (existsSync(path)) deployment = await readDeployment(path);
     else {
+      const challengeWindow =
+        operators > 0 ? DEVNET_OPERATOR_TIMING.challengeWindowS : DEVNET_CHALLENGE_WINDOW_S;
       const ttl = recordTtlShortfall(
         o.genesis.params,
-        DEVNET_CHALLENGE_WINDOW_S,
+        challengeWindow,
         defaultProposalIntervalMs(o.genesis.params),
       );
       if (ttl !== undefined) throw new RollupError("BAD_CONFIG", ttl);
-      const wallet = createWalletClient({ chain: foundry, transport, account: admin });
       deployment = await deployRollup(wallet, client, {
         genesis: o.genesis,
         roles: {
@@ -193,13 +261,30 @@ export async function startDevnetL1(o: {
           challenger: admin.address,
           guardian: admin.address,
         },
-        // A few embedded-L1 blocks (issue 9 item 9): the bridge round trip fits in a demo.
-        challengeWindow: DEVNET_CHALLENGE_WINDOW_S,
+        // Without operators a few embedded-L1 blocks (issue 9 item 9: the bridge round trip fits
+        // in a demo); with them, DEVNET_OPERATOR_TIMING's minute.
+        challengeWindow,
         rateLimitWindow: 3600,
         rateLimitCapacity: 10n ** 24n,
         // No mining by hand: blocks mined faster than the clock would stamp L1 time ahead of it
         // for good (each block is at least its parent + 1 s), eating into maxBatchDelay.
       });
+      if (operators > 0) {
+        const t = DEVNET_OPERATOR_TIMING;
+        const stack = await deployOperatorStack(wallet, client, deployment, {
+          genesis: o.genesis,
+          windowBlocks: t.windowBlocks,
+          maxPostingDelayBlocks: t.maxPostingDelayBlocks,
+          availabilityWindowS: t.availabilityWindowS,
+          deallocationDelay: t.deallocationDelay,
+          l1BlockTimeS: t.l1BlockTimeS,
+          // Their stake and gas money in the same block as the contracts.
+          fund: { operators: Array.from({ length: operators }, (_, i) => devOperatorAddress(i)) },
+        });
+        deployment = stack.deployment;
+      }
+      // Written before the operators join: the file is what says the contracts exist (a crash
+      // while joining is finished by the next start's join, which skips who joined).
       await writeDeployment(path, deployment);
     }
     if (deployment.genesisHash !== bytesToHex(genesisHash(o.genesis)))
@@ -207,6 +292,14 @@ export async function startDevnetL1(o: {
         "GENESIS_MISMATCH",
         `${path} pins genesis ${deployment.genesisHash}, this devnet's is ${bytesToHex(genesisHash(o.genesis))}`,
       );
+    const attested = deployment.fraudProofs !== undefined;
+    if (attested && operators > 0) {
+      const keys = Array.from({ length: operators }, (_, i) => ({
+        l1Key: devOperatorL1Key(i),
+        bls: devOperatorBlsKey(i),
+      }));
+      await joinOperators(wallet, client, await readOperatorStack(client, deployment), keys);
+    }
     if (o.port !== undefined) http = await serveL1Http(l1, { port: o.port });
     const server = http;
     return {
@@ -215,6 +308,7 @@ export async function startDevnetL1(o: {
       deployment,
       batcher,
       proposer: admin,
+      attested,
       http,
       async close() {
         await server?.close();

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BlockTag, NodeView, RpcBackend, SyncStatus, TxLookup } from "../api/ports.ts";
+import { createChallengeProofReader } from "../bridge/challenger/challengeProofReader.ts";
 import { createWithdrawalReader } from "../bridge/withdrawals/withdrawalReader.ts";
 import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
 import type { ChainCore, Head } from "../chain/chainCore.ts";
@@ -48,6 +49,7 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
   const params = core.params;
   let genesisText: string | undefined;
   const withdrawalReader = createWithdrawalReader(store);
+  const challengeProofReader = createChallengeProofReader(store);
   /** A block tag's number, as getBlockByNumber resolves it (a number past the head finds nothing). */
   const tagNumber = (n: bigint | BlockTag): bigint => {
     if (n === "latest" || n === "pending") return core.head.header.number;
@@ -164,6 +166,9 @@ export function createRpcBackend(m: RpcBackendModules): RpcBackend {
       proof: (index, block) => withdrawalReader.proof(index, tagNumber(block)),
       byTx: (hash) => withdrawalReader.byTx(hash),
       list: (address, page) => withdrawalReader.list(address, page),
+    },
+    challengeProofs: {
+      proof: (id, block) => challengeProofReader.proof(id, tagNumber(block)),
     },
   };
 }

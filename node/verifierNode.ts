@@ -25,6 +25,7 @@ import { RollupError } from "../chain/errors.ts";
 import type { GenesisDoc } from "../chain/genesisDoc.ts";
 import { cappedFetch } from "../rpc/cappedFetch.ts";
 import type { ChainStore, StoredBlockData } from "../store/chainStore.ts";
+import { type ChallengerNodeOpts, startChallenger } from "./challengerNode.ts";
 import type { NodeModules, NodeOpts, VerifierFlopsNode } from "./createNode.ts";
 import { followBatches, startExplorerIndex } from "./explorerIndex.ts";
 import { explorerOperatorsFor } from "./explorerOperators.ts";
@@ -49,6 +50,11 @@ export interface VerifierOpts {
    * the deployment's `operatorRegistry` (which L1 address owns the key).
    */
   operator?: VerifierOperatorOpts;
+  /**
+   * `flops challenger`: compare every posted output with this node's derivation and prove the
+   * faults it finds (bridge/challenger/challenger.ts). Needs the deployment's `fraudProofs`.
+   */
+  challenger?: ChallengerNodeOpts;
 }
 
 export interface VerifierOperatorOpts {
@@ -255,6 +261,14 @@ export async function createVerifierNode(
         { store, log },
       ),
     );
+  let challenger: Awaited<ReturnType<typeof startChallenger>> | undefined;
+  if (opts.verifier.challenger) {
+    challenger = await startChallenger(
+      { ...opts.verifier.challenger, deployment: d, datadir: opts.datadir, params: genesis.params },
+      { client, store, driver, log },
+    );
+    closers.unshift(() => challenger!.stop());
+  }
   driver.start();
   closers.unshift(() => driver.stop());
   log.info(
@@ -271,6 +285,7 @@ export async function createVerifierNode(
     },
     sequencer: undefined,
     derivation: driver,
+    challenger: challenger?.challenger,
     backend,
     api,
     metrics,

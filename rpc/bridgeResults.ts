@@ -68,7 +68,7 @@ export const withdrawalPageResult = codec(
   },
 );
 
-function formatOutput(o: OutputInfo) {
+export function formatOutput(o: OutputInfo) {
   return {
     version: OUTPUT_VERSION_0,
     outputRoot: hex(o.outputRoot),
@@ -82,7 +82,7 @@ function formatOutput(o: OutputInfo) {
   };
 }
 
-function parseOutput(r: JsonReader, v: unknown, path: string): OutputInfo {
+export function parseOutput(r: JsonReader, v: unknown, path: string): OutputInfo {
   const o = r.object(v, path);
   if (o.version !== OUTPUT_VERSION_0) r.fail(at(path, "version"), "output version 0 (32 zero bytes)");
   const b = r.object(o.blockRef, at(path, "blockRef"));

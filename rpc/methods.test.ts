@@ -6,14 +6,16 @@ import { createApiServer } from "../api/server.ts";
 import { FakeBackend, fakeAddress, fakeHash, fakeNodeRecord } from "../api/testBackend.ts";
 import { outputRoot } from "../chain/commitment/outputRoot.ts";
 import { withdrawalKey, withdrawalLeaf } from "../chain/commitment/withdrawalLeaf.ts";
-import { keccak256, utf8 } from "../chain/hash.ts";
+import { keccak256, sha256, utf8 } from "../chain/hash.ts";
 import { MemoryKv } from "../chain/kv.ts";
 import { defaultParams, QUICKNET } from "../chain/params.ts";
 import { encodeSmtProof, SparseMerkleTree } from "../chain/smt/index.ts";
 import { CHALLENGE_STATUS, type Challenge } from "../chain/types.ts";
+import { encodeChallenge } from "../chain/wire/challenge.ts";
 import { JsonRpcError } from "../prover/errors.ts";
 import { createRpcClient, type RpcClient } from "../prover/rpcClient.ts";
 import { TestAccount } from "../test/helpers/testChain.ts";
+import { challengeSmtKey } from "./challengeProofResults.ts";
 import { hex } from "./json.ts";
 import { type AnyMethodSpec, encodeParams, parseResult } from "./method.ts";
 import { type FlopsRpcSchema, RPC_METHODS } from "./methods.ts";
@@ -140,6 +142,33 @@ const output: OutputInfo = {
   withdrawalsRoot: wRoot,
 };
 const withdrawalProof = encodeSmtProof(wTree.prove(withdrawalKey(1n)));
+// A record in a state tree, its output and proofs of it (inclusion) and of an absent id (exclusion).
+const passedBytes = encodeChallenge(passed);
+const sTree = new SparseMerkleTree(new MemoryKv(), undefined, { prefix: 0x02 });
+const sRoot = sTree.update([
+  { key: challengeSmtKey(passed.id), valueHash: sha256(passedBytes) },
+  { key: challengeSmtKey(passed.id + 1n), valueHash: fakeHash("other") },
+]);
+const stateOutput: OutputInfo = {
+  outputRoot: outputRoot(sRoot, wRoot, fakeHash("b9")),
+  block: { number: 9n, hash: fakeHash("b9"), timestamp: 9000n },
+  stateRoot: sRoot,
+  withdrawalsRoot: wRoot,
+};
+const challengeProofs = [
+  {
+    challengeId: passed.id,
+    record: passedBytes,
+    output: stateOutput,
+    proof: encodeSmtProof(sTree.prove(challengeSmtKey(passed.id))),
+  },
+  {
+    challengeId: 999n,
+    record: null,
+    output: stateOutput,
+    proof: encodeSmtProof(sTree.prove(challengeSmtKey(999n))),
+  },
+];
 
 const SAMPLES: Record<string, { args: unknown[][]; results: unknown[] }> = {
   flops_sendRawTransaction: { args: [[signed.raw]], results: [signed.hash] },
@@ -195,6 +224,13 @@ const SAMPLES: Record<string, { args: unknown[][]; results: unknown[] }> = {
       [0n, "latest"],
     ],
     results: [{ withdrawal, output, proof: withdrawalProof }, undefined],
+  },
+  flops_getChallengeProof: {
+    args: [
+      [passed.id, 9n],
+      [0n, "finalized"],
+    ],
+    results: [...challengeProofs, undefined],
   },
   flops_getWithdrawalByTx: { args: [[fakeHash("w")]], results: [withdrawal, undefined] },
   flops_getWithdrawals: {

@@ -13,6 +13,7 @@ import {
   withdrawalProofResult,
   withdrawalResult,
 } from "./bridgeResults.ts";
+import { challengeProofResult } from "./challengeProofResults.ts";
 import { defineMethod, type RpcSchemaOf } from "./method.ts";
 import { outputSignatureResult } from "./operatorResults.ts";
 import {
@@ -82,6 +83,18 @@ export const FLOPS_RPC = {
     [quantity("index"), blockTag("block")],
     nullable(withdrawalProofResult),
   ),
+  /**
+   * Challenge `id`'s record as it stood in `block`'s state, with its SMT proof (inclusion, or
+   * exclusion when there was none) under that block's state root and the block's output preimage:
+   * what a fraud proof against an output of that block takes (PROTOCOL §6). Operators serve it
+   * for the outputs they sign. null: no such block, or its state is older than this node keeps
+   * (MAX_PROOF_DEPTH_BLOCKS below its head).
+   */
+  getChallengeProof: defineMethod(
+    "flops_getChallengeProof",
+    [quantity("id"), blockTag("block")],
+    nullable(challengeProofResult),
+  ),
   /** The withdrawal a withdraw tx made; null: unknown tx, not a withdraw, or it failed. */
   getWithdrawalByTx: defineMethod("flops_getWithdrawalByTx", [hash32("hash")], nullable(withdrawalResult)),
   /**
@@ -147,6 +160,7 @@ export const RPC_METHODS = [
   FLOPS_RPC.getGenesis,
   FLOPS_RPC.outputAtBlock,
   FLOPS_RPC.getWithdrawalProof,
+  FLOPS_RPC.getChallengeProof,
   FLOPS_RPC.getWithdrawalByTx,
   FLOPS_RPC.getWithdrawals,
   FLOPS_RPC.getOutputSignature,

@@ -6,7 +6,8 @@
  * attested oracle (devQuorum), then Portal, verifier and FraudProofs, then FraudProofs gets the
  * oracle's CHALLENGER_ROLE and the Portal's VERDICT_ROLE, then the AVS creates the set with
  * FraudProofs as slasher and redistribution recipient. The timing rules (bridge/l1/slashingTiming.ts)
- * are checked first. Used by devFraud.l1.test.ts and bench/fraudProofGas.ts.
+ * are checked first. Used by devFraud.l1.test.ts and bench/fraudProofGas.ts; the rollup's own
+ * deployment of the same pieces is operatorStack.ts.
  * @module
  */
 import { readFile } from "node:fs/promises";
@@ -25,9 +26,8 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { type ContractArtifact, deployContracts } from "../l1/deployContracts.ts";
-import type { EmbeddedL1 } from "../l1/embeddedL1.ts";
 import { assertSlashingTiming } from "../l1/slashingTiming.ts";
-import { createDevQuorum, type DevQuorum, type DevQuorumOpts } from "./devQuorum.ts";
+import { createDevQuorum, type DevL1, type DevQuorum, type DevQuorumOpts } from "./devQuorum.ts";
 
 const OUT = joinPath(import.meta.dirname, "../../contracts/out");
 const WAD = 10n ** 18n;
@@ -61,7 +61,8 @@ export interface DevFraud extends DevQuorum {
   portal: Hex;
   verifier: Hex;
   fraudProofs: Hex;
-  fraudAbis: { portal: Abi; fraudProofs: Abi; token: Abi };
+  /** `verifier`: InvalidComputeProof's, whose errors (SampleCorrect, ...) a proof's revert carries. */
+  fraudAbis: { portal: Abi; fraudProofs: Abi; token: Abi; verifier: Abi };
   /** The signers an attested output's receipt lists (OutputSigners), for a fraud proof. */
   signersOf(receipt: TransactionReceipt): Hex[];
   /** Operator `i`'s stake slashable by the set now (the one strategy). */
@@ -75,7 +76,7 @@ async function artifact(name: string): Promise<ContractArtifact> {
   return { abi: j.abi, bytecode: j.bytecode };
 }
 
-export async function createDevFraud(l1: EmbeddedL1, opts: DevFraudOpts): Promise<DevFraud> {
+export async function createDevFraud(l1: DevL1, opts: DevFraudOpts): Promise<DevFraud> {
   const availabilityWindowS = opts.availabilityWindowS ?? 100;
   const maxPostingDelayBlocks = opts.maxPostingDelayBlocks ?? opts.windowBlocks;
   assertSlashingTiming({
@@ -143,6 +144,7 @@ export async function createDevFraud(l1: EmbeddedL1, opts: DevFraudOpts): Promis
                   availabilityWindow: BigInt(availabilityWindowS),
                   maxPostingDelayBlocks,
                   maxSlashesPerTx: opts.maxSlashesPerTx ?? 32,
+                  demandBond: 10n ** 16n, // 0.01 ether per availability demand
                 },
               ],
             },
@@ -178,7 +180,12 @@ export async function createDevFraud(l1: EmbeddedL1, opts: DevFraudOpts): Promis
   return {
     ...q,
     ...d,
-    fraudAbis: { portal: portalArt!.abi, fraudProofs: fraudArt!.abi, token: tokenArt!.abi },
+    fraudAbis: {
+      portal: portalArt!.abi,
+      fraudProofs: fraudArt!.abi,
+      token: tokenArt!.abi,
+      verifier: verifierArt!.abi,
+    },
     signersOf(receipt) {
       const [ev] = parseEventLogs({
         abi: oracleArt!.abi,

@@ -1,12 +1,13 @@
 /**
- * `createDevQuorum(l1, opts)`: an attested OutputOracle with real operators on an embedded L1 (a
- * hand-mined one: blockTimeMs 0), from the committed artifacts: the EigenLayer stand-in
+ * `createDevQuorum(l1, opts)`: an attested OutputOracle with real operators on a hand-mined L1 (the
+ * embedded L1 with blockTimeMs 0, or any {@link DevL1}), from the committed artifacts: the EigenLayer stand-in
  * (bridge/l1/deployEigenLayer.ts) with one operator set over one strategy, an OperatorRegistry for
  * it, and an OutputOracle with attestation enabled (plus a twin without, for comparisons). `join`
  * brings operators in exactly as a real one joins (stake, become an EigenLayer operator, join the
  * set, allocate everything, register a BLS key with its proof of possession); `proposeAttested`
  * posts an output signed by the chosen operators. Used by bench/attestGas.ts and the end-to-end
- * test; a devnet deployment can use it as the recipe.
+ * test. The rollup's own deployment (the devnet, `flops l1 deploy --operators`) is
+ * operatorStack.ts, which sends the same steps in batched rounds.
  * @module
  */
 import { readFile } from "node:fs/promises";
@@ -107,7 +108,13 @@ async function artifact(name: string): Promise<ContractArtifact> {
 const tagged = (tag: string, i: number | bigint): Hex =>
   keccak256(stringToHex(`flops/dev-quorum/${tag}/${i}`));
 
-export async function createDevQuorum(l1: EmbeddedL1, opts: DevQuorumOpts): Promise<DevQuorum> {
+/**
+ * The L1 a dev quorum runs on: the embedded L1, or any EIP-1193 provider with a way to mine (an
+ * Anvil wrapper calling evm_mine): blocks are mined by hand after each round.
+ */
+export type DevL1 = Pick<EmbeddedL1, "request" | "chainId" | "mine">;
+
+export async function createDevQuorum(l1: DevL1, opts: DevQuorumOpts): Promise<DevQuorum> {
   const stake = opts.stake ?? 1000n * WAD;
   const [num, den] = opts.quorum ?? [2, 3];
   const transport = custom(l1, { retryCount: 0 });

@@ -6,6 +6,6 @@
 export { keyBit, SMT_EMPTY_ROOT, smtInternalHash, smtLeafHash } from "./smtHash.ts";
 export { SmtNodeCache } from "./smtNodeCache.ts";
 export type { SmtProof } from "./smtProof.ts";
-export { decodeSmtProof, encodeSmtProof, verifySmtProof } from "./smtProof.ts";
+export { decodeSmtProof, encodeSmtProof, smtRootFromProof, verifySmtProof } from "./smtProof.ts";
 export type { SmtChange } from "./sparseMerkleTree.ts";
 export { SparseMerkleTree } from "./sparseMerkleTree.ts";

@@ -60,28 +60,42 @@ export function verifySmtProof(
   valueHash: Uint8Array | null,
   proof: SmtProof,
 ): boolean {
+  const computed = smtRootFromProof(key, valueHash, proof);
+  return computed !== undefined && root.length === 32 && equalBytes(computed, root);
+}
+
+/**
+ * The root `proof` yields for `key` holding `valueHash` (null: absent), or undefined for a
+ * malformed proof. With the siblings of one tree, it is also that tree's root after `key` alone
+ * changes to `valueHash` (a fraud-proof test builds a tampered state this way).
+ */
+export function smtRootFromProof(
+  key: Uint8Array,
+  valueHash: Uint8Array | null,
+  proof: SmtProof,
+): Uint8Array | undefined {
   const { siblings, leaf } = proof;
   const depth = siblings.length;
-  if (root.length !== 32 || key.length !== 32 || depth > SMT_MAX_DEPTH) return false;
+  if (key.length !== 32 || depth > SMT_MAX_DEPTH) return undefined;
   let cur: Uint8Array;
   if (valueHash !== null) {
-    if (leaf !== undefined || valueHash.length !== 32) return false;
+    if (leaf !== undefined || valueHash.length !== 32) return undefined;
     cur = smtLeafHash(key, valueHash);
   } else if (leaf !== undefined) {
-    if (leaf.key.length !== 32 || leaf.valueHash.length !== 32) return false;
+    if (leaf.key.length !== 32 || leaf.valueHash.length !== 32) return undefined;
     // The other leaf must sit on the asked key's path, and be another key. (An honest tree only
     // has such leaves there; checking keeps the verifier independent of that argument.)
-    if (commonPrefixBits(leaf.key, key) < depth || equalBytes(leaf.key, key)) return false;
+    if (commonPrefixBits(leaf.key, key) < depth || equalBytes(leaf.key, key)) return undefined;
     cur = smtLeafHash(leaf.key, leaf.valueHash);
   } else {
     cur = SMT_EMPTY_ROOT;
   }
   for (let d = depth - 1; d >= 0; d--) {
     const sib = siblings[d]!;
-    if (sib.length !== 32) return false;
+    if (sib.length !== 32) return undefined;
     cur = keyBit(key, d) === 0 ? smtInternalHash(cur, sib) : smtInternalHash(sib, cur);
   }
-  return equalBytes(cur, root);
+  return cur;
 }
 
 /** The compressed wire form (layout in the module comment). */

@@ -71,6 +71,21 @@ describe("devnet status lines", () => {
     );
   });
 
+  it("behavior: an attested output shows its signers out of the registered operators", () => {
+    const last = { l2BlockNumber: 70n, l1BlockNumber: 35n };
+    const line = (attested?: { signers: number; of: number }) =>
+      formatDevnetStatus(
+        data({ outputs: { count: 12n, last: { ...last, ...(attested ? { attested } : {}) } } }),
+      )
+        .split("\n")
+        .find((l) => l.startsWith("outputs"));
+    expect(line({ signers: 4, of: 4 })).toBe(
+      "outputs     12 proposed, the last for L2 block 70 (L1 block 35), attested 4/4",
+    );
+    expect(line({ signers: 3, of: 4 })).toMatch(/, attested 3\/4$/);
+    expect(line()).toBe("outputs     12 proposed, the last for L2 block 70 (L1 block 35)");
+  });
+
   it("error: a verifier whose safe block differs from the sequencer's gets a loud line with both hashes", () => {
     const out = formatDevnetStatus(
       data({ verifier: { heads: heads(90n, 80n, 60n, 42n), sequencerHashAtSafe: hash(7) } }),

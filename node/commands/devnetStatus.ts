@@ -1,12 +1,14 @@
 /**
  * The devnet's status lines (`flops devnet` prints them every `--status-interval` seconds), one
  * line per concept: the sequencer's heads, the verifier's heads and whether it agrees with the
- * sequencer, the last batch posted, the outputs proposed, then one line per prover.
+ * sequencer, the last batch posted, the outputs proposed (and, on an attested oracle, how many
+ * operators signed the last one), then one line per prover.
  * `formatDevnetStatus` is pure (tested on its own); `gatherDevnetStatus` reads what it shows.
  * @module
  */
-import type { Hex, PublicClient } from "viem";
+import { type Hex, type PublicClient, parseAbi } from "viem";
 import type { L1Deployment } from "../../bridge/deployment.ts";
+import { ATTESTED_ORACLE_ABI } from "../../bridge/operators/operatorAbi.ts";
 import { ORACLE_ABI } from "../../bridge/withdrawals/bridgeAbi.ts";
 import { bytesToHex, equalBytes, hexToBytes } from "../../chain/bytes.ts";
 import type { Hash32 } from "../../chain/types.ts";
@@ -45,7 +47,17 @@ export interface DevnetStatusData {
   lastBatch?: (PostedBatch & { txHash?: Hex | undefined }) | null | undefined;
   /** Undefined: no L1 (or it could not be read). */
   outputs?:
-    | { count: bigint; last?: { l2BlockNumber: bigint; l1BlockNumber: bigint } | undefined }
+    | {
+        count: bigint;
+        last?:
+          | {
+              l2BlockNumber: bigint;
+              l1BlockNumber: bigint;
+              /** An attested output's signers and the registered operators then (signers + non-signers). */
+              attested?: { signers: number; of: number } | undefined;
+            }
+          | undefined;
+      }
     | undefined;
   provers: readonly ProverStatus[];
   /** Where to look when the verifier disagrees or is gone. */
@@ -130,7 +142,7 @@ export function formatDevnetStatus(d: DevnetStatusData): string {
     lines.push(
       o.last === undefined
         ? `outputs     ${o.count} proposed`
-        : `outputs     ${o.count} proposed, the last for L2 block ${o.last.l2BlockNumber} (L1 block ${o.last.l1BlockNumber})`,
+        : `outputs     ${o.count} proposed, the last for L2 block ${o.last.l2BlockNumber} (L1 block ${o.last.l1BlockNumber})${o.last.attested ? `, attested ${o.last.attested.signers}/${o.last.attested.of}` : ""}`,
     );
   for (const [i, p] of d.provers.entries()) {
     const n = p.node;
@@ -159,6 +171,41 @@ async function batchTxHash(client: PublicClient, inbox: string, l1Block: bigint)
   return txs[txs.length - 1]?.hash;
 }
 
+const SIGNERS_ABI = parseAbi(["event OutputSigners(uint256 indexed outputIndex, address[] signers)"]);
+
+/**
+ * Output `index`'s signers and non-signers, from its OutputSigners and OutputAttested events in the
+ * blocks from `fromBlock` (the L1 block it cites: it was posted at or after it) on; undefined when
+ * they are not found (a proposer-role output).
+ */
+async function attestationOf(
+  client: PublicClient,
+  oracle: Hex,
+  index: bigint,
+  fromBlock: bigint,
+): Promise<{ signers: number; of: number } | undefined> {
+  const [attested, signers] = await Promise.all([
+    client.getContractEvents({
+      address: oracle,
+      abi: ATTESTED_ORACLE_ABI,
+      eventName: "OutputAttested",
+      args: { outputIndex: index },
+      fromBlock,
+    }),
+    client.getContractEvents({
+      address: oracle,
+      abi: SIGNERS_ABI,
+      eventName: "OutputSigners",
+      args: { outputIndex: index },
+      fromBlock,
+    }),
+  ]);
+  const a = attested[0]?.args;
+  const s = signers[0]?.args;
+  if (a?.nonSignerKeyHashes === undefined || s?.signers === undefined) return undefined;
+  return { signers: s.signers.length, of: s.signers.length + a.nonSignerKeyHashes.length };
+}
+
 /**
  * Reads everything the status lines show: the sequencer in process, the verifier over its
  * JSON-RPC (flops_syncStatus, 3 s timeout: a slow verifier is reported, never waited on), the L1
@@ -168,10 +215,13 @@ export function devnetStatusReader(o: {
   node: FlopsNode;
   provers: readonly { address: string }[];
   verifier?: VerifierHandle | undefined;
-  l1?: { client: PublicClient; deployment: L1Deployment } | undefined;
+  /** `attested`: the oracle takes operator-attested outputs only (the signers are shown). */
+  l1?: { client: PublicClient; deployment: L1Deployment; attested?: boolean } | undefined;
 }): () => Promise<DevnetStatusData> {
   let rpc: { url: string; client: ReturnType<typeof createRpcClient> } | undefined;
   let txOf: { l1Block: bigint; hash: Hex | undefined } | undefined;
+  // The last output's signers: read once per output (its events never change).
+  let signersOf: { index: bigint; value: { signers: number; of: number } | undefined } | undefined;
   return async () => {
     const node = o.node;
     const sequencer = await node.backend.syncStatus();
@@ -227,9 +277,18 @@ export function devnetStatusReader(o: {
                 functionName: "getOutput",
                 args: [count - 1n],
               });
+        if (last && o.l1.attested && signersOf?.index !== count - 1n) {
+          const value = await attestationOf(client, oracle, count - 1n, last.l1BlockNumber);
+          if (value !== undefined) signersOf = { index: count - 1n, value };
+        }
+        const attested = signersOf?.index === count - 1n ? signersOf.value : undefined;
         outputs = {
           count,
-          last: last && { l2BlockNumber: last.l2BlockNumber, l1BlockNumber: last.l1BlockNumber },
+          last: last && {
+            l2BlockNumber: last.l2BlockNumber,
+            l1BlockNumber: last.l1BlockNumber,
+            ...(attested ? { attested } : {}),
+          },
         };
       } catch {
         // The L1 is in process: a failed read is a stop in progress; the next line tries again.

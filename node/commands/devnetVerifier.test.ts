@@ -40,4 +40,17 @@ describe("devnet verifier arguments", () => {
     expect(flag(args, "--prune")).toBe("true");
     expect(flag(args, "--prune.retention")).toBe("64");
   });
+
+  it("behavior: dev operator i runs --mode operator with its BLS keystore on <datadir>/operator-i", () => {
+    const args = verifierArgs({
+      ...OPTS,
+      operator: { index: 2, blsKeystore: "/k/operator-2.bls.json", passwordFile: "/k/password.txt" },
+    });
+    expect(args.slice(0, 3)).toEqual(["node", "--mode", "operator"]);
+    expect(flag(args, "--bls-keystore")).toBe("/k/operator-2.bls.json");
+    expect(flag(args, "--password-file")).toBe("/k/password.txt");
+    expect(flag(args, "--datadir")).toBe(join("/data/devnet", "operator-2"));
+    expect(flag(args, "--l1.deployment")).toBe(join("/data/devnet", "l1-deployment.json"));
+    expect(verifierArgs(OPTS)).not.toContain("--bls-keystore");
+  });
 });

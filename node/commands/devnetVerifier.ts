@@ -9,6 +9,11 @@
  * (on a 2-core machine it gets the other core), and a crash or hang of derivation leaves the
  * sequencer running (the status lines say the verifier is gone). The price is its start-up: ~3 s
  * of CPU to load the CLI through tsx, paid while the provers start too.
+ *
+ * The devnet's operators are the same child with `operator` set: `flops node --mode operator
+ * --bls-keystore FILE --password-file FILE` on `<datadir>/operator-<i>/` (log
+ * `<datadir>/operator-<i>.log`): a verifier that also signs the outputs it derived from finalized
+ * L1 data and serves the signatures to the sequencer's proposer.
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -38,10 +43,20 @@ export interface DevnetVerifierOpts {
   prune?: { retention: number } | undefined;
   /** How long to wait for its JSON-RPC URL, ms. */
   startTimeoutMs: number;
+  /** Run as dev operator `index` (`--mode operator`) with this BLS keystore. */
+  operator?: { index: number; blsKeystore: string; passwordFile: string } | undefined;
+  /** Run as the devnet's challenger (`flops challenger`) with this L1 keystore. */
+  challenger?: { keystore: string; passwordFile: string; operatorRpcUrls: readonly string[] } | undefined;
+}
+
+/** The child's folder under the devnet's datadir, and its name in logs and errors. */
+function childName(o: Pick<DevnetVerifierOpts, "operator" | "challenger">): string {
+  if (o.challenger) return "challenger";
+  return o.operator ? `operator-${o.operator.index}` : VERIFIER_DIR;
 }
 
 export interface DevnetVerifier {
-  /** Its log file (`<datadir>/verifier.log`). */
+  /** Its log file (`<datadir>/verifier.log`, `<datadir>/operator-<i>.log`). */
   readonly log: string;
   /**
    * Its JSON-RPC URL once it serves. Rejects (and the child is stopped) if it exits first, prints
@@ -58,12 +73,30 @@ export interface DevnetVerifier {
 
 /** The `flops` arguments of the devnet's verifier (every setting as a flag: it reads no env). */
 export function verifierArgs(o: DevnetVerifierOpts): string[] {
+  const c = o.challenger;
+  const role = c
+    ? [
+        "challenger",
+        "--keystore",
+        c.keystore,
+        "--password-file",
+        c.passwordFile,
+        ...(c.operatorRpcUrls.length > 0 ? ["--operator-rpcs", c.operatorRpcUrls.join(",")] : []),
+      ]
+    : [
+        "node",
+        "--mode",
+        o.operator ? "operator" : "verifier",
+        ...(o.operator
+          ? ["--bls-keystore", o.operator.blsKeystore, "--password-file", o.operator.passwordFile]
+          : []),
+        // `flops challenger` keeps all state (it proves records of any open output).
+        ...(o.prune ? ["--prune", "true", "--prune.retention", String(o.prune.retention)] : []),
+      ];
   return [
-    "node",
-    "--mode",
-    "verifier",
+    ...role,
     "--datadir",
-    join(o.datadir, VERIFIER_DIR),
+    join(o.datadir, childName(o)),
     "--genesis",
     join(o.datadir, "genesis.json"),
     "--l1.rpc",
@@ -78,7 +111,6 @@ export function verifierArgs(o: DevnetVerifierOpts): string[] {
     String(o.rateLimit),
     "--block-time-ms",
     String(o.blockTimeMs),
-    ...(o.prune ? ["--prune", "true", "--prune.retention", String(o.prune.retention)] : []),
     "--metrics.enabled",
     "false",
     "--log.format",
@@ -104,8 +136,9 @@ function exitText(child: ChildProcess): string | undefined {
  * `<datadir>/verifier.log`. Nothing waits on it: the devnet prints its URL when it comes.
  */
 export function spawnDevnetVerifier(o: DevnetVerifierOpts): DevnetVerifier {
-  mkdirSync(join(o.datadir, VERIFIER_DIR), { recursive: true });
-  const logFile = join(o.datadir, "verifier.log");
+  const name = childName(o);
+  mkdirSync(join(o.datadir, name), { recursive: true });
+  const logFile = join(o.datadir, `${name}.log`);
   const out = createWriteStream(logFile, { flags: "a" });
   const child = spawn(process.execPath, [BIN, ...verifierArgs(o)], {
     // Its own process group: a terminal's Ctrl-C reaches the devnet, which stops it (one signal,
@@ -135,7 +168,12 @@ export function spawnDevnetVerifier(o: DevnetVerifierOpts): DevnetVerifier {
     const fail = (why: string) => {
       cleanup();
       void stop(5_000);
-      rej(new RollupError("VERIFIER_START", `the devnet's verifier ${why} (log: ${logFile})`));
+      rej(
+        new RollupError(
+          "VERIFIER_START",
+          `the devnet's ${o.operator || o.challenger ? name : "verifier"} ${why} (log: ${logFile})`,
+        ),
+      );
     };
     const onData = (d: Buffer) => {
       seen += d.toString("utf8");

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, type Hex, http, type PublicClient } from "viem";
+import { createPublicClient, type Hex, http, type PublicClient, parseAbi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { readDeployment } from "../../bridge/deployment.ts";
@@ -24,6 +24,8 @@ import { startNode } from "./node.ts";
 const dir = mkdtempSync(join(tmpdir(), "flops-l1-deploy-"));
 let anvil: Anvil | undefined;
 let node: FlopsNode | undefined;
+/** The first case's `flops l1 deploy` arguments (its Anvil, keystore and genesis), for the second. */
+let deployArgs: string[] = [];
 
 afterAll(async () => {
   await node?.stop();
@@ -74,6 +76,7 @@ describe("flops l1 deploy", () => {
       "--out",
       out,
     ];
+    deployArgs = args;
     // The default challenge window (7 days) outlives the devnet genesis's records (10 min): refused
     // before anything is sent (PROTOCOL §3 "Record expiry").
     const refused = sink();
@@ -118,5 +121,75 @@ describe("flops l1 deploy", () => {
     const head = n.core.head.header;
     expect(head.l1Origin.number).toBeGreaterThanOrEqual(BigInt(d.deployBlock) - 1n);
     expect(head.l1Origin.hash.some((b) => b !== 0)).toBe(true);
+  }, 90_000);
+
+  it("--operators: the operator stack on the new oracle and Portal; bad slashing timing is refused before anything is sent", async () => {
+    const out = join(dir, "with-operators.json");
+    const args = [
+      ...deployArgs.slice(0, -1),
+      out,
+      "--challenge-window",
+      "60",
+      "--operators",
+      "--l1-block-time",
+      "1",
+    ];
+    const client = createPublicClient({ transport: http(anvil!.url) }) as PublicClient;
+    const deployer = privateKeyToAccount(ANVIL_KEYS[0] as Hex).address;
+    const nonce = await client.getTransactionCount({ address: deployer });
+    // 2 × 30 s of availability fills the 60 s window: refused, nothing sent, no file.
+    const refused = sink();
+    expect(
+      await runCli([...args, "--availability-window", "30"], {
+        stdout: sink().stream,
+        stderr: refused.stream,
+        env: {},
+      }),
+    ).not.toBe(0);
+    expect(refused.text()).toMatch(
+      /slashing timing: 2 × availabilityWindow \(30 s\) must be above 0 and below challengeWindow/,
+    );
+    const tooLate = sink();
+    expect(
+      await runCli([...args, "--deallocation-delay", "100"], {
+        stdout: sink().stream,
+        stderr: tooLate.stream,
+        env: {},
+      }),
+    ).not.toBe(0);
+    expect(tooLate.text()).toMatch(/must be below DEALLOCATION_DELAY \(100\)/);
+    expect(await client.getTransactionCount({ address: deployer })).toBe(nonce);
+    expect(existsSync(out)).toBe(false);
+
+    const stdout = sink();
+    const stderr = sink();
+    expect(await runCli(args, { stdout: stdout.stream, stderr: stderr.stream, env: {} }), stderr.text()).toBe(
+      0,
+    );
+    expect(stdout.text()).toMatch(/operator stack: OperatorRegistry 0x[0-9a-fA-F]{40}, FraudProofs 0x/);
+    const d = await readDeployment(out);
+    expect(d.fraudProofs).toBeDefined();
+    expect(d.operatorRegistry).toBeDefined();
+    expect(d.eigenLayer).toBeDefined();
+    // FraudProofs is wired to this deployment's oracle, which is attested over its registry.
+    const abi = parseAbi([
+      "function oracle() view returns (address)",
+      "function portal() view returns (address)",
+      "function attestationConfig() view returns ((address registry, uint64 l2ChainId, uint32 windowBlocks, uint16 quorumNumerator, uint16 quorumDenominator))",
+    ]);
+    expect(await client.readContract({ address: d.fraudProofs!, abi, functionName: "oracle" })).toBe(
+      d.contracts.OutputOracle,
+    );
+    expect(await client.readContract({ address: d.fraudProofs!, abi, functionName: "portal" })).toBe(
+      d.contracts.Portal,
+    );
+    const cfg = await client.readContract({
+      address: d.contracts.OutputOracle,
+      abi,
+      functionName: "attestationConfig",
+    });
+    expect(cfg.registry).toBe(d.operatorRegistry);
+    // Default windowBlocks: the 60 s window in 1 s blocks, +25%.
+    expect(cfg.windowBlocks).toBe(75);
   }, 90_000);
 });

@@ -5,10 +5,15 @@
  *
  * Order (contracts/README.md): OutputOracle(admin, proposer, challenger, genesisHash,
  * challengeWindow), Portal(admin, guardian, oracle, genesisHash, maxTxBytes, rateLimitWindow,
- * rateLimitCapacity) (the token: portal.credit()), BatchInbox(admin, batcher). The first one's L1
- * block is the deployment block: the L2 genesis block's origin is the block before it, so the
+ * rateLimitCapacity) (the token: portal.credit()), BatchInbox(admin, batcher), sent together with
+ * explicit nonces (bridge/operators/txRound.ts). The first one's L1 block is the deployment block: the L2 genesis block's origin is the block before it, so the
  * genesis time must be at most that block's time + maxSequencerDrift (PROTOCOL §5 "Resets"):
  * deploy soon after writing the genesis.
+ *
+ * With `--operators` (or `--eigenlayer FILE`, a real EigenLayer's addresses) the operator stack
+ * follows on the new OutputOracle and Portal (bridge/operators/operatorStack.ts; PROTOCOL §6.3
+ * "Deployment order"), after the slashing timing (bridge/l1/slashingTiming.ts) is checked: bad
+ * timing is refused before anything is sent.
  * @module
  */
 import { readFile } from "node:fs/promises";
@@ -28,7 +33,14 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type L1Deployment, writeDeployment } from "../../bridge/deployment.ts";
-import { type ContractArtifact, deployContracts } from "../../bridge/l1/deployContracts.ts";
+import type { ContractArtifact } from "../../bridge/l1/deployContracts.ts";
+import { slashingTimingProblems } from "../../bridge/l1/slashingTiming.ts";
+import {
+  deployOperatorStack,
+  type OperatorStackOpts,
+  parseExistingEigenLayer,
+} from "../../bridge/operators/operatorStack.ts";
+import { createTxRound } from "../../bridge/operators/txRound.ts";
 import { bytesToHex } from "../../chain/bytes.ts";
 import { RollupError } from "../../chain/errors.ts";
 import { type GenesisDoc, genesisFromJson, genesisHash } from "../../chain/genesisDoc.ts";
@@ -82,31 +94,33 @@ export async function deployRollup(
     Portal: await artifact("Portal"),
     BatchInbox: await artifact("BatchInbox"),
   };
-  const deployed = await deployContracts(wallet, pub, artifacts, {
-    steps: [
-      {
-        name: "OutputOracle",
-        artifact: "OutputOracle",
-        args: () => [r.admin, r.proposer, r.challenger, gh, o.challengeWindow],
-      },
-      {
-        name: "Portal",
-        artifact: "Portal",
-        args: (d) => [
-          r.admin,
-          r.guardian,
-          d.OutputOracle,
-          gh,
-          BigInt(o.genesis.params.maxTxBytes),
-          o.rateLimitWindow,
-          o.rateLimitCapacity,
-        ],
-      },
-      { name: "BatchInbox", artifact: "BatchInbox", args: () => [r.admin, r.batcher] },
-    ],
-    ...(o.afterSend ? { afterSend: o.afterSend } : {}),
-    ...(o.confirmations === undefined ? {} : { confirmations: o.confirmations }),
-  });
+  // One round (explicit nonces): a clocked L1 takes all three in one block, not three.
+  const round = createTxRound(pub, { afterSend: o.afterSend, confirmations: o.confirmations });
+  const d = await round.sender(wallet);
+  const oracle = d.deploy("OutputOracle", artifacts.OutputOracle, [
+    r.admin,
+    r.proposer,
+    r.challenger,
+    gh,
+    o.challengeWindow,
+  ]);
+  const portal = d.deploy("Portal", artifacts.Portal, [
+    r.admin,
+    r.guardian,
+    oracle,
+    gh,
+    BigInt(o.genesis.params.maxTxBytes),
+    o.rateLimitWindow,
+    o.rateLimitCapacity,
+  ]);
+  const inbox = d.deploy("BatchInbox", artifacts.BatchInbox, [r.admin, r.batcher]);
+  const receipts = await round.send();
+  const first = receipts.get("OutputOracle")!;
+  const deployed = {
+    addresses: { OutputOracle: oracle, Portal: portal, BatchInbox: inbox },
+    deployBlock: first.blockNumber,
+    deployBlockHash: first.blockHash,
+  };
   const credit = (await pub.readContract({
     address: deployed.addresses.Portal!,
     abi: artifacts.Portal.abi,
@@ -168,6 +182,35 @@ export function registerL1Command(program: Command, io: CliIO = processIO()): vo
       description: "finalization rate limit: base units per window",
     }),
     confirmations: opt.positiveInt({ default: 1, description: "confirmations to wait for per deployment" }),
+    operators: opt.bool({
+      default: false,
+      description:
+        "also deploy the operator stack on the new OutputOracle and Portal: the EigenLayer stand-in (or --eigenlayer), OperatorRegistry, attestation, InvalidComputeProof, FraudProofs",
+    }),
+    eigenlayer: opt.path({
+      description:
+        'a real EigenLayer for the operator stack (implies --operators): JSON {"DelegationManager","AllocationManager","StrategyManager","strategies":[...]}',
+    }),
+    "l1-block-time": opt.positiveInt({
+      default: 12,
+      description: "the L1's block time, seconds (timing checks)",
+    }),
+    "window-blocks": opt.positiveInt({
+      description:
+        "L1 blocks stake is counted slashable after an output is posted (default: the challenge window in blocks, +25%)",
+    }),
+    "max-posting-delay-blocks": opt.positiveInt({
+      default: 7200,
+      description: "L1 blocks operators may take from signing an output to its posting",
+    }),
+    "availability-window": opt.positiveInt({
+      description:
+        "seconds an availability demand waits for the openings (default: a quarter of the challenge window)",
+    }),
+    "deallocation-delay": opt.positiveInt({
+      default: 100_800,
+      description: "the EigenLayer stand-in's DEALLOCATION_DELAY, blocks (mainnet's 14 days)",
+    }),
   });
   cmd.action(async () => {
     const cfg = readConfig();
@@ -194,6 +237,36 @@ export function registerL1Command(program: Command, io: CliIO = processIO()): vo
       defaultProposalIntervalMs(genesis.params),
     );
     if (ttl !== undefined) throw new RollupError("BAD_CONFIG", `--challenge-window: ${ttl}`);
+    // The operator stack's timing, refused before anything is sent (bridge/l1/slashingTiming.ts;
+    // deployOperatorStack checks again with the values read from L1).
+    let stack: Omit<OperatorStackOpts, "genesis" | "confirmations"> | undefined;
+    if (cfg.operators || cfg.eigenlayer !== undefined) {
+      const window = cfg["challenge-window"];
+      const blockTime = cfg["l1-block-time"];
+      const existing =
+        cfg.eigenlayer === undefined
+          ? undefined
+          : parseExistingEigenLayer(await readFile(cfg.eigenlayer, "utf8"));
+      stack = {
+        windowBlocks: cfg["window-blocks"] ?? Math.ceil((window / blockTime) * 1.25),
+        maxPostingDelayBlocks: cfg["max-posting-delay-blocks"],
+        availabilityWindowS: cfg["availability-window"] ?? Math.floor(window / 4),
+        l1BlockTimeS: blockTime,
+        ...(existing ? { existingEigenLayer: existing } : { deallocationDelay: cfg["deallocation-delay"] }),
+      };
+      if (!existing) {
+        const problems = slashingTimingProblems({
+          challengeWindowS: window,
+          windowBlocks: stack.windowBlocks,
+          maxPostingDelayBlocks: stack.maxPostingDelayBlocks,
+          deallocationDelay: cfg["deallocation-delay"],
+          availabilityWindowS: stack.availabilityWindowS,
+          l1BlockTimeS: blockTime,
+        });
+        if (problems.length > 0)
+          throw new RollupError("BAD_CONFIG", `slashing timing: ${problems.join("; ")}`);
+      }
+    }
     const transport = http(cfg["l1.rpc"], {
       fetchFn: cappedFetch(fetch, MAX_L1_RESPONSE_BYTES),
       retryCount: 0,
@@ -221,7 +294,20 @@ export function registerL1Command(program: Command, io: CliIO = processIO()): vo
       rateLimitCapacity: BigInt(cfg["rate-limit-capacity"]),
       confirmations: cfg.confirmations,
     });
-    await writeDeployment(cfg.out, d);
+    let out = d;
+    if (stack) {
+      // After the rollup (the stack is wired to its oracle and Portal); the timing was checked above.
+      const s = await deployOperatorStack(wallet, pub, d, {
+        ...stack,
+        genesis,
+        confirmations: cfg.confirmations,
+      });
+      out = s.deployment;
+      io.stdout.write(
+        `operator stack: OperatorRegistry ${out.operatorRegistry}, FraudProofs ${out.fraudProofs}, AllocationManager ${s.eigenLayer.AllocationManager} (operator set ${s.operatorSet.avs}/${s.operatorSet.id})\n`,
+      );
+    }
+    await writeDeployment(cfg.out, out);
     io.stdout.write(
       `deployed at L1 block ${d.deployBlock} (chain ${d.l1ChainId}): BatchInbox ${d.contracts.BatchInbox}, Portal ${d.contracts.Portal}\nwrote ${cfg.out}\n`,
     );

@@ -21,6 +21,7 @@ import {
 import type { BeaconSource } from "../../sequencer/ports.ts";
 import { ChainStore } from "../../store/chainStore.ts";
 import { loadBlsKeystore } from "../blsKeystore.ts";
+import type { ChallengerNodeOpts } from "../challengerNode.ts";
 import {
   BATCHER_KEY_OPTIONS,
   type Config,
@@ -206,6 +207,8 @@ export async function startVerifier(
     operator?: VerifierOperatorOpts | undefined;
     /** Post attested outputs: the operator nodes to ask (`--proposer.attest-rpcs`). */
     attest?: ProposerPace["attest"];
+    /** `flops challenger`: watch every output and prove the faults found. */
+    challenger?: ChallengerNodeOpts | undefined;
   },
 ): Promise<VerifierFlopsNode> {
   const deployment = await readDeployment(i.deploymentFile);
@@ -242,6 +245,7 @@ export async function startVerifier(
         l1Rpc: i.l1Rpc,
         deployment,
         ...(i.operator ? { operator: i.operator } : {}),
+        ...(i.challenger ? { challenger: i.challenger } : {}),
         ...(i.proposer
           ? {
               proposer: {
@@ -265,7 +269,7 @@ export async function startVerifier(
 }
 
 /** An L1 key from its keystore (`--batcher.keystore`, `--proposer.keystore`); none: undefined. */
-async function l1Key(
+export async function l1Key(
   file: string | undefined,
   passwordFile: string | undefined,
   io: CliIO,

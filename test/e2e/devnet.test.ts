@@ -4,13 +4,15 @@
  * HTTP, and prover processes. One devnet serves every case (it is the slowest part): its provers
  * earn credits and reach a multiplier above 1.0, viem reads the chain, the verifier derives the
  * sequencer's blocks exactly, the status lines show three heads, the explorer's pages work in
- * Chromium (test/browser/devnetPages.ts: the same devnet, not a second one: ~40 s saved), and
- * Ctrl-C stops it all.
+ * Chromium (test/browser/devnetPages.ts: the same devnet, not a second one: ~40 s saved), its four
+ * dev operators attest the outputs on the rollup's own oracle, and Ctrl-C stops it all.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createPublicClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readDeployment } from "../../bridge/deployment.ts";
+import { ATTESTED_ORACLE_ABI } from "../../bridge/operators/operatorAbi.ts";
 import { launchChromium } from "../browser/chromium.ts";
 import { checkDevnetPages } from "../browser/devnetPages.ts";
 import { type Spawned, spawnFlops } from "../helpers/nodeProcess.ts";
@@ -162,6 +164,29 @@ describe("e2e: devnet", () => {
     expect(out).toMatch(/outputs {5}\d+ proposed/);
     expect(out).not.toContain("!! VERIFIER");
   }, 40_000);
+
+  it("behavior: the 4 dev operators attest the outputs on the rollup's own oracle (OutputAttested, the status line)", async () => {
+    expect(devnet!.output()).toMatch(/operators {2}4 \(EigenLayer stand-in.*FraudProofs 0x[0-9a-fA-F]{40}/);
+    const m = await devnet!.waitForOutput(
+      /outputs {5}\d+ proposed, the last for L2 block \d+ \(L1 block \d+\), attested (\d)\/(\d)/,
+      60_000,
+    );
+    expect(m[2]).toBe("4");
+    expect(Number(m[1])).toBeGreaterThanOrEqual(3);
+    // On L1: the deployment names the stack; the oracle's outputs carry OutputAttested events.
+    const d = await readDeployment(join(datadir!, "l1-deployment.json"));
+    expect(d.fraudProofs).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    const l1Url = /JSON-RPC (http:\/\/\S+)\s+BatchInbox/.exec(devnet!.output())![1]!;
+    const l1 = createPublicClient({ transport: http(l1Url) });
+    const events = await l1.getContractEvents({
+      address: d.contracts.OutputOracle,
+      abi: ATTESTED_ORACLE_ABI,
+      eventName: "OutputAttested",
+      fromBlock: BigInt(d.deployBlock),
+    });
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events[0]!.args.signedStake! * 3n).toBeGreaterThanOrEqual(events[0]!.args.totalStake! * 2n);
+  }, 70_000);
 
   it("behavior: the explorer in Chromium: home → a prover's node → a challenge timeline → search a block → batches", async () => {
     // Without Chromium this FAILS and says how to install it (test/browser/chromium.ts).
