@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { L1RpcError } from "../../bridge/l1/l1RpcError.ts";
 
 // The binary itself, from the platform package @foundry-rs/anvil ships it in: node_modules/.bin/anvil
 // is a Node wrapper that spawns it, so killing the wrapper left the real Anvil running (a CI run
@@ -101,6 +102,48 @@ export async function startAnvil(o: AnvilOpts = {}): Promise<Anvil> {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
+    },
+  };
+}
+
+/** What bridge/operators/devQuorum.ts's DevL1 needs: an EIP-1193 `request`, the chain id, `mine`. */
+export interface AnvilL1 {
+  request(args: { method: string; params?: unknown }): Promise<unknown>;
+  readonly chainId: bigint;
+  /** Mines `blocks` (default 1) blocks (anvil_mine) and resolves with the new head number. */
+  mine(blocks?: number): Promise<bigint>;
+}
+
+/**
+ * Anvil as the embedded L1's handle, for code written against it (createDevQuorum, createDevFraud):
+ * start Anvil with `noMining` so a round's txs share a block, as on the hand-mined embedded L1.
+ * An error answer is thrown as L1RpcError (numeric code, message, `data`), the embedded L1's own
+ * error: viem's custom transport then decodes a revert's data the same way on both backends.
+ */
+export function anvilL1(a: Anvil, chainId = 31337n): AnvilL1 {
+  let id = 0;
+  const request = async (args: { method: string; params?: unknown }): Promise<unknown> => {
+    const res = await fetch(a.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method: args.method, params: args.params ?? [] }),
+    });
+    const body = (await res.json()) as {
+      result?: unknown;
+      error?: { code: number; message: string; data?: unknown };
+    };
+    if (body.error !== undefined) {
+      const { code, message, data } = body.error;
+      throw new L1RpcError(code, message, typeof data === "string" ? data : undefined);
+    }
+    return body.result;
+  };
+  return {
+    request,
+    chainId,
+    async mine(blocks = 1) {
+      await request({ method: "anvil_mine", params: [`0x${blocks.toString(16)}`] });
+      return BigInt((await request({ method: "eth_blockNumber" })) as string);
     },
   };
 }
