@@ -30,13 +30,22 @@ export interface ChallengerNodeOpts {
   pollMs?: number;
 }
 
-/** The reveals of blocks (from, to] in this node's store, with their receipts' outcome. */
-export function storeReveals(store: Pick<ChainStore, "getBlock">): OwnChain["reveals"] {
-  return (from, to, max) => {
+/** Blocks one candidate scan reads at most (a production TTL of days is more than that). */
+export const MAX_REVEAL_SCAN_BLOCKS = 100_000;
+
+/**
+ * The reveals of the blocks up to `to` no older than `ttlMs` before it (their records may still be
+ * in its state), newest first, with their receipts' outcome.
+ */
+export function storeReveals(store: Pick<ChainStore, "getBlock">, ttlMs: bigint): OwnChain["reveals"] {
+  return (to, max) => {
     const out: SeenReveal[] = [];
-    for (let n = from + 1n; n <= to && out.length < max; n++) {
+    const top = store.getBlock(to);
+    if (top === undefined) return out;
+    const cutoff = top.block.header.timestamp - ttlMs;
+    for (let n = to, read = 0; n > 0n && read < MAX_REVEAL_SCAN_BLOCKS && out.length < max; n--, read++) {
       const b = store.getBlock(n);
-      if (b === undefined) break;
+      if (b === undefined || b.block.header.timestamp < cutoff) break;
       const nSys = b.block.systemTxs.length;
       b.block.txs.forEach((tx, i) => {
         const a = tx.body.action;
@@ -85,7 +94,7 @@ export async function startChallenger(
         finalizedL2: () => (m.driver.initialised ? m.driver.status().finalizedL2.header.number : undefined),
         outputAt: (n) => withdrawals.outputAt(n),
         challengeProof: (id, n) => proofs.proof(id, n),
-        reveals: storeReveals(m.store),
+        reveals: storeReveals(m.store, o.params.recordTtlMs),
       },
       signers: httpSignerProofs(o.operatorRpcUrls),
       log,

@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
 import { createMetrics } from "../api/metrics.ts";
+import { MAX_PROOF_DEPTH_BLOCKS } from "../bridge/challenger/challengeProofReader.ts";
 import type { L1Deployment } from "../bridge/deployment.ts";
 import { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import { L1Source } from "../bridge/derivation/l1Source.ts";
@@ -117,6 +118,9 @@ export async function createVerifierNode(
       deployBlock: BigInt(d.deployBlock),
       deployBlockHash: hexToBytes(d.deployBlockHash),
       ...(opts.verifier.pollMs === undefined ? {} : { pollMs: opts.verifier.pollMs }),
+      // flops_getChallengeProof reads past state through undo records: keep them as deep as it
+      // serves (operators must prove the records of what they signed for its whole window).
+      keepUndoBlocks: MAX_PROOF_DEPTH_BLOCKS,
     },
     {
       source: new L1Source({ batchInbox: d.contracts.BatchInbox, portal: d.contracts.Portal }, { client }),

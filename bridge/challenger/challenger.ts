@@ -6,8 +6,9 @@
  * invalidates an honest output or revokes an honest node's credits.
  *
  * On a mismatch the fault must be found in a state only the signers hold. The candidates are the
- * reveals this node saw fail (BAD_OPENING or any failed receipt) in the blocks since the last
- * output it agreed with: a dishonest state that credits a faked reveal records one of them PASSED.
+ * reveals this node saw fail (BAD_OPENING or any failed receipt) whose records may still be in the
+ * output's state (the last recordTtlMs of L2 time): a dishonest state that credits a faked reveal
+ * records one of them PASSED, in the output that follows the reveal or in any later one.
  * For each candidate it asks the signers (`flops_getChallengeProof`, operators must serve it for
  * what they sign) for the record under the posted root, and every answer is checked against that
  * root before use (rpc/challengeProofResults.ts):
@@ -57,8 +58,11 @@ export interface OwnChain {
   finalizedL2(): bigint | undefined;
   outputAt(n: bigint): OutputInfo | undefined;
   challengeProof(id: bigint, n: bigint): ChallengeProofInfo | undefined;
-  /** Reveals in blocks (from, to], oldest first, at most `max`. */
-  reveals(from: bigint, to: bigint, max: number): SeenReveal[];
+  /**
+   * Reveals in the blocks up to `to` whose records may still be in `to`'s state (its last
+   * recordTtlMs of L2 time), newest first, at most `max`.
+   */
+  reveals(to: bigint, max: number): SeenReveal[];
 }
 
 /** The signers' answers for one record under one L2 block (each already checked by the codec). */
@@ -124,7 +128,7 @@ interface OpeningsDemand {
   deadline: bigint;
   mine: boolean;
   /** The record and proof the demand was made with (kept for the claim). */
-  proven?: ChallengeProofInfo;
+  proven?: ChallengeProofInfo | undefined;
   answer?: { tiles: Hex; proof: Hex };
   settled: boolean;
 }
@@ -148,6 +152,11 @@ export class Challenger {
   private readonly outputs = new Map<bigint, TrackedOutput>();
   private readonly recordDemands = new Map<Hex, RecordDemand>();
   private readonly openingsDemands = new Map<Hex, OpeningsDemand>();
+  /** The demands this challenger made (`record:<output>:<id>`, `openings:<output>:<id>`), known
+   *  from its own receipts whether or not their logs were read yet. */
+  private readonly myDemands = new Set<string>();
+  /** The record proof each openings demand of ours was made with (for the claim once answered). */
+  private readonly demandedWith = new Map<string, ChallengeProofInfo>();
   private cursor: bigint;
   private readonly maxCandidates: number;
   private readonly logRange: bigint;
@@ -249,7 +258,7 @@ export class Challenger {
             output: a.outputIndex as bigint,
             challengeId: a.challengeId as bigint,
             deadline: a.deadline as bigint,
-            mine: false,
+            mine: this.myDemands.has(`record:${a.outputIndex}:${a.challengeId}`),
             settled: false,
           });
         else this.recordDemands.get(key)!.deadline = a.deadline as bigint;
@@ -275,7 +284,8 @@ export class Challenger {
             challengeId: a.challengeId as bigint,
             digest: (a.openingsDigest as Hex).toLowerCase() as Hex,
             deadline: a.deadline as bigint,
-            mine: false,
+            mine: this.myDemands.has(`openings:${a.outputIndex}:${a.challengeId}`),
+            proven: this.demandedWith.get(`${a.outputIndex}:${a.challengeId}`),
             settled: false,
           });
         break;
@@ -313,14 +323,6 @@ export class Challenger {
     );
   }
 
-  /** The newest L2 block of an output below `out` this node agreed with (0: none). */
-  private agreedBelow(out: TrackedOutput): bigint {
-    let best = 0n;
-    for (const o of this.outputs.values())
-      if (o.verdict === "agreed" && o.index < out.index && o.l2 > best) best = o.l2;
-    return best;
-  }
-
   private async isOpen(index: bigint): Promise<boolean> {
     const [root, finalizesAt, invalidated] = (await this.m.client.readContract({
       address: this.o.oracle,
@@ -341,15 +343,17 @@ export class Challenger {
       return;
     }
     out.candidates ??= this.m.own
-      .reveals(this.agreedBelow(out), out.l2, this.maxCandidates)
-      .filter((r) => r.failed);
+      .reveals(out.l2, Number.MAX_SAFE_INTEGER)
+      .filter((r) => r.failed)
+      .slice(0, this.maxCandidates);
     for (const c of out.candidates) {
       if (out.cleared.has(c.challengeId) || this.demandFor(out.index, c.challengeId)) continue;
       const answers = (await this.m.signers.proofs(c.challengeId, out.l2)).filter(
         (p) => bytesToHex(p.output.outputRoot).toLowerCase() === out.root,
       );
       if (answers.length === 0) {
-        await this.demandRecord(out, c.challengeId);
+        // One unanswered record demand convicts the output: a bond for the first silence only.
+        if (!this.recordDemandPending(out.index)) await this.demandRecord(out, c.challengeId);
         continue;
       }
       const passed = answers.find((p) => p.record !== null && decodeChallenge(p.record).status === "PASSED");
@@ -371,12 +375,21 @@ export class Challenger {
     }
   }
 
-  private demandFor(output: bigint, challengeId: bigint): boolean {
-    for (const d of this.recordDemands.values())
-      if (d.output === output && d.challengeId === challengeId && d.mine) return true;
-    for (const d of this.openingsDemands.values())
-      if (d.output === output && d.challengeId === challengeId && d.mine) return true;
+  /** Whether a record demand of ours on `output` is made and not settled yet. */
+  private recordDemandPending(output: bigint): boolean {
+    for (const tag of this.myDemands) {
+      if (!tag.startsWith(`record:${output}:`)) continue;
+      const d = [...this.recordDemands.values()].find((x) => `record:${x.output}:${x.challengeId}` === tag);
+      if (d === undefined || !d.settled) return true;
+    }
     return false;
+  }
+
+  private demandFor(output: bigint, challengeId: bigint): boolean {
+    return (
+      this.myDemands.has(`record:${output}:${challengeId}`) ||
+      this.myDemands.has(`openings:${output}:${challengeId}`)
+    );
   }
 
   /** A PASSED record under the posted root: prove it, or demand the openings its digest names. */
@@ -466,7 +479,7 @@ export class Challenger {
       gasLimit: GAS_SMALL,
     });
     if (r?.status !== "success") return;
-    await this.readLogs();
+    this.myDemands.add(`record:${out.index}:${challengeId}`);
     for (const d of this.recordDemands.values())
       if (d.output === out.index && d.challengeId === challengeId) d.mine = true;
     this.stats.demandsMade++;
@@ -488,7 +501,8 @@ export class Challenger {
       gasLimit: GAS_SMALL,
     });
     if (r?.status !== "success") return;
-    await this.readLogs();
+    this.myDemands.add(`openings:${out.index}:${record.id}`);
+    this.demandedWith.set(`${out.index}:${record.id}`, p);
     for (const d of this.openingsDemands.values())
       if (d.output === out.index && d.challengeId === record.id) {
         d.mine = true;
@@ -616,7 +630,7 @@ export class Challenger {
       const out = this.outputs.get(d.output);
       if (out?.verdict !== "agreed") continue;
       const seen = this.m.own
-        .reveals(0n, out.l2, Number.MAX_SAFE_INTEGER)
+        .reveals(out.l2, Number.MAX_SAFE_INTEGER)
         .find(
           (r) =>
             r.challengeId === d.challengeId &&

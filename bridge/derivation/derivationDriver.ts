@@ -53,6 +53,12 @@ export interface DerivationDriverOpts {
   maxL1BlocksPerStep?: number;
   /** Retry delays after a temporary failure, ms (default 250 doubling to 10,000). */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Undo records kept below the finalized head, blocks (default 0: pruned at finality). A node
+   * that serves records of past blocks (flops_getChallengeProof: operators for the outputs they
+   * signed, a challenger for its defence) reads their state through them.
+   */
+  keepUndoBlocks?: bigint;
 }
 
 export interface DerivationLog {
@@ -719,6 +725,8 @@ export class DerivationDriver {
     // blocks of that block's deciding L1 block (resumeAt): keep their undo records.
     const group = this.derivedFromOf(finalized).l1Number;
     while (finalized > 0n && this.derivedFromOf(finalized).l1Number === group) finalized--;
+    const keep = this.opts.keepUndoBlocks ?? 0n;
+    finalized = finalized > keep ? finalized - keep : 0n;
     if (finalized > this.m.store.undoPruned()) await this.m.store.pruneUndo(finalized);
   }
 }

@@ -13,7 +13,10 @@
  *   apply: the faked credits never existed on L2 (the record stays FAILED, the cheater holds
  *   nothing);
  * - an honest output of the same block, posted afterwards with all four signatures, is agreed by
- *   the challenger and finalizes.
+ *   the challenger; a griefer's record demand against it is answered by the challenger;
+ * - silent signers: a later output whose state also passes the old reveal, its record served by
+ *   nobody: the challenger demands it on L1 and, unanswered, settles it: the output invalidated,
+ *   its signers slashed by the availability WAD.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -186,7 +189,7 @@ describe("integration: a dishonest majority's output is proven fraudulent by the
       genesis,
       windowBlocks: CHALLENGE_WINDOW,
       maxPostingDelayBlocks: CHALLENGE_WINDOW,
-      availabilityWindowS: 10,
+      availabilityWindowS: 8,
       deallocationDelay: CHALLENGE_WINDOW * 4,
     });
     deployment = stack.deployment;
@@ -369,5 +372,90 @@ describe("integration: a dishonest majority's output is proven fraudulent by the
     await waitFor(async () => (w.challenger?.stats.agreed ?? 0) >= 1, 20_000, "the challenger's agreement");
     expect(w.challenger?.disputes().map((d) => d.index)).toEqual([bad]);
     expect(good).toBeGreaterThan(bad);
+
+    // A griefer demands the record under the honest output: the challenger answers it from its
+    // own chain (and takes the bond), so the honest output cannot be lost to the demand.
+    const griefer = createWalletClient({
+      chain: foundry as Chain,
+      transport: custom(l1!, { retryCount: 0 }),
+      account: privateKeyToAccount(DEPLOYER),
+    });
+    const bond = (await pub.readContract({
+      address: deployment.fraudProofs!,
+      abi: FRAUD_PROOFS_ABI,
+      functionName: "demandBond",
+    })) as bigint;
+    const grief = await griefer.writeContract({
+      address: deployment.fraudProofs!,
+      abi: FRAUD_PROOFS_ABI,
+      functionName: "demandRecord",
+      args: [good, cheat.challengeId],
+      value: bond,
+    });
+    expect((await pub.waitForTransactionReceipt({ hash: grief })).status).toBe("success");
+    const provided = await waitFor(
+      async () => {
+        const logs = await pub.getContractEvents({
+          address: deployment.fraudProofs!,
+          abi: FRAUD_PROOFS_ABI,
+          eventName: "RecordProvided",
+          fromBlock: BigInt(deployment.deployBlock),
+        });
+        return logs[0];
+      },
+      20_000,
+      "the challenger's answer to the griefer's demand",
+    );
+    expect((provided.args as { record: Hex }).record).toBe(bytesToHex(honest!.record!));
+    const answeredBy = await pub.getTransaction({ hash: provided.transactionHash! });
+    expect(answeredBy.from.toLowerCase()).toBe(privateKeyToAccount(CHALLENGER).address.toLowerCase());
+
+    // Silent signers: a later output whose state also passes the old cheating reveal, and no
+    // operator serves its record. The challenger demands it on L1; unanswered within the
+    // availability window, the output is invalidated and its signers slashed (wadAvailability).
+    const n2 = await waitFor(
+      async () => {
+        const f = w.derivation.status().finalizedL2.header.number;
+        return f > n ? f : undefined;
+      },
+      30_000,
+      "a finalized block past the first output",
+    );
+    const honest2 = await w.backend.challengeProofs!.proof(cheat.challengeId, n2);
+    expect(honest2?.record).not.toBeNull();
+    const before = await Promise.all([0, 1, 2, 3].map(slashable));
+    const bad2 = await postAttested(
+      n2,
+      bytesToHex(tamperedRecordState(honest2!).output.outputRoot) as Hex,
+      new Set([0, 1, 2]),
+    );
+    await waitFor(
+      async () => (w.challenger?.stats.demandsFinalized ?? 0) >= 1,
+      CHALLENGE_WINDOW * 1000,
+      "the challenger's unanswered record demand settled",
+    );
+    const demanded = await pub.getContractEvents({
+      address: deployment.fraudProofs!,
+      abi: FRAUD_PROOFS_ABI,
+      eventName: "RecordDemanded",
+      fromBlock: BigInt(deployment.deployBlock),
+    });
+    expect(demanded.map((d) => (d.args as { outputIndex: bigint }).outputIndex)).toEqual([good, bad2]);
+    for (let i = 0; i < 3; i++) {
+      const left = await slashable(i);
+      // A quarter of what was left (the stack's default availability WAD), up to rounding.
+      expect(left).toBeLessThanOrEqual((before[i]! * 3n) / 4n + 2n);
+      expect(left).toBeGreaterThanOrEqual((before[i]! * 3n) / 4n - 2n);
+    }
+    expect(await slashable(3)).toBe(STAKE);
+    // One bond for the silence (a demand per round would pay a bond per round).
+    expect(w.challenger?.stats.demandsMade).toBe(1);
+    const [, , invalidated2] = (await pub.readContract({
+      address: deployment.contracts.OutputOracle,
+      abi: ORACLE_ABI,
+      functionName: "outputStatus",
+      args: [bad2],
+    })) as readonly [Hex, bigint, boolean];
+    expect(invalidated2).toBe(true);
   }, 240_000);
 });
