@@ -528,23 +528,7 @@ export class Challenger {
         await this.onPassedRecord(out, p, seen);
       } else if (now > d.deadline) {
         d.settled = true;
-        const r = await this.send(`fraud:finalize-record:${d.key}`, {
-          data: encodeFunctionData({
-            abi: FRAUD_PROOFS_ABI,
-            functionName: "finalizeRecordDemand",
-            args: [d.key, out.signers!],
-          }),
-          gasLimit: GAS_PROOF,
-        });
-        if (r?.status === "success") {
-          out.verdict = "proven";
-          this.stats.proven++;
-          this.stats.demandsFinalized++;
-          this.m.log.info(
-            { output: out.index, challenge: d.challengeId },
-            "challenger: record demand unanswered: output invalidated, signers slashed",
-          );
-        }
+        await this.finalizeUnanswered(out, d, "finalizeRecordDemand");
       }
     }
     for (const d of this.openingsDemands.values()) {
@@ -562,21 +546,29 @@ export class Challenger {
         );
       } else if (now > d.deadline) {
         d.settled = true;
-        const r = await this.send(`fraud:finalize-openings:${d.key}`, {
-          data: encodeFunctionData({
-            abi: FRAUD_PROOFS_ABI,
-            functionName: "finalizeAvailability",
-            args: [d.key, out.signers!],
-          }),
-          gasLimit: GAS_PROOF,
-        });
-        if (r?.status === "success") {
-          out.verdict = "proven";
-          this.stats.proven++;
-          this.stats.demandsFinalized++;
-        }
+        await this.finalizeUnanswered(out, d, "finalizeAvailability");
       }
     }
+  }
+
+  /** Settles our demand left unanswered past its deadline: the output invalidated, signers slashed. */
+  private async finalizeUnanswered(
+    out: TrackedOutput,
+    d: { key: Hex; challengeId: bigint },
+    fn: "finalizeRecordDemand" | "finalizeAvailability",
+  ): Promise<void> {
+    const r = await this.send(`fraud:${fn}:${d.key}`, {
+      data: encodeFunctionData({ abi: FRAUD_PROOFS_ABI, functionName: fn, args: [d.key, out.signers!] }),
+      gasLimit: GAS_PROOF,
+    });
+    if (r?.status !== "success") return;
+    out.verdict = "proven";
+    this.stats.proven++;
+    this.stats.demandsFinalized++;
+    this.m.log.info(
+      { output: out.index, challenge: d.challengeId, settled: fn },
+      "challenger: a demand went unanswered: the output is invalidated and its signers slashed",
+    );
   }
 
   /** A RecordProvided answer as a proof of the posted output's record (the contract checked it). */

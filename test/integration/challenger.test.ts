@@ -32,6 +32,7 @@ import {
   type Hex,
   keccak256,
   type PublicClient,
+  parseAbi,
   stringToHex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -333,6 +334,14 @@ describe("integration: a dishonest majority's output is proven fraudulent by the
       expect(left).toBeLessThanOrEqual((STAKE * 9n) / 10n);
     }
     expect(await slashable(3)).toBe(STAKE);
+    // The challenger is paid its share of what was slashed (the stand-in's token).
+    const paid = await pub.readContract({
+      address: stack.eigenLayer.DevStakeToken!,
+      abi: parseAbi(["function balanceOf(address) view returns (uint256)"]),
+      functionName: "balanceOf",
+      args: [privateKeyToAccount(CHALLENGER).address],
+    });
+    expect(paid).toBeGreaterThan(0n);
     const [, , invalidated] = (await pub.readContract({
       address: deployment.contracts.OutputOracle,
       abi: ORACLE_ABI,
