@@ -463,6 +463,11 @@ contract FraudProofs is RedistributingSlasher {
             // A record the invalid-compute proof cannot read answers nothing.
             if (!ok) revert RecordMalformed();
             if (f.id != d.challengeId) revert RecordIdMismatch(f.id, d.challengeId);
+            // An honest PASSED record has every field the invalid-compute proof reads; one that
+            // lacks any could answer the demand yet never be proven wrong, so it answers nothing.
+            if (f.status == ChallengeRecord.STATUS_PASSED && f.present != ChallengeRecord.ALL_PRESENT) {
+                revert RecordMalformed();
+            }
             proven = SmtVerifier.verifyInclusion(preimage.stateRoot, recordKey, sha256(record), recordProof);
         }
         if (!proven) revert RecordNotProven();

@@ -145,6 +145,14 @@ contract FraudProofsRecordTest is FraudProofsFixture {
         answer(k, changed, proofOf("honest"));
         vm.expectRevert(FraudProofs.RecordMalformed.selector);
         answer(k, hex"ff", proofOf("honest"));
+        // The demanded record PASSED but without its openings digest (fraudCases.ts's honest record
+        // less that field): it could never be proven wrong, so it answers nothing.
+        vm.expectRevert(FraudProofs.RecordMalformed.selector);
+        answer(
+            k,
+            hex"08081214aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1864200530e80738014230b55e7cb2d5c613ee0b2e28d6750aabbb78c39dcc96bd9d38c2c2e12198df95571de8e8e402a0cc48871c7089a2b3af4b48882750f02e5a20f1c5be7cb70c3ed261a373d67cd8755d133ce57ac7c8343a3eaface6a433194a60026a30b6b6a585449b66eb12e875b64fcbab3799861a00e4dbf092d99e969a5eac57dd3f798acf61e705fe4f093db92662680770b0ea0182010204d288010c",
+            proofOf("honest")
+        );
         vm.expectRevert(abi.encodeWithSelector(FraudProofs.UnknownDemand.selector, bytes32(uint256(1))));
         answer(bytes32(uint256(1)), rec("honest"), proofOf("honest"));
         answer(k, rec("honest"), proofOf("honest"));
