@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { LocalAccount, PublicClient } from "viem";
 import { createChallengeProofReader } from "../bridge/challenger/challengeProofReader.ts";
 import { Challenger, type OwnChain, type SeenReveal } from "../bridge/challenger/challenger.ts";
-import { httpSignerProofs } from "../bridge/challenger/signerProofs.ts";
+import { httpOutputSignatures, httpSignerProofs } from "../bridge/challenger/signerProofs.ts";
 import type { L1Deployment } from "../bridge/deployment.ts";
 import type { DerivationDriver } from "../bridge/derivation/derivationDriver.ts";
 import { createL1TxManager } from "../bridge/txManager/l1TxManager.ts";
@@ -86,6 +86,9 @@ export async function startChallenger(
       fromBlock: BigInt(d.deployBlock),
       l2ChainId: o.params.l2ChainId,
       tiers: o.params.tiers,
+      ...(d.operatorRegistry
+        ? { equivocation: { l1ChainId: BigInt(d.l1ChainId), registry: d.operatorRegistry } }
+        : {}),
     },
     {
       client: m.client,
@@ -97,6 +100,7 @@ export async function startChallenger(
         reveals: storeReveals(m.store, o.params.recordTtlMs),
       },
       signers: httpSignerProofs(o.operatorRpcUrls),
+      signatures: httpOutputSignatures(o.operatorRpcUrls),
       log,
     },
   );

@@ -37,9 +37,13 @@ import { openingsDigest } from "../../chain/proof/openings.ts";
 import type { Challenge } from "../../chain/types.ts";
 import { decodeChallenge } from "../../chain/wire/challenge.ts";
 import type { ChallengeProofInfo } from "../../rpc/challengeProofResults.ts";
+import type { OutputSignatureInfo } from "../../rpc/operatorResults.ts";
 import type { OutputInfo } from "../../rpc/types.ts";
+import { type BlsG1, fromSolG1 } from "../operators/bn254Bls.ts";
+import { REGISTRY_ABI } from "../operators/operatorAbi.ts";
 import type { L1Receipt } from "../txManager/txJournal.ts";
 import { ORACLE_ABI } from "../withdrawals/bridgeAbi.ts";
+import { EquivocationWatch, type SeenSignature } from "./equivocationWatch.ts";
 import { FRAUD_PROOFS_ABI } from "./fraudAbi.ts";
 import { buildInvalidComputeProof, claimTuple } from "./invalidComputeProof.ts";
 
@@ -81,6 +85,8 @@ export interface ChallengerOpts {
   maxCandidates?: number;
   /** L1 blocks per log query; default 1,000. */
   logRange?: bigint;
+  /** Equivocation watch (with ChallengerModules.signatures): the L1 chain id and the registry. */
+  equivocation?: { l1ChainId: bigint; registry: Hex };
 }
 
 export interface ChallengerModules {
@@ -90,6 +96,8 @@ export interface ChallengerModules {
   };
   own: OwnChain;
   signers: SignerProofs;
+  /** The operators' signatures over one L2 block (`flops_getOutputSignature`), for equivocation. */
+  signatures?: { fetch(l2BlockNumber: bigint): Promise<OutputSignatureInfo[]> };
   log: {
     info(o: object, msg?: string): void;
     warn(o: object, msg?: string): void;
@@ -105,6 +113,8 @@ interface TrackedOutput {
   l2: bigint;
   signers: Hex[] | undefined;
   verdict: Verdict;
+  /** Whether the operators were asked for their signatures over its block (equivocation). */
+  signaturesAsked?: boolean;
   /** Candidates still to examine, and what is known of each. */
   candidates?: SeenReveal[];
   cleared: Set<bigint>;
@@ -143,6 +153,7 @@ export interface ChallengerStats {
   demandsMade: number;
   demandsAnswered: number;
   demandsFinalized: number;
+  equivocations: number;
 }
 
 const GAS_PROOF = 12_000_000n;
@@ -170,7 +181,10 @@ export class Challenger {
     demandsMade: 0,
     demandsAnswered: 0,
     demandsFinalized: 0,
+    equivocations: 0,
   };
+  private readonly watch: EquivocationWatch | undefined;
+  private readonly registeredG1 = new Map<Hex, BlsG1 | undefined>();
 
   constructor(
     private readonly o: ChallengerOpts,
@@ -179,6 +193,14 @@ export class Challenger {
     this.cursor = o.fromBlock;
     this.maxCandidates = o.maxCandidates ?? 64;
     this.logRange = o.logRange ?? 1000n;
+    this.watch =
+      o.equivocation && m.signatures
+        ? new EquivocationWatch({
+            l1ChainId: o.equivocation.l1ChainId,
+            oracle: o.oracle,
+            l2ChainId: o.l2ChainId,
+          })
+        : undefined;
   }
 
   /** One round: read new logs, judge outputs, pursue disputes, settle and answer demands. */
@@ -188,6 +210,7 @@ export class Challenger {
     for (const out of this.outputs.values()) {
       if (out.verdict === "pending") this.judge(out);
       if (out.verdict === "disputed") await this.pursue(out);
+      if (out.verdict !== "pending" && !out.signaturesAsked) await this.watchSignatures(out);
     }
     await this.settleDemands(latest.timestamp);
     await this.defend(latest.timestamp);
@@ -455,6 +478,60 @@ export class Challenger {
         "challenger: invalid compute proven: the output is invalidated and its signers slashed",
       );
     }
+  }
+
+  // ---------------------------------------------------------------- equivocation
+
+  /** Asks the operators for their signatures over `out`'s block; proves any equivocation seen. */
+  private async watchSignatures(out: TrackedOutput): Promise<void> {
+    out.signaturesAsked = true;
+    if (this.watch === undefined || this.m.signatures === undefined) return;
+    for (const a of await this.m.signatures.fetch(out.l2)) {
+      const operator = bytesToHex(a.operator).toLowerCase() as Hex;
+      const found = this.watch.observe(a, await this.registeredKey(operator));
+      if (found) await this.proveEquivocation(found.first, found.second);
+    }
+  }
+
+  private async registeredKey(operator: Hex): Promise<BlsG1 | undefined> {
+    if (this.registeredG1.has(operator)) return this.registeredG1.get(operator);
+    const [keyHash, g1] = (await this.m.client.readContract({
+      address: this.o.equivocation!.registry,
+      abi: REGISTRY_ABI,
+      functionName: "registrationOf",
+      args: [operator],
+    })) as readonly [Hex, { x: bigint; y: bigint }];
+    const key = BigInt(keyHash) === 0n ? undefined : fromSolG1(g1);
+    if (key !== undefined) this.registeredG1.set(operator, key);
+    return key;
+  }
+
+  private async proveEquivocation(a: SeenSignature, b: SeenSignature): Promise<void> {
+    const word = (x: Uint8Array, i: number) => BigInt(bytesToHex(x.subarray(32 * i, 32 * i + 32)));
+    const g1 = (x: Uint8Array) => ({ x: word(x, 0), y: word(x, 1) });
+    const pk = this.registeredG1.get(a.operator)!.toAffine();
+    const r = await this.send(`fraud:equivocation:${a.operator}:${a.l2BlockNumber}:${a.l1BlockHash}`, {
+      data: encodeFunctionData({
+        abi: FRAUD_PROOFS_ABI,
+        functionName: "proveEquivocation",
+        args: [
+          a.operator,
+          a.l2BlockNumber,
+          a.l1BlockHash,
+          [a.root, b.root],
+          { x: pk.x, y: pk.y },
+          { x: [word(a.pubkeyG2, 0), word(a.pubkeyG2, 1)], y: [word(a.pubkeyG2, 2), word(a.pubkeyG2, 3)] },
+          [g1(a.signature), g1(b.signature)],
+        ],
+      }),
+      gasLimit: GAS_SMALL,
+    });
+    if (r?.status !== "success") return;
+    this.stats.equivocations++;
+    this.m.log.info(
+      { operator: a.operator, l2: a.l2BlockNumber, roots: [a.root, b.root] },
+      "challenger: an operator signed two roots for one block: equivocation proven, the operator slashed",
+    );
   }
 
   // ---------------------------------------------------------------- demands

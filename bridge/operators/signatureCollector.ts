@@ -73,10 +73,12 @@ export interface SignatureCollectorOpts {
   timeoutMs?: number;
 }
 
-const G1_FROM = (b: Uint8Array): BlsG1 =>
+/** A G1 point from 64 bytes x ‖ y (big-endian), as `flops_getOutputSignature` serves it. */
+export const G1_FROM = (b: Uint8Array): BlsG1 =>
   fromSolG1({ x: BigInt(bytesToHex(b.subarray(0, 32))), y: BigInt(bytesToHex(b.subarray(32, 64))) });
 
-function g2From(b: Uint8Array): BlsG2 {
+/** A G2 point from 128 bytes in the contracts' order; throws off the curve or subgroup. */
+export function g2From(b: Uint8Array): BlsG2 {
   const w = (i: number) => BigInt(bytesToHex(b.subarray(32 * i, 32 * i + 32)));
   const Fp2 = bn254.fields.Fp2;
   // The contracts' order: imaginary part first.
