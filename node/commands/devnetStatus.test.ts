@@ -71,6 +71,16 @@ describe("devnet status lines", () => {
     );
   });
 
+  it("behavior: with FraudProofs, a fraud line: none proven, or the verdicts by kind", () => {
+    expect(
+      formatDevnetStatus(data({ fraud: { invalidCompute: 0, equivocations: 0, availability: 0 } })),
+    ).toMatch(/\nfraud {7}none proven \(the challenger re-derives every output\)\n/);
+    expect(
+      formatDevnetStatus(data({ fraud: { invalidCompute: 1, equivocations: 2, availability: 0 } })),
+    ).toMatch(/fraud {7}!! proven: 1 invalid compute, 2 equivocation\(s\), 0 unavailable/);
+    expect(formatDevnetStatus(data())).not.toMatch(/fraud/);
+  });
+
   it("behavior: an attested output shows its signers out of the registered operators", () => {
     const last = { l2BlockNumber: 70n, l1BlockNumber: 35n };
     const line = (attested?: { signers: number; of: number }) =>

@@ -45,6 +45,8 @@ export interface DevnetStatusData {
     | undefined;
   /** Undefined: no batcher; null: none posted yet. */
   lastBatch?: (PostedBatch & { txHash?: Hex | undefined }) | null | undefined;
+  /** Fraud proven on L1 so far (FraudProofs' events); undefined: no FraudProofs (or not read). */
+  fraud?: { invalidCompute: number; equivocations: number; availability: number } | undefined;
   /** Undefined: no L1 (or it could not be read). */
   outputs?:
     | {
@@ -143,6 +145,13 @@ export function formatDevnetStatus(d: DevnetStatusData): string {
       o.last === undefined
         ? `outputs     ${o.count} proposed`
         : `outputs     ${o.count} proposed, the last for L2 block ${o.last.l2BlockNumber} (L1 block ${o.last.l1BlockNumber})${o.last.attested ? `, attested ${o.last.attested.signers}/${o.last.attested.of}` : ""}`,
+    );
+  const f = d.fraud;
+  if (f !== undefined)
+    lines.push(
+      f.invalidCompute + f.equivocations + f.availability === 0
+        ? "fraud       none proven (the challenger re-derives every output)"
+        : `fraud       !! proven: ${f.invalidCompute} invalid compute, ${f.equivocations} equivocation(s), ${f.availability} unavailable record(s) or openings`,
     );
   for (const [i, p] of d.provers.entries()) {
     const n = p.node;
@@ -253,6 +262,7 @@ export function devnetStatusReader(o: {
     let lastBatch: DevnetStatusData["lastBatch"];
     if (node.batcher !== undefined) lastBatch = posted ?? null;
     let outputs: DevnetStatusData["outputs"];
+    let fraud: DevnetStatusData["fraud"];
     if (o.l1) {
       const { client, deployment } = o.l1;
       try {
@@ -293,6 +303,8 @@ export function devnetStatusReader(o: {
       } catch {
         // The L1 is in process: a failed read is a stop in progress; the next line tries again.
       }
+      if (deployment.fraudProofs !== undefined)
+        fraud = await fraudProven(client, deployment).catch(() => undefined);
     }
     const provers: ProverStatus[] = [];
     for (const p of o.provers) {
@@ -312,6 +324,36 @@ export function devnetStatusReader(o: {
           : { address: p.address },
       );
     }
-    return { sequencer, verifier, lastBatch, outputs, provers, verifierLog: o.verifier?.log };
+    return {
+      sequencer,
+      verifier,
+      lastBatch,
+      outputs,
+      ...(fraud ? { fraud } : {}),
+      provers,
+      verifierLog: o.verifier?.log,
+    };
+  };
+}
+
+const FRAUD_EVENTS = parseAbi([
+  "event InvalidComputeProven(uint256 indexed outputIndex, uint256 indexed challengeId, address indexed challenger, uint256 signers)",
+  "event EquivocationProven(address indexed operator, uint256 indexed l2BlockNumber, bytes32 l1BlockHash, address indexed challenger)",
+  "event AvailabilityFaultProven(bytes32 indexed demandKey, uint256 indexed outputIndex, bool slashed)",
+  "event RecordFaultProven(bytes32 indexed demandKey, uint256 indexed outputIndex, bool slashed)",
+]);
+
+/** FraudProofs' verdicts since the deployment, by kind (a devnet's L1 is short: one read). */
+async function fraudProven(client: PublicClient, d: L1Deployment): Promise<DevnetStatusData["fraud"]> {
+  const logs = await client.getContractEvents({
+    address: d.fraudProofs!,
+    abi: FRAUD_EVENTS,
+    fromBlock: BigInt(d.deployBlock),
+  });
+  const n = (name: string) => logs.filter((l) => l.eventName === name).length;
+  return {
+    invalidCompute: n("InvalidComputeProven"),
+    equivocations: n("EquivocationProven"),
+    availability: n("AvailabilityFaultProven") + n("RecordFaultProven"),
   };
 }
