@@ -76,7 +76,7 @@ const BLS = OPERATORS.map((_, i) => keyPairFromSeed(hexToBytes(key("bls", i))));
 const WAD = 10n ** 18n;
 const STAKE = 1000n * WAD;
 /** Seconds: room for the challenger on a loaded box; the stand-in's blocks are 1 s. */
-const CHALLENGE_WINDOW = 40;
+const CHALLENGE_WINDOW = 60;
 
 const dir = mkdtempSync(join(tmpdir(), "flops-challenger-"));
 let l1: EmbeddedL1 | undefined;
