@@ -20,7 +20,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function cli(args: string[]): Promise<{ code: number; err: string }> {
   let err = "";
   const sink = (f: (s: string) => void) =>
-    ({ write: (s: string) => (f(s), true) }) as unknown as NodeJS.WritableStream;
+    ({
+      write: (s: string) => {
+        f(s);
+        return true;
+      },
+    }) as unknown as NodeJS.WritableStream;
   const code = await runCli(args, {
     stdout: sink(() => {}),
     stderr: sink((s) => {

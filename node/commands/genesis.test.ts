@@ -42,7 +42,11 @@ function spawnRun(args: string[]): Promise<{ code: number | null; output: string
 }
 
 describe("flops genesis", () => {
-  it("smoke, the real binary: a production genesis by default: only production tiers, 1 h epochs, the given chain id, no warning", async () => {
+  // The first three cases run together (each with its context's expect): the two real-binary
+  // processes start side by side (seconds of tsx loading each) instead of one after the other.
+  it.concurrent("smoke, the real binary: a production genesis by default: only production tiers, 1 h epochs, the given chain id, no warning", async ({
+    expect,
+  }) => {
     const gen = await spawnRun(["genesis", "--chain-id", "4242"]);
     expect(gen.code).toBe(0);
     const hash = gen.output.match(/genesis hash (0x[0-9a-f]{64})/)![1];
@@ -60,7 +64,9 @@ describe("flops genesis", () => {
     expect(gen.output).not.toMatch(WARNING);
   }, 30_000);
 
-  it("error: a non-dev genesis needs an explicit --chain-id, never a devnet or a reserved one", async () => {
+  it.concurrent("error: a non-dev genesis needs an explicit --chain-id, never a devnet or a reserved one", async ({
+    expect,
+  }) => {
     const [none, devRange, mainnet] = await Promise.all([
       run(["genesis"]),
       run(["genesis", "--chain-id", String(DEV_CHAIN_ID_MIN + 5n)]),
@@ -75,7 +81,9 @@ describe("flops genesis", () => {
     expect(mainnet.output).not.toMatch(/"version"/);
   }, 30_000);
 
-  it("dev beacon: warns loudly, writes a fresh key (0600) beside the document; a node (the real binary: its smoke test) runs it with --beacon.key", async () => {
+  it.concurrent("dev beacon: warns loudly, writes a fresh key (0600) beside the document; a node (the real binary: its smoke test) runs it with --beacon.key", async ({
+    expect,
+  }) => {
     const file = join(dir, "genesis.json");
     const gen = await run(["genesis", "--beacon", "dev", "--chain-id", "4242", "--out", file]);
     expect(gen.code).toBe(0);
