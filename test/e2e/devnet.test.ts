@@ -7,7 +7,7 @@
  * Chromium (test/browser/devnetPages.ts: the same devnet, not a second one: ~40 s saved), its four
  * dev operators attest the outputs on the rollup's own oracle, and Ctrl-C stops it all.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createPublicClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -186,7 +186,19 @@ describe("e2e: devnet", () => {
     });
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events[0]!.args.signedStake! * 3n).toBeGreaterThanOrEqual(events[0]!.args.totalStake! * 2n);
-  }, 70_000);
+    // The challenger re-derives the outputs and agrees with them; no fraud is proven.
+    expect(devnet!.output()).toMatch(/challenger watches every output/);
+    await devnet!.waitForOutput(/fraud {7}none proven/, 20_000);
+    await waitFor(
+      async () => {
+        const log = join(datadir!, "challenger.log");
+        return existsSync(log) && readFileSync(log, "utf8").includes("output agrees");
+      },
+      60_000,
+      "the challenger's agreement with an output (challenger.log)",
+    );
+    expect(devnet!.output()).not.toMatch(/fraud {7}!!/);
+  }, 130_000);
 
   it("behavior: the explorer in Chromium: home → a prover's node → a challenge timeline → search a block → batches", async () => {
     // Without Chromium this FAILS and says how to install it (test/browser/chromium.ts).
