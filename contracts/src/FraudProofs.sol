@@ -405,17 +405,13 @@ contract FraudProofs is RedistributingSlasher {
     /// @param signers The output's signers, exactly as its `OutputSigners` event lists them.
     function finalizeAvailability(bytes32 demandKey, address[] calldata signers) external {
         Demand storage d = demands[demandKey];
-        if (d.deadline == 0) revert UnknownDemand(demandKey);
-        if (d.answered) revert DemandAnswered(demandKey);
-        if (d.settled) revert DemandSettled(demandKey);
-        if (block.timestamp <= d.deadline) revert AvailabilityWindowOpen(demandKey, d.deadline);
+        _checkSettleable(demandKey, d.deadline, d.answered, d.settled);
         d.settled = true;
         uint256 outputIndex = d.outputIndex;
         portal.recordVerdict(d.challengeId);
-        (, uint256 finalizesAt, bool invalidated) = oracle.outputStatus(outputIndex);
         // Settled late (the output final) or after another proof invalidated it: the verdict
         // still stands, but there is no output left to invalidate and no second slash.
-        bool open = !invalidated && block.timestamp < finalizesAt;
+        bool open = _stillOpen(outputIndex);
         emit AvailabilityFaultProven(demandKey, outputIndex, open);
         if (open) _convict(outputIndex, signers, d.demander);
         _payBond(d.demander);
@@ -483,17 +479,27 @@ contract FraudProofs is RedistributingSlasher {
     /// @param signers The output's signers, exactly as its `OutputSigners` event lists them.
     function finalizeRecordDemand(bytes32 demandKey, address[] calldata signers) external {
         RecordDemand storage d = recordDemands[demandKey];
-        if (d.deadline == 0) revert UnknownDemand(demandKey);
-        if (d.answered) revert DemandAnswered(demandKey);
-        if (d.settled) revert DemandSettled(demandKey);
-        if (block.timestamp <= d.deadline) revert AvailabilityWindowOpen(demandKey, d.deadline);
+        _checkSettleable(demandKey, d.deadline, d.answered, d.settled);
         d.settled = true;
         uint256 outputIndex = d.outputIndex;
-        (, uint256 finalizesAt, bool invalidated) = oracle.outputStatus(outputIndex);
-        bool open = !invalidated && block.timestamp < finalizesAt;
+        bool open = _stillOpen(outputIndex);
         emit RecordFaultProven(demandKey, outputIndex, open);
         if (open) _convict(outputIndex, signers, d.demander);
         _payBond(d.demander);
+    }
+
+    /// @dev A demand that may be settled now: made, unanswered, not settled, past its deadline.
+    function _checkSettleable(bytes32 demandKey, uint64 deadline, bool answered, bool settled) private view {
+        if (deadline == 0) revert UnknownDemand(demandKey);
+        if (answered) revert DemandAnswered(demandKey);
+        if (settled) revert DemandSettled(demandKey);
+        if (block.timestamp <= deadline) revert AvailabilityWindowOpen(demandKey, deadline);
+    }
+
+    /// @dev Whether output `outputIndex` can still be convicted: not invalidated, not final.
+    function _stillOpen(uint256 outputIndex) private view returns (bool) {
+        (, uint256 finalizesAt, bool invalidated) = oracle.outputStatus(outputIndex);
+        return !invalidated && block.timestamp < finalizesAt;
     }
 
     /// @notice Pays the caller the bonds it was credited because a transfer to it failed.
