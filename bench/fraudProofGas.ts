@@ -35,7 +35,6 @@ import {
   buildInvalidComputeProof,
   claimTuple,
   encodeInvalidComputeCall,
-  g2Eip2537,
   type InvalidComputeClaim,
 } from "../bridge/challenger/invalidComputeProof.ts";
 import { createEmbeddedL1 } from "../bridge/l1/embeddedL1.ts";
@@ -55,9 +54,15 @@ import { encodeSmtProof, SparseMerkleTree } from "../chain/smt/index.ts";
 import { NS, smtKey } from "../chain/state/keys.ts";
 import type { Challenge } from "../chain/types.ts";
 import { encodeChallenge } from "../chain/wire/challenge.ts";
-import { QUICKNET_VECTOR_CHAIN, quicknetVector } from "../test/helpers/drandQuicknet.ts";
+import { quicknetVector } from "../test/helpers/drandQuicknet.ts";
 import { deployFraudVerifier } from "../test/helpers/fraudVerifierL1.ts";
-import { buildFraudState, cheatingClaim, FRAUD_L2_CHAIN_ID, TINY } from "../test/vectors/fraudCases.ts";
+import {
+  buildFraudState,
+  cheatingClaim,
+  FRAUD_L2_CHAIN_ID,
+  fraudVerifierPins,
+  TINY,
+} from "../test/vectors/fraudCases.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 /** EIP-7825: the most gas one transaction may use. */
@@ -196,13 +201,7 @@ async function slashTxGas(claim: InvalidComputeClaim, tier: Tier): Promise<bigin
       l2ChainId: 1_042_000n,
       windowBlocks: 20,
       treasury: "0x00000000000000000000000000000000007ea5e7",
-      verifier: {
-        l2ChainId: FRAUD_L2_CHAIN_ID,
-        beaconPublicKey: bytesToHex(g2Eip2537(hexToBytes(QUICKNET_VECTOR_CHAIN.publicKey))) as Hex,
-        beaconGenesisTime: BigInt(QUICKNET_VECTOR_CHAIN.genesisTime),
-        beaconPeriod: BigInt(QUICKNET_VECTOR_CHAIN.period),
-        tiers: [{ id: tier.id, n: tier.n, m: tier.m, k: tier.k }],
-      },
+      verifier: fraudVerifierPins([{ id: tier.id, n: tier.n, m: tier.m, k: tier.k }]),
     });
     await f.join(0, 4);
     const root = bytesToHex(claim.outputRoot) as Hex;

@@ -19,10 +19,9 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, describe, expect, it } from "vitest";
-import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
+import { hexToBytes } from "../../chain/bytes.ts";
 import type { OutputSignatureInfo } from "../../rpc/operatorResults.ts";
-import { QUICKNET_VECTOR_CHAIN } from "../../test/helpers/drandQuicknet.ts";
-import { FRAUD_L2_CHAIN_ID, TINY } from "../../test/vectors/fraudCases.ts";
+import { fraudVerifierPins } from "../../test/vectors/fraudCases.ts";
 import { createEmbeddedL1 } from "../l1/embeddedL1.ts";
 import { outputMessageHash, sign, toSolG1, toSolG2 } from "../operators/bn254Bls.ts";
 import { createDevFraud } from "../operators/devFraud.ts";
@@ -30,7 +29,6 @@ import type { L1Receipt } from "../txManager/txJournal.ts";
 import { ORACLE_ABI } from "../withdrawals/bridgeAbi.ts";
 import { Challenger } from "./challenger.ts";
 import { FRAUD_PROOFS_ABI } from "./fraudAbi.ts";
-import { g2Eip2537 } from "./invalidComputeProof.ts";
 
 const key = (tag: string, i = 0): Hex => keccak256(stringToHex(`flops/test/challenger-l1/${tag}/${i}`));
 const WAD = 10n ** 18n;
@@ -54,13 +52,7 @@ describe("the challenger proves an operator's equivocation", async () => {
     windowBlocks: 20,
     stake: 1000n * WAD,
     treasury: "0x00000000000000000000000000000000007ea5e7",
-    verifier: {
-      l2ChainId: FRAUD_L2_CHAIN_ID,
-      beaconPublicKey: bytesToHex(g2Eip2537(hexToBytes(QUICKNET_VECTOR_CHAIN.publicKey))) as Hex,
-      beaconGenesisTime: BigInt(QUICKNET_VECTOR_CHAIN.genesisTime),
-      beaconPeriod: BigInt(QUICKNET_VECTOR_CHAIN.period),
-      tiers: [TINY],
-    },
+    verifier: fraudVerifierPins(),
   });
   await f.join(0, 4);
   const watcher = privateKeyToAccount(key("watcher"));

@@ -35,18 +35,12 @@ import {
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { bytesToHex, concatBytes, hexToBytes } from "../../chain/bytes.ts";
+import { bytesToHex, concatBytes } from "../../chain/bytes.ts";
 import { outputRoot } from "../../chain/commitment/outputRoot.ts";
 import { encodeChallenge } from "../../chain/wire/challenge.ts";
 import { type DevL1Backend, devL1Backends } from "../../test/helpers/devL1Backends.ts";
-import { QUICKNET_VECTOR_CHAIN } from "../../test/helpers/drandQuicknet.ts";
-import { buildFraudState, cheatingClaim, FRAUD_L2_CHAIN_ID, TINY } from "../../test/vectors/fraudCases.ts";
-import {
-  claimTuple,
-  g2Eip2537,
-  type InvalidComputeClaim,
-  signatureY,
-} from "../challenger/invalidComputeProof.ts";
+import { buildFraudState, cheatingClaim, fraudVerifierPins } from "../../test/vectors/fraudCases.ts";
+import { claimTuple, type InvalidComputeClaim, signatureY } from "../challenger/invalidComputeProof.ts";
 import { outputMessageHash, sign, toSolG1, toSolG2 } from "./bn254Bls.ts";
 import { createDevFraud, type DevFraud } from "./devFraud.ts";
 
@@ -115,13 +109,7 @@ describe.each(devL1Backends())("fraud proofs on $name", ({ skip, start }) => {
       treasury: TREASURY,
       wads: WADS,
       challengerShareBps: Number(SHARE_BPS),
-      verifier: {
-        l2ChainId: FRAUD_L2_CHAIN_ID,
-        beaconPublicKey: bytesToHex(g2Eip2537(hexToBytes(QUICKNET_VECTOR_CHAIN.publicKey))) as Hex,
-        beaconGenesisTime: BigInt(QUICKNET_VECTOR_CHAIN.genesisTime),
-        beaconPeriod: BigInt(QUICKNET_VECTOR_CHAIN.period),
-        tiers: [TINY],
-      },
+      verifier: fraudVerifierPins(),
     });
     await f.join(0, 4);
   });

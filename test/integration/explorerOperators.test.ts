@@ -29,19 +29,18 @@ import { FakeReads } from "../../api/explorer/pages/fakeReads.ts";
 import { BadCursorError, type ExplorerReads } from "../../api/explorer/ports.ts";
 import { createApiServer } from "../../api/server.ts";
 import { FakeBackend } from "../../api/testBackend.ts";
-import { claimTuple, g2Eip2537 } from "../../bridge/challenger/invalidComputeProof.ts";
+import { claimTuple } from "../../bridge/challenger/invalidComputeProof.ts";
 import { createEmbeddedL1 } from "../../bridge/l1/embeddedL1.ts";
 import { keyHash } from "../../bridge/operators/bn254Bls.ts";
 import { createDevFraud } from "../../bridge/operators/devFraud.ts";
-import { bytesToHex, hexToBytes } from "../../chain/bytes.ts";
+import { bytesToHex } from "../../chain/bytes.ts";
 import { outputRoot } from "../../chain/commitment/outputRoot.ts";
 import {
   createExplorerOperators,
   DEFAULT_EXPLORER_OPERATORS_OPTS,
   explorerOperatorsFor,
 } from "../../node/explorerOperators.ts";
-import { QUICKNET_VECTOR_CHAIN } from "../helpers/drandQuicknet.ts";
-import { buildFraudState, cheatingClaim, FRAUD_L2_CHAIN_ID, TINY } from "../vectors/fraudCases.ts";
+import { buildFraudState, cheatingClaim, fraudVerifierPins } from "../vectors/fraudCases.ts";
 
 const key = (tag: string, i = 0): Hex => keccak256(stringToHex(`flops/test/explorer-operators/${tag}/${i}`));
 const WAD = 10n ** 18n;
@@ -74,13 +73,7 @@ describe("integration: the explorer lists the operator set from L1", async () =>
     windowBlocks: 20,
     stake: STAKE,
     treasury: "0x00000000000000000000000000000000007ea5e7",
-    verifier: {
-      l2ChainId: FRAUD_L2_CHAIN_ID,
-      beaconPublicKey: bytesToHex(g2Eip2537(hexToBytes(QUICKNET_VECTOR_CHAIN.publicKey))) as Hex,
-      beaconGenesisTime: BigInt(QUICKNET_VECTOR_CHAIN.genesisTime),
-      beaconPeriod: BigInt(QUICKNET_VECTOR_CHAIN.period),
-      tiers: [TINY],
-    },
+    verifier: fraudVerifierPins(),
   });
   await f.join(0, 4);
   const addr = f.operators.map((o) => o.address.toLowerCase());

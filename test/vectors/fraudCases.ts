@@ -11,11 +11,12 @@
 
 import {
   buildInvalidComputeProof,
+  g2Eip2537,
   type InvalidComputeClaim,
   type OutputPreimage,
 } from "../../bridge/challenger/invalidComputeProof.ts";
 import { beaconRandomness } from "../../chain/beacon/verifyBeaconRound.ts";
-import { concatBytes, u64ToBytes } from "../../chain/bytes.ts";
+import { bytesToHex, concatBytes, hexToBytes, u64ToBytes } from "../../chain/bytes.ts";
 import { sha256 } from "../../chain/hash.ts";
 import { MemoryKv } from "../../chain/kv.ts";
 import { TILE_BYTES, tileCount } from "../../chain/proof/geometry.ts";
@@ -33,6 +34,22 @@ import { QUICKNET_VECTOR_CHAIN, quicknetVector } from "../helpers/drandQuicknet.
 export const FRAUD_L2_CHAIN_ID = 0xf10b5n;
 export const TINY = { id: 100, n: 16, m: 2, k: 8 } as const;
 export const QUICKNET_PUBLIC_KEY = QUICKNET_VECTOR_CHAIN.publicKey;
+
+/**
+ * What InvalidComputeProof is pinned to for these vectors (createDevFraud's `verifier`): their L2
+ * chain id, the quicknet vectors' beacon in the EIP-2537 encoding, and `tiers` (default TINY).
+ */
+export function fraudVerifierPins(
+  tiers: ReadonlyArray<{ id: number; n: number; m: number; k: number }> = [TINY],
+) {
+  return {
+    l2ChainId: FRAUD_L2_CHAIN_ID,
+    beaconPublicKey: bytesToHex(g2Eip2537(hexToBytes(QUICKNET_VECTOR_CHAIN.publicKey))) as `0x${string}`,
+    beaconGenesisTime: BigInt(QUICKNET_VECTOR_CHAIN.genesisTime),
+    beaconPeriod: BigInt(QUICKNET_VECTOR_CHAIN.period),
+    tiers,
+  };
+}
 
 export interface FraudCase {
   record: Challenge;
