@@ -32,6 +32,7 @@
  * Sizes: `--lifecycle-nodes N` (default 48; --quick 8) and `--lifecycle-cohort W` (default 12;
  * --quick 4), read from the bench's own command line. Memory: a cohort's products, W × 80 MiB.
  */
+
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { beaconRandomness } from "../chain/beacon/index.ts";
@@ -39,10 +40,8 @@ import { bytesToHex } from "../chain/bytes.ts";
 import { TIER_DEVNET } from "../chain/params.ts";
 import { challengeSeed } from "../chain/proof/index.ts";
 import { CHALLENGE_STATUS, type Challenge, type ChallengeStatus, type SignedTx } from "../chain/types.ts";
-import { startNode } from "../node/commands/node.ts";
 import type { FlopsNode } from "../node/createNode.ts";
 import { devGenesis } from "../node/devnet.ts";
-import { createLogger } from "../node/logger.ts";
 import { selectEngines } from "../prover/engine/index.ts";
 import { buildReveal, type ProvedChallenge, proveChallenge } from "../prover/proveChallenge.ts";
 import { createRpcClient, type RpcClient } from "../prover/rpcClient.ts";
@@ -55,7 +54,7 @@ import {
   evmLifecycleGas,
   evmLifecyclesPerSecond,
 } from "./evmLifecycleGas.ts";
-import { BenchAccount, machineLoad, runLoad, tempDir } from "./nodeKit.ts";
+import { BenchAccount, machineLoad, runLoad, startBenchNode, tempDir } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 const CONCURRENCY = 64;
@@ -127,23 +126,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
     const engine = engines.engine;
     await proveChallenge(TIER_DEVNET, new Uint8Array(32).fill(1), engine);
 
-    node = await startNode({
-      datadir: join(tmp.dir, "node"),
-      genesis,
-      genesisInitOnly: true,
-      cfg: {
-        "rpc.addr": "127.0.0.1",
-        "rpc.port": 0,
-        "rpc.rate-limit": 0,
-        "rpc.max-connections-per-ip": 4096,
-        "block-time-ms": BLOCK_TIME_MS,
-        "metrics.enabled": false,
-        "metrics.addr": "127.0.0.1",
-        "metrics.port": 0,
-      },
-      beaconUrls: [],
-      log: createLogger({ level: "warn", format: "json", destination: 2 }),
-    });
+    node = await startBenchNode(join(tmp.dir, "node"), genesis, BLOCK_TIME_MS);
     // Timed with the node running beside it, as the cohorts' compute will be.
     const t0 = performance.now();
     await proveChallenge(TIER_DEVNET, new Uint8Array(32).fill(2), engine);

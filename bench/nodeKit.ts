@@ -9,11 +9,14 @@ import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import type { GenesisDoc } from "../chain/genesisDoc.ts";
 import { keccak256 } from "../chain/hash.ts";
 import { addressFromUncompressed, signingHash } from "../chain/tx/index.ts";
 import { signTx } from "../chain/tx/signTx.ts";
 import type { Action, Address, SignedTx } from "../chain/types.ts";
 import { encodeSignedTx, encodeTxBody } from "../chain/wire/index.ts";
+import { startNode } from "../node/commands/node.ts";
+import { createLogger } from "../node/logger.ts";
 
 interface NativeSecp {
   ecdsaSign(msg32: Uint8Array, seckey: Uint8Array): { signature: Uint8Array; recid: number };
@@ -152,4 +155,29 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s[Math.floor(s.length / 2)]!;
+}
+
+/**
+ * The node a bench drives over HTTP: a sequencer on `datadir` from `genesis`, JSON-RPC on a free
+ * local port without rate limits and with the per-IP connection cap lifted (one load process from
+ * one address is the whole point), no metrics, warnings only (as JSON, on stderr).
+ */
+export function startBenchNode(datadir: string, genesis: GenesisDoc, blockTimeMs: number) {
+  return startNode({
+    datadir,
+    genesis,
+    genesisInitOnly: true,
+    cfg: {
+      "rpc.addr": "127.0.0.1",
+      "rpc.port": 0,
+      "rpc.rate-limit": 0,
+      "rpc.max-connections-per-ip": 4096,
+      "block-time-ms": blockTimeMs,
+      "metrics.enabled": false,
+      "metrics.addr": "127.0.0.1",
+      "metrics.port": 0,
+    },
+    beaconUrls: [],
+    log: createLogger({ level: "warn", format: "json", destination: 2 }),
+  });
 }

@@ -10,18 +10,17 @@
  * The ratio (> 1 when pipelining helps) is what holds from run to run; on this 2-core machine the
  * node's block building and the prover share the process.
  */
+
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { tierWork } from "../chain/params.ts";
-import { startNode } from "../node/commands/node.ts";
 import type { FlopsNode } from "../node/createNode.ts";
 import { devGenesis } from "../node/devnet.ts";
-import { createLogger } from "../node/logger.ts";
 import { selectEngines } from "../prover/engine/index.ts";
 import { createProver } from "../prover/proverClient.ts";
 import { createRpcClient } from "../prover/rpcClient.ts";
 import { ceilingFields } from "./ceiling.ts";
-import { BenchAccount, machineLoad, tempDir } from "./nodeKit.ts";
+import { BenchAccount, machineLoad, startBenchNode, tempDir } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 interface Measured {
@@ -41,23 +40,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
   });
   try {
     const genesis = devGenesis({ now: BigInt(Date.now()), epochSeconds: 30 });
-    node = await startNode({
-      datadir: join(tmp.dir, "node"),
-      genesis,
-      genesisInitOnly: true,
-      cfg: {
-        "rpc.addr": "127.0.0.1",
-        "rpc.port": 0,
-        "rpc.rate-limit": 0,
-        "rpc.max-connections-per-ip": 4096,
-        "block-time-ms": 500,
-        "metrics.enabled": false,
-        "metrics.addr": "127.0.0.1",
-        "metrics.port": 0,
-      },
-      beaconUrls: [],
-      log: createLogger({ level: "warn", format: "json", destination: 2 }),
-    });
+    node = await startBenchNode(join(tmp.dir, "node"), genesis, 500);
     const url = node.rpcUrl;
     const tier = genesis.params.tiers.find((t) => t.name === "devnet")!;
     const loadBefore = machineLoad();

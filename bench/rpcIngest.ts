@@ -19,18 +19,17 @@
  * 64 requests in flight against an empty route on a fastify server with the node's settings
  * (bench/emptyRoute.ts), a warm-up of up to 1 s, then 3 s (--quick: 1.5 s): what HTTP + JSON-RPC framing alone allows.
  */
+
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { bytesToHex } from "../chain/bytes.ts";
 import { TIER_DEVNET } from "../chain/params.ts";
 import type { SignedTx } from "../chain/types.ts";
-import { startNode } from "../node/commands/node.ts";
 import type { FlopsNode } from "../node/createNode.ts";
 import { devGenesis } from "../node/devnet.ts";
-import { createLogger } from "../node/logger.ts";
 import { ceilingFields } from "./ceiling.ts";
 import { emptyRouteLoad } from "./emptyRoute.ts";
-import { BenchAccount, machineLoad, median, runLoad, tempDir } from "./nodeKit.ts";
+import { BenchAccount, machineLoad, median, runLoad, startBenchNode, tempDir } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 const FUNDED = 2000;
@@ -111,24 +110,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
       ceilingMs,
     );
 
-    node = await startNode({
-      datadir: join(tmp.dir, "node"),
-      genesis,
-      genesisInitOnly: true,
-      cfg: {
-        "rpc.addr": "127.0.0.1",
-        "rpc.port": 0,
-        "rpc.rate-limit": 0,
-        // One load process from one address is the whole point here: lift the per-IP caps.
-        "rpc.max-connections-per-ip": 4096,
-        "block-time-ms": BLOCK_TIME_MS,
-        "metrics.enabled": false,
-        "metrics.addr": "127.0.0.1",
-        "metrics.port": 0,
-      },
-      beaconUrls: [],
-      log: createLogger({ level: "warn", format: "json", destination: 2 }),
-    });
+    node = await startBenchNode(join(tmp.dir, "node"), genesis, BLOCK_TIME_MS);
     const loadBefore = machineLoad();
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();

@@ -13,19 +13,26 @@
  * 32 connections against an empty route on a fastify server with the node's settings
  * (bench/emptyRoute.ts), a warm-up of up to 1 s, then 3 s (--quick: 1.5 s).
  */
+
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bytesToHex } from "../chain/bytes.ts";
 import { ChainCore } from "../chain/chainCore.ts";
 import type { GenesisDoc } from "../chain/genesisDoc.ts";
-import { startNode } from "../node/commands/node.ts";
 import type { FlopsNode } from "../node/createNode.ts";
 import { devGenesis } from "../node/devnet.ts";
-import { createLogger } from "../node/logger.ts";
 import { ChainStore } from "../store/chainStore.ts";
 import { ceilingFields } from "./ceiling.ts";
 import { emptyRouteLoad } from "./emptyRoute.ts";
-import { BenchAccount, type LoadReport, machineLoad, median, runLoad, tempDir } from "./nodeKit.ts";
+import {
+  BenchAccount,
+  type LoadReport,
+  machineLoad,
+  median,
+  runLoad,
+  startBenchNode,
+  tempDir,
+} from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 const NODES = 100_000;
@@ -91,24 +98,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
       ceilingMs,
     );
 
-    node = await startNode({
-      datadir: join(tmp.dir, "node"),
-      genesis,
-      genesisInitOnly: true,
-      cfg: {
-        "rpc.addr": "127.0.0.1",
-        "rpc.port": 0,
-        "rpc.rate-limit": 0,
-        // One load process from one address is the whole point here: lift the per-IP caps.
-        "rpc.max-connections-per-ip": 4096,
-        "block-time-ms": 1000,
-        "metrics.enabled": false,
-        "metrics.addr": "127.0.0.1",
-        "metrics.port": 0,
-      },
-      beaconUrls: [],
-      log: createLogger({ level: "warn", format: "json", destination: 2 }),
-    });
+    node = await startBenchNode(join(tmp.dir, "node"), genesis, 1000);
     const reports: Array<LoadReport & { load: string; nodeCores: number }> = [];
     for (let r = 0; r < rounds; r++) {
       const loadBefore = machineLoad();
