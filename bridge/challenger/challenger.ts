@@ -141,6 +141,8 @@ interface OpeningsDemand {
   proven?: ChallengeProofInfo | undefined;
   answer?: { tiles: Hex; proof: Hex };
   settled: boolean;
+  /** Set once our own chain was searched for the openings and had none (not searched again). */
+  unanswerable?: boolean;
 }
 
 /** What the challenger did so far (status lines, tests). */
@@ -695,7 +697,7 @@ export class Challenger {
         );
     }
     for (const d of this.openingsDemands.values()) {
-      if (d.mine || d.settled || d.answer || now > d.deadline) continue;
+      if (d.mine || d.settled || d.answer || d.unanswerable || now > d.deadline) continue;
       const out = this.outputs.get(d.output);
       if (out?.verdict !== "agreed") continue;
       const seen = this.m.own
@@ -705,6 +707,8 @@ export class Challenger {
             r.challengeId === d.challengeId &&
             (bytesToHex(openingsDigest(r.tiles, r.proof)).toLowerCase() as Hex) === d.digest,
         );
+      // Our chain's past blocks do not change: a demand we cannot answer is not looked up again.
+      d.unanswerable = seen === undefined;
       if (seen === undefined) continue;
       d.settled = true;
       const r = await this.send(`fraud:provide-openings:${d.key}`, {
