@@ -4,7 +4,7 @@
  * bench accounts, a node on a temp datadir, the separate load process, and machine-load notes.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,6 +91,24 @@ export function machineLoad(): string {
   const [a, b, c] = loadavg();
   return `loadavg ${a!.toFixed(2)} ${b!.toFixed(2)} ${c!.toFixed(2)}`;
 }
+
+/**
+ * CPU seconds the main thread of this process has run (user + system), from
+ * /proc/self/task/<pid>/stat on Linux; undefined elsewhere. Unlike event-loop utilization it does
+ * not count time spent runnable but descheduled, so it holds up on a busy shared machine.
+ */
+export function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ of /proc's tick counts: 100 on every Linux ABI Node runs on. */
+const CLOCK_TICKS = 100;
 
 export const LOADGEN_URL = new URL("./loadgen.mjs", import.meta.url);
 

@@ -122,6 +122,45 @@ describe("recover(): one call per tx, batched by the pool", () => {
     }
   });
 
+  it("sends even a turn of a few calls to a worker, never recovering them on the main thread", async () => {
+    const pool = createSigPool({ workers: 1, inlineBelow: 16 });
+    try {
+      await pool.ready();
+      const out = await Promise.all(BATCH.slice(0, 3).map((tx) => pool.recover(tx)));
+      expect(out.map(hexOrNull)).toEqual(EXPECTED.slice(0, 3));
+      expect(pool.stats()).toEqual({ batches: 1, messages: 1 });
+      // recoverBatch keeps the inline path for its small batches.
+      await pool.recoverBatch(BATCH.slice(0, 3));
+      expect(pool.stats()).toEqual({ batches: 2, messages: 1 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("sends the turns that queued while the workers were busy together, in one message", async () => {
+    // One worker, one message in flight: turn 1 (200 txs, milliseconds of work) goes out alone;
+    // turns 2..4 (5 txs each) queue behind it and leave together when it answers (normally as one
+    // message: at most two even if the machine stalls this thread for as long as turn 1 takes).
+    const pool = createSigPool({ workers: 1, inflightPerWorker: 1 });
+    try {
+      await pool.ready();
+      const sizes = [200, 5, 5, 5];
+      const turns: Promise<Array<Uint8Array | null>>[] = [];
+      let at = 0;
+      for (const n of sizes) {
+        turns.push(Promise.all(BATCH.slice(at, at + n).map((tx) => pool.recover(tx))));
+        at += n;
+        await new Promise((r) => setImmediate(r));
+      }
+      const out = (await Promise.all(turns)).flat();
+      expect(out.map(hexOrNull)).toEqual(EXPECTED.slice(0, at));
+      expect(pool.stats().batches).toBe(4);
+      expect(pool.stats().messages).toBeLessThanOrEqual(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("close() still recovers the calls made before it, then refuses new ones", async () => {
     const pool = createSigPool({ workers: 1 });
     const pending = Promise.all(BATCH.slice(0, 50).map((tx) => pool.recover(tx)));

@@ -4,15 +4,18 @@
  * Recovery is the sequencer's dominant per-tx cost (≈ 57 µs native, ≈ 1.4 ms noble; everything
  * else per tx is a few µs), so it is spread over worker threads, one per core. The main thread
  * computes the signing hashes (so the hash has one definition, chain/tx), applies the static
- * signature checks, and packs each chunk of a batch into one transferred ArrayBuffer; every worker
- * keeps `inflightPerWorker` chunks queued so it never idles while the main thread handles a reply.
- * Batches below `inlineBelow` are recovered on the calling thread: a round trip to a worker costs
- * more than a few recoveries.
+ * signature checks, and packs each message (a chunk of a batch, or several small batches that
+ * queued meanwhile) into one transferred ArrayBuffer; every worker keeps `inflightPerWorker`
+ * messages queued so it never idles while the main thread handles a reply.
+ * Batches given to `recoverBatch` below `inlineBelow` are recovered on the calling thread: a round
+ * trip to a worker costs more than a few recoveries.
  *
  * Callers that have one tx at a time (admission) use `recover(tx)`: the pool gathers every call
  * made in the same event-loop turn and recovers them as one batch on the next (setImmediate), so
  * a burst of concurrent submissions costs a few worker round trips, not one per tx. This is the
- * only place that batches recovery.
+ * only place that batches recovery. These batches always go to the workers, however small: under
+ * load (64 requests in flight) a turn gathers only a handful of txs, and recovering them inline
+ * would put ≈ 57 µs per tx back on the main thread, the one that serves HTTP and builds blocks.
  *
  * Wire between the threads (see sigWorker.mjs): request records of 97 bytes, digest ‖ r ‖ s ‖ v;
  * response records of 21 bytes, status ‖ address.
@@ -43,9 +46,9 @@ export interface SigPoolOpts {
   workers?: number;
   /** Most txs in one message to a worker. Default 256. */
   maxChunk?: number;
-  /** Chunks queued at each worker. Default 2: one running, one waiting. */
+  /** Messages queued at each worker. Default 2: one running, one waiting. */
   inflightPerWorker?: number;
-  /** Batches with fewer txs are recovered on the calling thread. Default 16. */
+  /** `recoverBatch` batches with fewer txs are recovered on the calling thread (never `recover`'s). Default 16. */
   inlineBelow?: number;
   /** Default "auto". "native" fails pool creation when the addon cannot load. */
   backend?: SigPoolBackend;
@@ -93,9 +96,13 @@ interface Chunk {
   to: number;
 }
 
+/** One message at a worker: whole chunks, of one batch or (small ones) of several. */
 interface InFlight {
-  batch: Batch;
-  /** Batch index of each record sent. */
+  /** The chunks it answers (each settles once the reply is in). */
+  chunks: Chunk[];
+  /** Batch of each record sent. */
+  owner: Batch[];
+  /** Index in its batch of each record sent. */
   index: Int32Array;
   count: number;
 }
@@ -131,6 +138,8 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
 
   const slots: Slot[] = [];
   const queue: Chunk[] = [];
+  /** Txs in `queue`'s chunks. */
+  let queuedRecords = 0;
   let nextId = 1;
   let closing = false;
   let closed: Promise<void> | undefined;
@@ -199,16 +208,15 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
       if (!job) return;
       slot.inflight.delete(msg.id);
       if (slot.inflight.size === 0) worker.unref();
-      if (!job.batch.settled) {
-        const out = new Uint8Array(msg.buf);
-        const { results } = job.batch;
-        for (let i = 0; i < job.count; i++) {
-          const r = i * RESPONSE_RECORD;
-          // slice: each address owns its bytes rather than pinning the whole response buffer.
-          results[job.index[i]!] = out[r] === 1 ? out.slice(r + 1, r + 1 + 20) : null;
-        }
+      const out = new Uint8Array(msg.buf);
+      for (let i = 0; i < job.count; i++) {
+        const batch = job.owner[i]!;
+        if (batch.settled) continue;
+        const r = i * RESPONSE_RECORD;
+        // slice: each address owns its bytes rather than pinning the whole response buffer.
+        batch.results[job.index[i]!] = out[r] === 1 ? out.slice(r + 1, r + 1 + 20) : null;
       }
-      settle(job.batch);
+      for (const chunk of job.chunks) settle(chunk.batch);
       pump();
       notifyDrained();
     });
@@ -224,7 +232,7 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
       }
       const error = new Error(`sigPool: worker exited (code ${code})`, { cause: slot.error });
       markFailed(error);
-      for (const job of slot.inflight.values()) fail(job.batch, error);
+      for (const job of slot.inflight.values()) for (const chunk of job.chunks) fail(chunk.batch, error);
       slot.inflight.clear();
       if (slot.started && !closing) {
         // A worker that ran fine and then died (out of memory, killed) is replaced.
@@ -232,16 +240,21 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
       } else if (!slot.started) {
         // One that cannot even start will not start on a retry: the pool is unusable.
         broken ??= error;
-        for (const chunk of queue.splice(0)) fail(chunk.batch, error);
+        failQueued(error);
       }
       if (slots.length === 0) {
         broken ??= error;
-        for (const chunk of queue.splice(0)) fail(chunk.batch, error);
+        failQueued(error);
       }
       pump();
       notifyDrained();
     });
     return slot;
+  }
+
+  function failQueued(error: Error): void {
+    queuedRecords = 0;
+    for (const chunk of queue.splice(0)) fail(chunk.batch, error);
   }
 
   function freeSlot(): Slot | undefined {
@@ -253,34 +266,57 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     return best;
   }
 
-  /** Packs and sends queued chunks while some worker has room. */
+  /**
+   * Packs and sends queued chunks while some worker has room. One message takes several whole
+   * chunks while they fit in the share of the queue one lane would get: admission's batches (a
+   * few txs each, one per event-loop turn) that queued up while the workers were busy go out
+   * together, one message instead of one each, while a large batch's chunks still spread over the
+   * workers.
+   */
   function pump(): void {
     while (queue.length > 0) {
       const slot = freeSlot();
       if (!slot) return;
-      const chunk = queue.shift()!;
-      const { batch, from, to } = chunk;
-      if (batch.settled) continue;
-      const buf = new ArrayBuffer((to - from) * REQUEST_RECORD);
+      const lanes = Math.max(1, slots.length) * inflightPerWorker;
+      const limit = Math.min(maxChunk, Math.max(inlineBelow, 1, Math.ceil(queuedRecords / lanes)));
+      const chunks: Chunk[] = [];
+      let records = 0;
+      while (queue.length > 0) {
+        const chunk = queue[0]!;
+        const n = chunk.to - chunk.from;
+        if (chunks.length > 0 && records + n > limit) break;
+        queue.shift();
+        queuedRecords -= n;
+        if (chunk.batch.settled) continue;
+        chunks.push(chunk);
+        records += n;
+      }
+      const buf = new ArrayBuffer(records * REQUEST_RECORD);
       const bytes = new Uint8Array(buf);
-      const index = new Int32Array(to - from);
+      const owner = new Array<Batch>(records);
+      const index = new Int32Array(records);
+      const sent: Chunk[] = [];
       let count = 0;
-      for (let i = from; i < to; i++) {
-        const tx = batch.txs[i]!;
-        // Statically bad signatures never travel: they are null already (results start null).
-        if (signatureDefect(tx.signature) !== undefined) continue;
-        const o = count * REQUEST_RECORD;
-        bytes.set(signingHash(tx.bodyBytes), o);
-        bytes.set(tx.signature, o + 32);
-        index[count++] = i;
+      for (const chunk of chunks) {
+        const { batch, from, to } = chunk;
+        const before = count;
+        for (let i = from; i < to; i++) {
+          const tx = batch.txs[i]!;
+          // Statically bad signatures never travel: they are null already (results start null).
+          if (signatureDefect(tx.signature) !== undefined) continue;
+          const o = count * REQUEST_RECORD;
+          bytes.set(signingHash(tx.bodyBytes), o);
+          bytes.set(tx.signature, o + 32);
+          owner[count] = batch;
+          index[count++] = i;
+        }
+        if (count === before) settle(batch);
+        else sent.push(chunk);
       }
-      if (count === 0) {
-        settle(batch);
-        continue;
-      }
+      if (count === 0) continue;
       const id = nextId++;
       if (slot.inflight.size === 0) slot.worker.ref();
-      slot.inflight.set(id, { batch, index, count });
+      slot.inflight.set(id, { chunks: sent, owner, index, count });
       messages++;
       slot.worker.postMessage({ id, buf, count }, [buf]);
     }
@@ -293,11 +329,11 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     });
   }
 
-  /** Recovers a batch; the caller has checked that the pool is open. */
-  function runBatch(txs: readonly SignaturePart[]): Promise<Array<Address | null>> {
+  /** Recovers a batch, small ones inline where `inline`; the caller has checked that the pool is open. */
+  function runBatch(txs: readonly SignaturePart[], inline: boolean): Promise<Array<Address | null>> {
     if (broken) return Promise.reject(new Error("sigPool: no worker could start", { cause: broken }));
     batches++;
-    if (txs.length < inlineBelow) {
+    if (inline && txs.length < inlineBelow) {
       try {
         return Promise.resolve(recoverInline(txs));
       } catch (error) {
@@ -319,6 +355,7 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
         reject,
       };
       for (let from = 0; from < n; from += size) queue.push({ batch, from, to: Math.min(n, from + size) });
+      queuedRecords += n;
       pump();
     });
   }
@@ -329,7 +366,10 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     const calls = turn;
     turn = [];
     if (calls.length === 0) return;
-    runBatch(calls.map((c) => c.tx)).then(
+    runBatch(
+      calls.map((c) => c.tx),
+      false,
+    ).then(
       (addrs) => {
         calls.forEach((c, i) => {
           c.resolve(addrs[i] ?? null);
@@ -357,7 +397,7 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
 
     recoverBatch(txs) {
       if (closing) return Promise.reject(new Error("sigPool: closed"));
-      return runBatch(txs);
+      return runBatch(txs, true);
     },
 
     stats() {
