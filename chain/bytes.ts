@@ -49,11 +49,24 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+const U64_LIMIT = 1n << 64n;
+
 /** u64 big-endian (8 bytes). Throws outside [0, 2^64). */
 export function u64ToBytes(value: bigint): Uint8Array {
-  if (value < 0n || value >= 1n << 64n) throw new RangeError(`u64ToBytes: out of range: ${value}`);
+  if (value < 0n || value >= U64_LIMIT) throw new RangeError(`u64ToBytes: out of range: ${value}`);
+  // Two 32-bit halves written byte by byte: a DataView per call cost more than the rest (state
+  // keys of u64 ids are built several times per tx).
+  const hi = Number(value >> 32n);
+  const lo = Number(value & 0xffffffffn);
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, value);
+  out[0] = hi >>> 24;
+  out[1] = hi >>> 16;
+  out[2] = hi >>> 8;
+  out[3] = hi;
+  out[4] = lo >>> 24;
+  out[5] = lo >>> 16;
+  out[6] = lo >>> 8;
+  out[7] = lo;
   return out;
 }
 

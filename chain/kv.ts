@@ -104,10 +104,11 @@ export class OverlayKv implements KvStore {
   }
   ops(): KvOp[] {
     const out: KvOp[] = [];
-    for (const [k, v] of this.writes) {
+    // forEach, not for-of: no [key, value] pair allocated per entry (a block has ~10^4).
+    this.writes.forEach((v, k) => {
       const key = kvKeyToBytes(k);
       out.push(v === DELETED ? { type: "del", key } : { type: "put", key, value: v });
-    }
+    });
     return out;
   }
   get size(): number {

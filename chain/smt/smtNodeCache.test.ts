@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { sha256, utf8 } from "../hash.ts";
+import { MemoryKv, OverlayKv } from "../kv.ts";
 import { SmtNodeCache } from "./smtNodeCache.ts";
+import { SparseMerkleTree } from "./sparseMerkleTree.ts";
 import { words } from "./wordCopy.ts";
 
 const h = (s: string): Uint8Array => sha256(utf8(s));
@@ -40,5 +42,41 @@ describe("SmtNodeCache", () => {
     expect(cache.mem.slice(at, at + 65)).toEqual(preimage(1, "y"));
     cache.clear();
     expect(cache.find(h("y"), 0)).toBe(-1);
+  });
+
+  it("default-size caches share the process's slots; sized ones keep their own", () => {
+    const a = new SmtNodeCache();
+    const b = new SmtNodeCache();
+    expect(a.mem).toBe(b.mem);
+    a.put(h("shared"), 0, preimage(1, "shared"), 0);
+    expect(b.find(h("shared"), 0)).toBeGreaterThanOrEqual(0);
+    const own = new SmtNodeCache(8);
+    expect(own.mem).not.toBe(a.mem);
+    expect(own.find(h("shared"), 0)).toBe(-1);
+  });
+
+  it("a dropped block's nodes in the shared cache never stand in for the store's", () => {
+    // Block 1 is applied, then dropped (its overlay discarded); its nodes stay in the shared cache.
+    // Block 2 applies the same changes again on the same parent: same root, and every node of it
+    // is in block 2's own writes, readable by a tree with no cache at all.
+    const base = new MemoryKv();
+    const genesis = new OverlayKv(base);
+    const keys = Array.from({ length: 64 }, (_, i) => h(`drop/key/${i}`));
+    const parent = new SparseMerkleTree(genesis, undefined, { cache: new SmtNodeCache() }).update(
+      keys.map((key, i) => ({ key, valueHash: h(`drop/v0/${i}`) })),
+    );
+    base.apply(genesis.ops());
+    const changes = keys.slice(0, 40).map((key, i) => ({ key, valueHash: h(`drop/v1/${i}`) }));
+    const dropped = new OverlayKv(base);
+    const root1 = new SparseMerkleTree(dropped, parent, { cache: new SmtNodeCache() }).update(changes);
+    dropped.discard();
+    const kept = new OverlayKv(base);
+    const root2 = new SparseMerkleTree(kept, parent, { cache: new SmtNodeCache() }).update(changes);
+    expect(root2).toEqual(root1);
+    base.apply(kept.ops());
+    const cold = new SparseMerkleTree(base, root2, { cache: new SmtNodeCache(0) });
+    keys.forEach((key, i) => {
+      expect(cold.get(key)).toEqual(h(i < 40 ? `drop/v1/${i}` : `drop/v0/${i}`));
+    });
   });
 });

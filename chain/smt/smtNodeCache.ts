@@ -8,6 +8,12 @@
  * for wordCopy.ts), and entries are copied in:
  * no JS object per node for the garbage collector to trace, and no cached view keeping a whole
  * block's node buffer alive. A lookup returns an offset into `mem`, valid until the next `put`.
+ *
+ * Default-size caches (`new SmtNodeCache()`) all use the process's one buffer. The OS commits a
+ * buffer's pages on first touch, and at 100 MiB that is the cost to avoid: ~25,600 page faults,
+ * ~0.45 s of CPU on the 2-core dev VM (~17 µs per 4 KiB page), which a fresh cache per ChainCore
+ * paid again in its first blocks (a quarter to a third of a replay's CPU in bench/stf.ts). Sharing
+ * is safe for the same reason as sharing across trees: an entry is a function of its hash.
  * @module
  */
 
@@ -18,6 +24,9 @@ export const SMT_CACHE_DEFAULT_BITS = 20;
 
 const SLOT_BYTES = 100;
 
+/** The default-size caches' slots, one buffer per process (module doc). Allocated on first use. */
+let processSlots: Uint8Array | undefined;
+
 export class SmtNodeCache {
   /** The slots. An all-zero slot is empty: no node hashes to zero. */
   readonly mem: Uint8Array;
@@ -25,12 +34,20 @@ export class SmtNodeCache {
   readonly words: Words;
   private readonly mask: number;
 
-  /** `bits`: log2 of the slot count, 0..24 (0 keeps one slot, in effect no cache). */
-  constructor(bits: number = SMT_CACHE_DEFAULT_BITS) {
-    if (!Number.isInteger(bits) || bits < 0 || bits > 24) {
+  /**
+   * `bits`: log2 of the slot count, 0..24 (0 keeps one slot, in effect no cache): a cache of its
+   * own. Without `bits`: 2^SMT_CACHE_DEFAULT_BITS slots shared with every other default-size cache
+   * of the process (module doc), so `clear()` empties them all.
+   */
+  constructor(bits?: number) {
+    if (bits !== undefined && (!Number.isInteger(bits) || bits < 0 || bits > 24)) {
       throw new RangeError(`SmtNodeCache: bits must be an integer in 0..24, got ${bits}`);
     }
-    this.mem = new Uint8Array(SLOT_BYTES << bits);
+    if (bits === undefined) {
+      bits = SMT_CACHE_DEFAULT_BITS;
+      processSlots ??= new Uint8Array(SLOT_BYTES << bits);
+      this.mem = processSlots;
+    } else this.mem = new Uint8Array(SLOT_BYTES << bits);
     this.words = words(this.mem);
     this.mask = (1 << bits) - 1;
   }

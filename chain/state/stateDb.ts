@@ -50,6 +50,8 @@ const RAW: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b };
 interface Entry {
   ns: Namespace;
   id: Uint8Array;
+  /** cacheKey(ns, id): also the key of the SMT-key memo. */
+  key: string;
   value: unknown;
   dirty: boolean;
   codec: Codec<unknown>;
@@ -87,9 +89,9 @@ export class StateDb {
     const k = cacheKey(ns, id);
     const hit = this.cache.get(k);
     if (hit) return hit.value as T | undefined;
-    const raw = this.kv.get(flatKey(ns, id));
+    const raw = this.kv.get(scratchFlatKey(ns, id));
     const value = raw === undefined ? undefined : codec.decode(raw);
-    this.cache.set(k, { ns, id, value, dirty: false, codec: codec as Codec<unknown> });
+    this.cache.set(k, { ns, id, key: k, value, dirty: false, codec: codec as Codec<unknown> });
     return value;
   }
 
@@ -99,7 +101,7 @@ export class StateDb {
     if (hit) {
       hit.value = value;
       hit.dirty = true;
-    } else this.cache.set(k, { ns, id, value, dirty: true, codec: codec as Codec<unknown> });
+    } else this.cache.set(k, { ns, id, key: k, value, dirty: true, codec: codec as Codec<unknown> });
   }
 
   // --- accounts ---
@@ -194,14 +196,14 @@ export class StateDb {
     for (const e of this.cache.values()) {
       if (!e.dirty) continue;
       e.dirty = false;
-      const fk = flatKey(e.ns, e.id);
+      const fk = scratchFlatKey(e.ns, e.id);
       if (e.value === undefined) {
         this.kv.del(fk);
-        changes.push({ key: smtKey(e.ns, e.id), valueHash: null });
+        changes.push({ key: memoSmtKey(e), valueHash: null });
       } else {
         const bytes = e.codec.encode(e.value);
         this.kv.put(fk, bytes);
-        changes.push({ key: smtKey(e.ns, e.id), valueHash: sha256(bytes) });
+        changes.push({ key: memoSmtKey(e), valueHash: sha256(bytes) });
       }
     }
     const stateTree = new SparseMerkleTree(this.kv, this.parentRoots.stateRoot, {
@@ -242,8 +244,58 @@ export class StateDb {
   }
 }
 
+/** Flat keys built in place, one buffer per id length: the KvStore port keeps no key (kv.ts). */
+const flatKeys: Uint8Array[] = [];
+
+/** flatKey(ns, id) in a buffer reused by the next call: for handing to the KvStore only. */
+function scratchFlatKey(ns: Namespace, id: Uint8Array): Uint8Array {
+  let k = flatKeys[id.length];
+  if (k === undefined) {
+    k = flatKey(ns, id);
+    flatKeys[id.length] = k;
+    return k;
+  }
+  k[1] = ns;
+  k.set(id, 2);
+  return k;
+}
+
+const fromCharCode = String.fromCharCode;
+
+/**
+ * The record's key in StateDb.cache: namespace then id, one char per byte. Fixed-arity calls for
+ * the hot id lengths (addresses, u64 ids): appending char by char made a new string per byte,
+ * the largest allocation of a transfer.
+ */
 function cacheKey(ns: Namespace, id: Uint8Array): string {
-  let s = String.fromCharCode(ns);
-  for (let i = 0; i < id.length; i++) s += String.fromCharCode(id[i]!);
+  if (id.length === 20) {
+    // biome-ignore format: one argument per byte, kept compact
+    return fromCharCode(ns, id[0]!, id[1]!, id[2]!, id[3]!, id[4]!, id[5]!, id[6]!, id[7]!, id[8]!, id[9]!,
+      id[10]!, id[11]!, id[12]!, id[13]!, id[14]!, id[15]!, id[16]!, id[17]!, id[18]!, id[19]!);
+  }
+  if (id.length === 8)
+    return fromCharCode(ns, id[0]!, id[1]!, id[2]!, id[3]!, id[4]!, id[5]!, id[6]!, id[7]!);
+  let s = fromCharCode(ns);
+  for (let i = 0; i < id.length; i++) s += fromCharCode(id[i]!);
   return s;
+}
+
+/**
+ * SMT keys of recently committed records, by cacheKey: a block mostly touches records that recent
+ * blocks touched too, and the key costs a sha256 call. A pure function of the record's name, so
+ * never stale (no rewind or dropped block can make an entry wrong), and shared by every StateDb of
+ * the process. Bounded (~400 B an entry, the digest's buffers included): emptied when full, so
+ * hostile blocks that touch fresh records cannot grow it.
+ */
+const smtKeys = new Map<string, Uint8Array>();
+const SMT_KEY_MEMO_MAX = 1 << 14;
+
+function memoSmtKey(e: Entry): Uint8Array {
+  let k = smtKeys.get(e.key);
+  if (k === undefined) {
+    if (smtKeys.size >= SMT_KEY_MEMO_MAX) smtKeys.clear();
+    k = smtKey(e.ns, e.id);
+    smtKeys.set(e.key, k);
+  }
+  return k;
 }
