@@ -24,4 +24,5 @@ export {
   isBeaconPublicKey,
   MAX_BEACON_ROUND,
   verifyBeaconRound,
+  verifyBeaconRoundUncached,
 } from "./verifyBeaconRound.ts";

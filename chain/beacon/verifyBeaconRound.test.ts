@@ -14,6 +14,7 @@ import {
   isBeaconPublicKey,
   MAX_BEACON_ROUND,
   verifyBeaconRound,
+  verifyBeaconRoundUncached,
 } from "./index.ts";
 
 function flipBit(bytes: Uint8Array, index: number, bit = 0): Uint8Array {
@@ -136,6 +137,30 @@ describe("rejections", () => {
     publicKey.set(local.config.publicKey);
     expect(verifyBeaconRound(config, v.round, v.signature)).toBe(false);
     expect(verifyBeaconRound(config, v.round, local.sign(v.round))).toBe(true);
+  });
+});
+
+describe("verified-round cache", () => {
+  const v = QUICKNET_VECTORS[0]!;
+
+  it("answers the same again, and never for bytes changed after a success", () => {
+    const signature = Uint8Array.from(v.signature);
+    expect(verifyBeaconRound(QUICKNET, v.round, signature)).toBe(true);
+    expect(verifyBeaconRound(QUICKNET, v.round, signature)).toBe(true);
+    signature[47] = signature[47]! ^ 1;
+    expect(verifyBeaconRound(QUICKNET, v.round, signature)).toBe(false);
+    expect(verifyBeaconRound(QUICKNET, v.round, signature)).toBe(false);
+    expect(verifyBeaconRound(QUICKNET, v.round + 1n, v.signature)).toBe(false);
+    expect(verifyBeaconRoundUncached(QUICKNET, v.round, v.signature)).toBe(true);
+    expect(verifyBeaconRoundUncached(QUICKNET, v.round, signature)).toBe(false);
+    expect(verifyBeaconRoundUncached(QUICKNET, 0n, v.signature)).toBe(false);
+  });
+
+  it("keeps rounds apart per key", () => {
+    const local = createLocalBeacon(deriveBeaconSecretKey("cache"), { genesisTime: 0n, periodSeconds: 3n });
+    const sig = local.sign(5n);
+    expect(verifyBeaconRound(local.config, 5n, sig)).toBe(true);
+    expect(verifyBeaconRound({ ...local.config, publicKey: QUICKNET.publicKey }, 5n, sig)).toBe(false);
   });
 });
 

@@ -10,7 +10,8 @@
  * Pure: no I/O, no clock. The pairing is the cost of a beacon tx inside block application, so the
  * Miller-loop line coefficients of the two fixed G2 points (−pk and the generator) are computed
  * once per public key and reused; only hash-to-curve, the signature decode and the Miller loop
- * plus final exponentiation run per round.
+ * plus final exponentiation run per round. A round that verified is remembered (a bounded cache of
+ * (key, round, signature)), so the same round met again in one process costs a lookup.
  * @module
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
@@ -130,29 +131,74 @@ function decodeSignature(signature: Uint8Array): G1Point | null {
 }
 
 /**
+ * (key, round, signature) triples that verified, oldest first. The check is a pure function of
+ * the three, and one process meets the same round more than once: the sequencer builds the block
+ * that includes it, then derives that block back from L1; a restart replays its blocks. Only
+ * successes are kept, so a flood of bad signatures cannot evict the good ones; the limit keeps
+ * the memory small (a round is awaited for minutes, not for thousands of rounds).
+ */
+const VERIFIED_CACHE_LIMIT = 1024;
+const verifiedRounds = new Set<string>();
+
+/**
  * True iff `signature` is the beacon's signature of `round` under `config.publicKey`.
  * Never throws: a wrong scheme, a round outside [1, 2^64), bytes of the wrong length, an invalid
- * point or an invalid key all give `false`.
+ * point or an invalid key all give `false`. A triple that verified before answers from the cache.
  */
 export function verifyBeaconRound(config: BeaconConfig, round: bigint, signature: Uint8Array): boolean {
+  if (!isWellFormed(config, round, signature)) return false;
+  // Keyed by the bytes as they are now: a caller mutating its arrays later changes the key too.
+  const id = `${bytesToHex(config.publicKey)}:${round}:${bytesToHex(signature)}`;
+  if (verifiedRounds.has(id)) return true;
+  if (!verifyBeaconRoundUncached(config, round, signature)) return false;
+  if (verifiedRounds.size >= VERIFIED_CACHE_LIMIT) {
+    const oldest = verifiedRounds.values().next().value;
+    if (oldest !== undefined) verifiedRounds.delete(oldest);
+  }
+  verifiedRounds.add(id);
+  return true;
+}
+
+/** verifyBeaconRound without the cache: the pairing check every time (bench/beacon.ts times it). */
+export function verifyBeaconRoundUncached(
+  config: BeaconConfig,
+  round: bigint,
+  signature: Uint8Array,
+): boolean {
   try {
-    if (config.scheme !== BEACON_SCHEME) return false;
-    // drand's first round is 1; round 0 is the genesis with no signature.
-    if (typeof round !== "bigint" || round < 1n || round > MAX_BEACON_ROUND) return false;
-    if (!(signature instanceof Uint8Array) || signature.length !== BEACON_SIGNATURE_BYTES) return false;
-    const key = preparedKey(config.publicKey);
-    if (key === null) return false;
-    const sig = decodeSignature(signature);
-    if (sig === null) return false;
-    const hm = sigs.hash(beaconRoundMessage(round), BEACON_DST).toAffine();
-    const s = sig.toAffine();
-    // e(H(m), −pk) · e(sig, g2) = 1, as one Miller loop over both pairs and one final exponentiation.
-    const miller = bls12_381.millerLoopBatch([
-      [key.negPublicKey, hm.x, hm.y],
-      [g2GeneratorPrecomputes(), s.x, s.y],
-    ]);
-    return Fp12.eql(Fp12.finalExponentiate(miller), Fp12.ONE);
+    return isWellFormed(config, round, signature) && pairingCheck(config.publicKey, round, signature);
   } catch {
     return false;
   }
+}
+
+function isWellFormed(config: BeaconConfig, round: bigint, signature: Uint8Array): boolean {
+  return (
+    typeof config === "object" &&
+    config !== null &&
+    config.scheme === BEACON_SCHEME &&
+    config.publicKey instanceof Uint8Array &&
+    // drand's first round is 1; round 0 is the genesis with no signature.
+    typeof round === "bigint" &&
+    round >= 1n &&
+    round <= MAX_BEACON_ROUND &&
+    signature instanceof Uint8Array &&
+    signature.length === BEACON_SIGNATURE_BYTES
+  );
+}
+
+/** The BLS check itself (may throw on garbage; the caller turns that into `false`). */
+function pairingCheck(publicKey: Uint8Array, round: bigint, signature: Uint8Array): boolean {
+  const key = preparedKey(publicKey);
+  if (key === null) return false;
+  const sig = decodeSignature(signature);
+  if (sig === null) return false;
+  const hm = sigs.hash(beaconRoundMessage(round), BEACON_DST).toAffine();
+  const s = sig.toAffine();
+  // e(H(m), −pk) · e(sig, g2) = 1, as one Miller loop over both pairs and one final exponentiation.
+  const miller = bls12_381.millerLoopBatch([
+    [key.negPublicKey, hm.x, hm.y],
+    [g2GeneratorPrecomputes(), s.x, s.y],
+  ]);
+  return Fp12.eql(Fp12.finalExponentiate(miller), Fp12.ONE);
 }

@@ -14,7 +14,7 @@ export function applyWithdraw(
   const check = checkSpend(ctx, from, to, amount);
   if (!check.ok) return check;
   if (to.every((b) => b === 0)) return err(TX_ERROR.BAD_RECIPIENT, "withdrawal to the zero address");
-  const acc = ctx.state.getAccount(from);
+  const acc = check.value;
   acc.credits -= amount;
   ctx.state.setAccount(from, acc);
   const meta = ctx.state.getMeta();

@@ -4,9 +4,8 @@
  * applies) and to check one (applyBlock).
  * @module
  */
-import { listRoot } from "../commitment/listRoot.ts";
+import { hashedListRoot, listRoot } from "../commitment/listRoot.ts";
 import type { Result } from "../errors.ts";
-import { sha256 } from "../hash.ts";
 import type { ChainParams } from "../params.ts";
 import type { StateDb } from "../state/stateDb.ts";
 import type { BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "../types.ts";
@@ -103,7 +102,7 @@ export class BlockExecutor {
       stateRoot: roots.stateRoot,
       withdrawalsRoot: roots.withdrawalsRoot,
       txRoot: listRoot(txHashes),
-      receiptsRoot: listRoot(this.receipts.map((r) => sha256(encodeReceipt(r)))),
+      receiptsRoot: hashedListRoot(this.receipts.map(encodeReceipt)),
     };
   }
 }

@@ -273,14 +273,25 @@ export function amountFromPb(b: PbBytes, field: string): bigint {
     });
   }
   if (b[0] === 0) throw new DecodeError(`${field}: leading zero byte in amount (non-canonical)`, { field });
-  if (n <= 6) {
-    let v = 0;
-    for (let i = 0; i < n; i++) v = v * 256 + b[i]!;
-    return BigInt(v);
-  }
+  return uintFromBytes(b, 0, n);
+}
+
+/** The big-endian unsigned integer in b[start..end) (no checks: callers bound the length). */
+export function uintFromBytes(b: PbBytes, start: number, end: number): bigint {
+  const n = end - start;
+  // Up to 6 bytes fit a safe integer; up to 12, two of them and one shift beat parsing hex.
+  if (n <= 6) return BigInt(beNumber(b, start, end));
+  if (n <= 12) return (BigInt(beNumber(b, start, end - 6)) << 48n) | BigInt(beNumber(b, end - 6, end));
   let hex = "0x";
-  for (let i = 0; i < n; i++) hex += HEX_PAIRS[b[i]!]!;
+  for (let i = start; i < end; i++) hex += HEX_PAIRS[b[i]!]!;
   return BigInt(hex);
+}
+
+/** b[start..end) big-endian as a number; end - start ≤ 6. */
+function beNumber(b: PbBytes, start: number, end: number): number {
+  let v = 0;
+  for (let i = start; i < end; i++) v = v * 256 + b[i]!;
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import wabtInit from "wabt";
+import { sha256ShortWat } from "../../chain/commitment/sha256ShortWat.ts";
 import { sha256BatchWat } from "../../chain/smt/sha256BatchWat.ts";
 import { FLOPS_PROTO } from "../../chain/wire/schema.ts";
 import {
@@ -78,6 +79,16 @@ export const GENERATED_FILES: readonly GeneratedFile[] = [
         "SHA256_BATCH_WASM_BASE64",
         "chain/smt/sha256BatchWat.ts",
         await assembleWat(sha256BatchWat()),
+      ),
+  },
+  {
+    path: "chain/commitment/sha256ShortWasm.ts",
+    from: "chain/commitment/sha256ShortWat.ts",
+    generate: async () =>
+      wasmConstSource(
+        "SHA256_SHORT_WASM_BASE64",
+        "chain/commitment/sha256ShortWat.ts",
+        await assembleWat(sha256ShortWat()),
       ),
   },
   {

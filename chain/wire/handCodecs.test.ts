@@ -1,0 +1,253 @@
+/**
+ * The hand-written paths of the hottest codecs (account.ts, receipt.ts's encoder) against the
+ * protobufjs definition they replace: same bytes out, and on any input, canonical or hostile, the
+ * same value or the same error.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { arbAccount, arbChallenge, arbReceipt } from "../../test/helpers/wireArbitraries.ts";
+import type { Account, Challenge, Receipt } from "../types.ts";
+import { decodeAccount, encodeAccount } from "./account.ts";
+import { decodeChallenge, decodeChallengePb, encodeChallenge, encodeChallengePb } from "./challenge.ts";
+import {
+  amountFromPb,
+  amountToBytes,
+  amountToPb,
+  decodeCanonical,
+  fixedToPb,
+  HASH_BYTES,
+  type PbBytes,
+  type PbLong,
+  stringToPb,
+  u64FromPb,
+  u64ToPb,
+  u64ToPbPresent,
+} from "./codec.ts";
+import { encodeReceipt } from "./receipt.ts";
+import { PB } from "./schema.ts";
+
+const RUNS = 2000;
+
+/** A plain Uint8Array copy (protobufjs may hand back a Node Buffer). */
+const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+
+// The protobufjs definitions, as account.ts and receipt.ts had them before the hand paths.
+const accountToPb = (a: Account): object => ({
+  nonce: u64ToPb(a.nonce, "Account.nonce"),
+  credits: amountToPb(a.credits, "Account.credits"),
+});
+const accountFromPb = (m: { nonce: PbLong; credits: PbBytes }): Account => ({
+  nonce: u64FromPb(m.nonce),
+  credits: amountFromPb(m.credits, "Account.credits"),
+});
+const refEncodeAccount = (a: Account): Uint8Array => plain(PB.Account.encode(accountToPb(a)).finish());
+const refDecodeAccount = (b: Uint8Array): Account =>
+  decodeCanonical(PB.Account, "Account", b, accountFromPb, accountToPb);
+const refEncodeReceipt = (r: Receipt): Uint8Array =>
+  plain(
+    PB.Receipt.encode({
+      txHash: fixedToPb(r.txHash, HASH_BYTES, "Receipt.tx_hash"),
+      status: r.status === "success" ? 1 : 2,
+      error: r.error === undefined ? undefined : stringToPb(r.error, "Receipt.error"),
+      challengeId:
+        r.challengeId === undefined ? undefined : u64ToPbPresent(r.challengeId, "Receipt.challenge_id"),
+      credits: r.credits === undefined ? undefined : amountToBytes(r.credits, "Receipt.credits"),
+    }).finish(),
+  );
+
+/** The value, or the error's class and message. */
+function outcome<T>(fn: () => T): { value: T } | { error: string } {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    return { error: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+}
+
+/** Hostile variants of a valid encoding: every byte changed, truncated, extended, or spliced. */
+const arbMutated = (valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> =>
+  fc.oneof(
+    fc.tuple(valid, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([b, i, v]) => {
+      const out = plain(b);
+      if (out.length > 0) out[i % out.length] = v;
+      return out;
+    }),
+    fc.tuple(valid, fc.nat()).map(([b, n]) => b.slice(0, b.length === 0 ? 0 : n % b.length)),
+    fc.tuple(valid, fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.nat()).map(([b, extra, at]) => {
+      const i = b.length === 0 ? 0 : at % (b.length + 1);
+      return Uint8Array.from([...b.subarray(0, i), ...extra, ...b.subarray(i)]);
+    }),
+  );
+
+/** Short byte strings built from the tags and boundary bytes an account's shape is made of. */
+const arbAccountLike = fc
+  .array(fc.constantFrom(0x00, 0x01, 0x7f, 0x80, 0xff, 0x08, 0x10, 0x12, 0x1a, 0x20, 0x21), { maxLength: 40 })
+  .map((a) => Uint8Array.from(a));
+
+describe("account codec by hand", () => {
+  it("encodes as protobufjs does", () => {
+    fc.assert(
+      fc.property(arbAccount, (a) => {
+        expect(encodeAccount(a)).toEqual(refEncodeAccount(a));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("refuses what protobufjs' path refuses, with the same error", () => {
+    const bad = [
+      { nonce: -1n, credits: 0n },
+      { nonce: 1n << 64n, credits: 0n },
+      { nonce: 1n, credits: -1n },
+    ];
+    bad.push({ nonce: 1n, credits: 1n << 256n }, { nonce: 1 as unknown as bigint, credits: 0n });
+    bad.push({ nonce: 0n, credits: 1 as unknown as bigint });
+    for (const a of bad) expect(outcome(() => encodeAccount(a))).toEqual(outcome(() => refEncodeAccount(a)));
+  });
+
+  it("decodes every input to the same value or error as decodeCanonical", () => {
+    const valid = arbAccount.map(refEncodeAccount);
+    const inputs = fc.oneof(valid, arbMutated(valid), arbAccountLike, fc.uint8Array({ maxLength: 48 }));
+    fc.assert(
+      fc.property(inputs, (b) => {
+        expect(outcome(() => decodeAccount(b))).toEqual(outcome(() => refDecodeAccount(b)));
+      }),
+      { numRuns: 5 * RUNS },
+    );
+  });
+
+  it("takes the edge cases of the hand path the same way", () => {
+    const cases = [
+      "",
+      "08",
+      "0800",
+      "0801",
+      "088001",
+      "08ff7f",
+      "08807f",
+      "08ff00",
+      "08ffffffffffff7f",
+      "08ffffffffffffff7f",
+      "08ffffffffffffffff01",
+      "1200",
+      "120100",
+      "120101",
+      "12020001",
+      "0801120101",
+      "120101 0801",
+      "08010801",
+      "1201010801",
+      `1221${"01".repeat(33)}`,
+      `1220${"ff".repeat(32)}`,
+      `1220${"00".repeat(32)}`,
+      `12 20${"ff".repeat(31)}`,
+      "0801 12",
+      "1a00",
+    ];
+    for (const hex of cases) {
+      const b = Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
+      expect(
+        outcome(() => decodeAccount(b)),
+        hex,
+      ).toEqual(outcome(() => refDecodeAccount(b)));
+      expect(
+        outcome(() => decodeAccount(Buffer.from(b))),
+        hex,
+      ).toEqual(outcome(() => refDecodeAccount(b)));
+    }
+  });
+});
+
+describe("receipt encoder by hand", () => {
+  it("encodes as protobufjs does", () => {
+    fc.assert(
+      fc.property(arbReceipt, (r) => {
+        expect(encodeReceipt(r)).toEqual(refEncodeReceipt(r));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("leaves the refusals to protobufjs' path", () => {
+    const r: Receipt = { txHash: new Uint8Array(32), status: "success" };
+    expect(() => encodeReceipt({ ...r, status: "pending" as Receipt["status"] })).toThrow(/unknown status/);
+    expect(() => encodeReceipt({ ...r, txHash: new Uint8Array(31) })).toThrow(/expected 32 bytes/);
+    expect(() => encodeReceipt({ ...r, challengeId: 1n << 64n })).toThrow(/u64 out of range/);
+    expect(() => encodeReceipt({ ...r, credits: -1n })).toThrow(/negative amount/);
+    expect(() => encodeReceipt({ ...r, error: "\uD800" })).toThrow(/lone surrogate/);
+    const long = { ...r, error: "é".repeat(100), challengeId: 1n << 60n, credits: 1n << 255n };
+    expect(encodeReceipt(long)).toEqual(refEncodeReceipt(long));
+  });
+});
+
+/** Byte strings built from the challenge's tags and boundary bytes. */
+const arbChallengeLike = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(0x00, 0x01, 0x02, 0x09, 0x7f, 0x80, 0xff, 0x08, 0x12, 0x14, 0x18, 0x20, 0x28, 0x30),
+      fc.constantFrom(0x38, 0x42, 0x48, 0x50, 0x5a, 0x60, 0x6a, 0x70, 0x7a, 0x82, 0x88),
+    ),
+    { maxLength: 60 },
+  )
+  .map((a) => Uint8Array.from(a));
+
+const U64_FIELDS = ["id", "t0", "r1", "activeAt", "tc", "r2", "deadline", "settledAt"] as const;
+/** Challenges with every u64 below 2^40, as real ones are: the shape the hand decoder takes. */
+const arbSmallChallenge = arbChallenge.map((c) => {
+  const out: Challenge = { ...c };
+  for (const f of U64_FIELDS) if (out[f] !== undefined) out[f] = out[f]! % (1n << 40n);
+  return out;
+});
+const arbAnyChallenge = fc.oneof(arbChallenge, arbSmallChallenge);
+
+describe("challenge codec by hand", () => {
+  it("encodes as protobufjs does", () => {
+    fc.assert(
+      fc.property(arbAnyChallenge, (c) => {
+        expect(encodeChallenge(c)).toEqual(encodeChallengePb(c));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("decodes every input to the same value or error as decodeCanonical", () => {
+    const valid = arbAnyChallenge.map(encodeChallengePb);
+    const inputs = fc.oneof(valid, arbMutated(valid), arbChallengeLike);
+    fc.assert(
+      fc.property(inputs, (b) => {
+        expect(outcome(() => decodeChallenge(b))).toEqual(outcome(() => decodeChallengePb(b)));
+        expect(outcome(() => decodeChallenge(Buffer.from(b)))).toEqual(outcome(() => decodeChallengePb(b)));
+      }),
+      { numRuns: 5 * RUNS },
+    );
+  });
+
+  it("decodes bytes fields as plain views into the input", () => {
+    fc.assert(
+      fc.property(arbSmallChallenge, (c) => {
+        const b = encodeChallengePb(c);
+        const d = decodeChallenge(Buffer.from(b));
+        expect(d.node.constructor).toBe(Uint8Array);
+        expect(d).toEqual(decodeChallengePb(b));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("leaves the refusals to protobufjs' path", () => {
+    const c = fc.sample(arbChallenge, { numRuns: 1, seed: 1 })[0]!;
+    const bad = [
+      { ...c, status: "DONE" as Challenge["status"] },
+      { ...c, expiredFrom: "DONE" as Challenge["status"] },
+      { ...c, node: new Uint8Array(19) },
+      { ...c, id: -1n },
+      { ...c, deadline: 1n << 64n },
+      { ...c, tier: 2 ** 32 },
+      { ...c, root: new Uint8Array(31) },
+      { ...c, credits: 1n << 256n },
+    ];
+    for (const x of bad)
+      expect(outcome(() => encodeChallenge(x))).toEqual(outcome(() => encodeChallengePb(x)));
+    for (const x of bad) expect(outcome(() => encodeChallenge(x))).toHaveProperty("error");
+  });
+});
