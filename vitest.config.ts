@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 import SlowFirstSequencer from "./test/helpers/slowFirstSequencer.ts";
 
-const ALL = "{chain,sequencer,prover,bridge,store,indexer,api,rpc,node,test,contracts}/**/*.test.ts";
+const ALL = "{chain,sequencer,prover,bridge,store,indexer,api,rpc,node,test,contracts,scripts}/**/*.test.ts";
 /**
  * Files that replace modules or the environment for their own cases (vi.mock, vi.stubEnv,
  * vi.spyOn on shared modules): they get a fresh module graph each. Every other file shares its
@@ -30,6 +30,9 @@ export default defineConfig({
     // of the suite waits on real timers, sockets and child processes (~0.75 of a core busy):
     // two workers took the suite from 8m23s to 6m34s on 2 cores, all green; three were no faster.
     maxWorkers: 2,
+    // The CLI prebuilt once for the run (bin/prebuilt.mjs): every spawned `flops` process then
+    // starts without tsx's loader hooks, half of its start-up CPU.
+    globalSetup: ["scripts/buildCli.mjs"],
     reporters: ["default", "./test/helpers/summaryReporter.ts"],
     projects: [
       { test: { ...shared, name: "shared", include: [ALL], exclude: ISOLATED, isolate: false } },

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The `flops` CLI. Sources are TypeScript run through tsx (Node 20 has no type stripping).
+// The `flops` CLI. Sources are TypeScript: run from their prebuilt JavaScript where it is of the
+// sources on disk (bin/prebuilt.mjs), else through tsx (Node 20 has no type stripping).
 // A thin wrapper: node/cli.ts runs the command on this process's streams and returns the exit code.
-import { register } from "tsx/esm/api";
+import { freshPrebuiltCli } from "./prebuilt.mjs";
 
-register();
+const prebuilt = freshPrebuiltCli();
+if (prebuilt === null) (await import("tsx/esm/api")).register();
 // Spawned with an IPC channel (`flops devnet` starts its verifier and provers so): stop gracefully when the
 // parent goes, even a SIGKILLed one, so no orphan keeps the datadir's lock and the port. unref():
 // the channel alone keeps no process alive.
@@ -17,5 +19,5 @@ for (const stream of [process.stdout, process.stderr])
   stream.on("error", (e) => {
     if (e.code !== "EPIPE") throw e;
   });
-const { runCli } = await import("../node/cli.ts");
+const { runCli } = await import(prebuilt ?? "../node/cli.ts");
 process.exitCode = await runCli(process.argv.slice(2));
