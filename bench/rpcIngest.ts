@@ -43,7 +43,7 @@ import type { BenchOpts, BenchResult } from "./types.ts";
 const FUNDED = 2000;
 const CONCURRENCY = 64;
 /** Txs signed per second of window: the most the run can reach before it runs out. */
-const MAX_RATE = 14000;
+const MAX_RATE = 9000;
 const BLOCK_TIME_MS = 1000;
 
 function requestLine(tx: SignedTx, id: number): string {

@@ -53,7 +53,11 @@ export async function buildStfWorkload(
   const engine = createJsEngine();
   const accounts = Array.from({ length: nNodes }, (_, i) => TestAccount.fromSeed(i, 0xf10b5n));
   const alloc = accounts.map((a) => ({ address: a.address, credits: 10n ** 24n }));
-  const chain = new TestChain({ alloc, params: { maxRevealsPerBlock: 1_000_000 } });
+  // maxBatchDelayMs 2 s, as ../shared/peer-evm's FlopsPoF.sol deploys it (lib/deploy.mjs): the
+  // seed and sample rounds come that long after a challenge and a commit, so with the devnet's
+  // 4 s (since issue 9) no challenge reached its reveal within 12 blocks and the mix lost its
+  // reveals and second challenges, while the EVM side kept them.
+  const chain = new TestChain({ alloc, params: { maxRevealsPerBlock: 1_000_000, maxBatchDelayMs: 2_000n } });
   const nodes: NodeSim[] = accounts.map((acct) => ({ acct, step: "idle" }));
   const counts = { register: nNodes, challenge: 0, commit: 0, reveal: 0, transfer: 0 };
   const blocks: Block[] = [];
