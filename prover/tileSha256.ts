@@ -12,6 +12,7 @@
  */
 import { sha256 } from "../chain/hash.ts";
 import { HASH_BYTES, leafHash, TILE_DIM, TILE_ENTRIES } from "../chain/proof/index.ts";
+import { instantiateWasm } from "../chain/wasmInstance.ts";
 import { TILE_SHA256_WASM_BASE64 } from "./tileSha256Wasm.ts";
 import { DATA_OFFSET } from "./tileSha256Wat.ts";
 
@@ -80,22 +81,10 @@ function checkNodes(children: Uint8Array, parents: Uint8Array): void {
     throw new RangeError("tileSha256: children must be twice the parents, in 32-byte hashes");
 }
 
-// The project's lib settings carry no WebAssembly types; this is the little used here.
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 function wasmTileSha256(): TileSha256 | undefined {
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-  if (api === undefined || !LITTLE_ENDIAN) return undefined;
-  let exports: Record<string, unknown>;
-  try {
-    const bytes = Uint8Array.from(atob(TILE_SHA256_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    exports = new api.Instance(new api.Module(bytes), {}).exports;
-  } catch {
-    return undefined;
-  }
+  if (!LITTLE_ENDIAN) return undefined;
+  const exports = instantiateWasm(TILE_SHA256_WASM_BASE64);
+  if (exports === undefined) return undefined;
   const memory = exports.memory as { buffer: ArrayBuffer; grow(pages: number): number };
   const leavesFn = exports.leaves as (
     src: number,

@@ -13,6 +13,7 @@
  * @module
  */
 import { hash as oneShotHash } from "node:crypto";
+import { instantiateWasm } from "../wasmInstance.ts";
 import { SHA256_BATCH_WASM_BASE64 } from "./sha256BatchWasm.ts";
 import { MAX_SLOTS, SLOT_BYTES, SLOTS_OFFSET } from "./sha256BatchWat.ts";
 
@@ -49,33 +50,20 @@ export function slotOffset(i: number): number {
   return SLOTS_OFFSET + i * SLOT_BYTES;
 }
 
-// The project's lib settings carry no WebAssembly types; this is the little used here.
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 function wasmKernel(): Sha256SlotKernel | undefined {
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-  if (api === undefined) return undefined;
-  try {
-    const bytes = Uint8Array.from(atob(SHA256_BATCH_WASM_BASE64), (c) => c.charCodeAt(0));
-    const instance = new api.Instance(new api.Module(bytes), {});
-    const memory = instance.exports.memory as { buffer: ArrayBuffer };
-    const run = instance.exports.hash as (n: number) => void;
-    // The memory never grows, so this view stays attached.
-    const mem = new Uint8Array(memory.buffer);
-    return {
-      kind: "wasm",
-      mem,
-      hash(n: number): void {
-        if (n > MAX_SLOTS) throw new RangeError(`sha256 kernel: ${n} > ${MAX_SLOTS} slots`);
-        run(n);
-      },
-    };
-  } catch {
-    return undefined;
-  }
+  const exports = instantiateWasm(SHA256_BATCH_WASM_BASE64);
+  if (exports === undefined) return undefined;
+  const run = exports.hash as (n: number) => void;
+  // The memory never grows, so this view stays attached.
+  const mem = new Uint8Array((exports.memory as { buffer: ArrayBuffer }).buffer);
+  return {
+    kind: "wasm",
+    mem,
+    hash(n: number): void {
+      if (n > MAX_SLOTS) throw new RangeError(`sha256 kernel: ${n} > ${MAX_SLOTS} slots`);
+      run(n);
+    },
+  };
 }
 
 function nodeKernel(): Sha256SlotKernel {
