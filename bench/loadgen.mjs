@@ -5,7 +5,8 @@
  *
  * Modes:
  * - "ingest": each line of `file` is `<txHash> <JSON-RPC request body>`; bodies are sent once each,
- *   one per HTTP request, through a keep-alive http.Agent with `concurrency` requests in flight,
+ *   one per HTTP request, over `concurrency` keep-alive connections with one request in flight on
+ *   each (raw sockets and pre-built request bytes: see rawLane),
  *   until `durationMs` passed or the lines ran out. Submit time = when the request was issued.
  *   Inclusion time = when the newHeads notification (WebSocket /ws) of the block holding the tx
  *   arrived (the block's tx hashes come from eth_getBlockByNumber); without a WebSocket client it
@@ -21,6 +22,7 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
+import { rawLane, rawPost, takeResponse } from "./rawHttp.mjs";
 
 const now = () => performance.now();
 
@@ -160,7 +162,8 @@ function windowRate(doneAt, accepted, sent, from, to) {
 async function ingest(c) {
   const lines = readFileSync(c.file, "utf8").split("\n").filter(Boolean);
   const hashes = lines.map((l) => l.slice(0, 66));
-  const bodies = lines.map((l) => l.slice(67));
+  const host = new URL(c.url).host;
+  const requests = lines.map((l) => rawPost(host, l.slice(67)));
   const index = new Map(hashes.map((h, i) => [h, i]));
   const submitAt = new Float64Array(lines.length);
   const doneAt = new Float64Array(lines.length);
@@ -195,12 +198,15 @@ async function ingest(c) {
   // Untracked runs (the ceiling) may warm up first: the window's rate counts only what completes after.
   const warmupMs = tracking ? 0 : (c.warmupMs ?? 0);
   const deadline = t0 + warmupMs + c.durationMs;
+  const lanes = [];
   async function lane() {
-    while (next < bodies.length && now() < deadline) {
+    const conn = rawLane(new URL(url));
+    lanes.push(conn);
+    while (next < requests.length && now() < deadline) {
       const i = next++;
       submitAt[i] = now();
       try {
-        const r = await post(agent, url, bodies[i]);
+        const r = await conn.send(requests[i]);
         doneAt[i] = now();
         const j = JSON.parse(r.text);
         if (tracking ? j.result === hashes[i] : j.result !== undefined) {
@@ -223,6 +229,7 @@ async function ingest(c) {
   }
   await Promise.all(Array.from({ length: c.concurrency }, lane));
   const tEnd = now();
+  for (const l of lanes) l.close();
   const sent = next;
   // Drain: wait for every accepted tx to show up in a block.
   const drainUntil = now() + c.drainMs;
@@ -269,11 +276,7 @@ async function ingest(c) {
 async function read(c) {
   const bodies = readFileSync(c.file, "utf8").split("\n").filter(Boolean);
   const u = new URL(c.url);
-  const reqs = bodies.map((b) =>
-    Buffer.from(
-      `POST / HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\nConnection: keep-alive\r\n\r\n${b}`,
-    ),
-  );
+  const reqs = bodies.map((b) => rawPost(u.host, b));
   const warmupMs = c.warmupMs ?? 0;
   let next = 0;
   let ok = 0;
@@ -308,16 +311,12 @@ async function read(c) {
       s.on("data", (d) => {
         buf = buf.length ? Buffer.concat([buf, d]) : d;
         for (;;) {
-          const he = buf.indexOf("\r\n\r\n");
-          if (he < 0) return;
-          const head = buf.toString("latin1", 0, he);
-          const m = /content-length:\s*(\d+)/i.exec(head);
-          const len = m ? Number(m[1]) : 0;
-          if (buf.length < he + 4 + len) return;
-          const body = buf.toString("utf8", he + 4, he + 4 + len);
-          buf = buf.subarray(he + 4 + len);
+          const r = takeResponse(buf);
+          if (!r) return;
+          buf = r.rest;
+          const body = r.body;
           const t = now();
-          if (head.startsWith("HTTP/1.1 200") && body.includes('"result":{')) {
+          if (r.status === 200 && body.includes('"result":{')) {
             if (measuring) {
               ok++;
               times.push(t);
@@ -325,7 +324,7 @@ async function read(c) {
             }
           } else {
             bad++;
-            firstError ??= `${head.split("\r\n")[0]} ${body.slice(0, 200)}`;
+            firstError ??= `HTTP ${r.status} ${body.slice(0, 200)}`;
           }
           send();
         }

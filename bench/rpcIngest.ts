@@ -1,7 +1,7 @@
 /**
  * rpc_ingest_tx_per_s: signed txs sent over HTTP JSON-RPC (flops_sendRawTransaction, one tx per
- * request) by a SEPARATE load process (bench/loadgen.mjs: keep-alive http.Agent, 64 requests in
- * flight), against a node started here (node/commands/node.ts startNode) on a temp datadir with
+ * request) by a SEPARATE load process (bench/loadgen.mjs: 64 keep-alive connections on raw sockets, one request in
+ * flight on each), against a node started here (node/commands/node.ts startNode) on a temp datadir with
  * rate limiting off, a devnet genesis (local beacon) with pre-funded accounts, 1 s blocks.
  *
  * Value: txs accepted AND included in blocks, over first send → last inclusion. Target ≥ 5,000
