@@ -33,8 +33,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 describe("BytesMap", () => {
   it("behaves as a Map keyed by the bytes, insertion order included (property)", () => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
-        const m = new BytesMap<number>();
+      fc.property(fc.array(opArb, { maxLength: 300 }), fc.boolean(), (ops, untrustedKeys) => {
+        const m = new BytesMap<number>({ untrustedKeys });
         const model = new Map<string, number>();
         for (const op of ops) {
           if (op.kind === "set") {
@@ -52,20 +52,32 @@ describe("BytesMap", () => {
           expect(m.get(k)).toBe(model.get(kvKey(k)));
         }
         expect([...m.entries()].map(([k, v]) => [kvKey(k), v])).toEqual([...model.entries()]);
+        const seen: Array<[string, number]> = [];
+        m.forEach((v, k) => {
+          seen.push([kvKey(k), v]);
+        });
+        expect(seen).toEqual([...model.entries()]);
       }),
       { numRuns: 500 },
     );
   });
 
-  it("keeps every entry across growth and compaction", () => {
-    const m = new BytesMap<number>();
-    const key = (i: number): Uint8Array => Uint8Array.of(0x02, i >>> 16, (i >>> 8) & 0xff, i & 0xff);
-    for (let i = 0; i < 50_000; i++) m.set(key(i), i);
-    for (let i = 0; i < 50_000; i += 2) m.delete(key(i));
-    for (let i = 50_000; i < 120_000; i++) m.set(key(i), i);
-    expect(m.size).toBe(95_000);
-    for (let i = 0; i < 120_000; i++) expect(m.get(key(i))).toBe(i < 50_000 && i % 2 === 0 ? undefined : i);
-    const order = [...m.entries()].map(([, v]) => v);
-    expect(order).toEqual([...order].sort((a, b) => a - b));
+  it("keeps every entry across growth and compaction, from any initial size", () => {
+    for (const expected of [0, 1000, 1 << 17]) {
+      for (const untrustedKeys of [false, true])
+        keepsEveryEntry(new BytesMap<number>({ expected, untrustedKeys }));
+    }
   });
 });
+
+/** Sets, deletes and sets again past several growths; every entry stays, in insertion order. */
+function keepsEveryEntry(m: BytesMap<number>): void {
+  const key = (i: number): Uint8Array => Uint8Array.of(0x02, i >>> 16, (i >>> 8) & 0xff, i & 0xff);
+  for (let i = 0; i < 50_000; i++) m.set(key(i), i);
+  for (let i = 0; i < 50_000; i += 2) m.delete(key(i));
+  for (let i = 50_000; i < 120_000; i++) m.set(key(i), i);
+  expect(m.size).toBe(95_000);
+  for (let i = 0; i < 120_000; i++) expect(m.get(key(i))).toBe(i < 50_000 && i % 2 === 0 ? undefined : i);
+  const order = [...m.entries()].map(([, v]) => v);
+  expect(order).toEqual([...order].sort((a, b) => a - b));
+}

@@ -7,8 +7,16 @@
  * arena and found through an open-addressing table of entry indexes, each with the entry's hash
  * beside it: no object per key, and about one cache miss per lookup. ~0.15 µs per insert.
  *
- * The hash is not seeded (chain/ has no randomness), so keys crafted to collide make operations
- * linear: fine for MemoryKv (tests, benchmarks), not for a store facing untrusted keys.
+ * The hash is not seeded (chain/ has no randomness). Linear probing (the default) is the fastest
+ * in large tables (a collision's next slot is on the same cache line), but any key that lands in
+ * a cluster makes it longer: keys ground to land near each other (~2^k / size tries each in a
+ * table of 2^k slots) make operations linear. Fine for MemoryKv (tests, benchmarks). Maps over
+ * keys that senders influence (a block's writes and records: OverlayKv, StateDb) pass
+ * `untrustedKeys`: double hashing, the step taken from the hash's high 16 bits, so keys that
+ * share a slot but not their step take different paths and no cluster forms out of slot
+ * collisions alone: a chain of j probes needs j keys alike in k + 16 bits of their hash (~2^30
+ * tries per key for a block's tables, when the keys are hash outputs such as node hashes and
+ * addresses; the other keys, u64 ids, are assigned by the chain).
  * @module
  */
 
@@ -19,18 +27,38 @@ export class BytesMap<V> {
   size = 0;
   /** Entries, live and deleted, in insertion order; entry e's key is arena[keyAt[e], +keyLen[e]). */
   private count = 0;
-  private arena = new Uint8Array(MIN_CAPACITY * 32);
+  private arena: Uint8Array;
   private arenaEnd = 0;
-  private keyAt = new Int32Array(MIN_CAPACITY);
-  private keyLen = new Int32Array(MIN_CAPACITY);
-  private hashOf = new Int32Array(MIN_CAPACITY);
-  private dead = new Uint8Array(MIN_CAPACITY);
+  private keyAt: Int32Array;
+  private keyLen: Int32Array;
+  private hashOf: Int32Array;
+  private dead: Uint8Array;
   private vals: (V | undefined)[] = [];
   /**
-   * Open addressing, linear probing, at most half full. Slot s: [2s] entry index + 1 (0 when
-   * free), [2s+1] that entry's hash, so that a probe rejects other keys without a second miss.
+   * Open addressing (linear probing, or double hashing for untrusted keys: module doc), at most
+   * half full. Slot s: [2s] entry index + 1 (0 when free), [2s+1] that entry's hash, so that a
+   * probe rejects other keys without a second miss.
    */
-  private table = new Int32Array(MIN_CAPACITY * 4);
+  private table: Int32Array;
+  private readonly untrustedKeys: boolean;
+
+  /**
+   * `expected`: the entries to make room for up front (each growth rehashes every entry and copies
+   * the arrays; a block's writes would grow the map a dozen times from empty). `untrustedKeys`:
+   * keys that senders influence (module doc).
+   */
+  constructor(opts: { expected?: number; untrustedKeys?: boolean } = {}) {
+    const expected = opts.expected ?? 0;
+    this.untrustedKeys = opts.untrustedKeys === true;
+    let cap = MIN_CAPACITY;
+    while (cap < expected + 1) cap *= 2;
+    this.arena = new Uint8Array(cap * 32);
+    this.keyAt = new Int32Array(cap);
+    this.keyLen = new Int32Array(cap);
+    this.hashOf = new Int32Array(cap);
+    this.dead = new Uint8Array(cap);
+    this.table = new Int32Array(cap * 4);
+  }
 
   get(key: Uint8Array): V | undefined {
     const s = this.find(key, hashBytes(key));
@@ -76,6 +104,14 @@ export class BytesMap<V> {
     }
   }
 
+  /** Live entries in insertion order, without a [key, value] pair per entry; each key a fresh copy. */
+  forEach(fn: (value: V, key: Uint8Array) => void): void {
+    for (let e = 0; e < this.count; e++) {
+      if (this.dead[e] === 1) continue;
+      fn(this.vals[e] as V, this.arena.slice(this.keyAt[e]!, this.keyAt[e]! + this.keyLen[e]!));
+    }
+  }
+
   /**
    * The table slot of the entry (live or deleted) whose key is `key`, or -(free slot + 1) where
    * it would go.
@@ -84,7 +120,8 @@ export class BytesMap<V> {
     const table = this.table;
     const mask = (table.length >> 1) - 1;
     const n = key.length;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
+    const step = this.untrustedKeys ? probeStep(h, mask) : 1;
+    for (let s = h & mask; ; s = (s + step) & mask) {
       const e = table[2 * s]! - 1;
       if (e < 0) return -s - 1;
       if (table[2 * s + 1] !== h || this.keyLen[e] !== n) continue;
@@ -128,8 +165,9 @@ export class BytesMap<V> {
     const mask = cap - 1;
     for (let e = 0; e < this.count; e++) {
       const h = this.hashOf[e]!;
+      const step = this.untrustedKeys ? probeStep(h, mask) : 1;
       let s = h & mask;
-      while (table[2 * s] !== 0) s = (s + 1) & mask;
+      while (table[2 * s] !== 0) s = (s + step) & mask;
       table[2 * s] = e + 1;
       table[2 * s + 1] = h;
     }
@@ -164,6 +202,14 @@ export class BytesMap<V> {
     arena.set(this.arena.subarray(0, this.arenaEnd));
     this.arena = arena;
   }
+}
+
+/**
+ * The probe step of hash `h` in a table of mask + 1 slots (a power of two): odd, so that the
+ * sequence visits every slot, and from the hash's high bits (module doc).
+ */
+function probeStep(h: number, mask: number): number {
+  return ((h >>> 16) | 1) & mask;
 }
 
 /** 32-bit hash of the bytes, with MurmurHash3's mixing steps. */

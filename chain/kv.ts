@@ -44,12 +44,6 @@ export function kvKey(k: Uint8Array): string {
   return fromCharCode.apply(null, k as unknown as number[]);
 }
 
-export function kvKeyToBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 /** In-memory store: tests, benchmarks and the overlay's base in memory-only runs. */
 export class MemoryKv implements KvStore {
   private readonly entries = new BytesMap<Uint8Array>();
@@ -85,28 +79,38 @@ export class MemoryKv implements KvStore {
 const DELETED = new Uint8Array(0);
 
 /**
+ * Entries an overlay makes room for up front: the size of the last one listed, as the next block
+ * is most likely alike. Capped, so that a large genesis does not size every block after it.
+ */
+let overlaySizeHint = 0;
+const OVERLAY_SIZE_HINT_MAX = 1 << 16;
+
+/**
  * Buffers writes over a base reader. `ops()` lists the net changes (last write wins), in
  * insertion order, for one atomic batch; `discard()` drops them (a block that failed).
+ *
+ * The writes live in a BytesMap (keys copied into one arena, no string per key): a block writes
+ * ~10^4 keys, mostly SMT nodes, and a Map keyed by latin1 strings cost a string and a hash-table
+ * entry each (~13% of `ChainCore.check` in bench/stf.ts's profile). Keys that senders influence: `untrustedKeys` (bytesMap.ts).
  */
 export class OverlayKv implements KvStore {
-  private readonly writes = new Map<string, Uint8Array>();
+  private writes = new BytesMap<Uint8Array>({ expected: overlaySizeHint, untrustedKeys: true });
   constructor(readonly base: KvReader) {}
   get(key: Uint8Array): Uint8Array | undefined {
-    const w = this.writes.get(kvKey(key));
+    const w = this.writes.get(key);
     if (w !== undefined) return w === DELETED ? undefined : w;
     return this.base.get(key);
   }
   put(key: Uint8Array, value: Uint8Array): void {
-    this.writes.set(kvKey(key), value);
+    this.writes.set(key, value);
   }
   del(key: Uint8Array): void {
-    this.writes.set(kvKey(key), DELETED);
+    this.writes.set(key, DELETED);
   }
   ops(): KvOp[] {
+    overlaySizeHint = Math.min(this.writes.size, OVERLAY_SIZE_HINT_MAX);
     const out: KvOp[] = [];
-    // forEach, not for-of: no [key, value] pair allocated per entry (a block has ~10^4).
-    this.writes.forEach((v, k) => {
-      const key = kvKeyToBytes(k);
+    this.writes.forEach((v, key) => {
       out.push(v === DELETED ? { type: "del", key } : { type: "put", key, value: v });
     });
     return out;
@@ -115,6 +119,6 @@ export class OverlayKv implements KvStore {
     return this.writes.size;
   }
   discard(): void {
-    this.writes.clear();
+    this.writes = new BytesMap<Uint8Array>({ expected: overlaySizeHint, untrustedKeys: true });
   }
 }

@@ -130,6 +130,9 @@ function copyDigest(off: number, out: Uint8Array, to: number): void {
 }
 
 function sha256Long(prefix: number, m: Uint8Array): Uint8Array {
+  // The one-shot call where it can, no Hash object per message (state records longer than a
+  // block, such as challenges, come here).
+  if (prefix === NO_PREFIX) return oneShotHash("sha256", m, "buffer") as unknown as Uint8Array;
   const h = createHash("sha256");
   if (prefix !== NO_PREFIX) h.update(Uint8Array.of(prefix));
   return h.update(m).digest();

@@ -6,10 +6,11 @@
  * @module
  */
 import { concatBytes, u64ToBytes, ZERO_HASH } from "../bytes.ts";
+import { BytesMap } from "../bytesMap.ts";
+import { NO_PREFIX, sha256Each } from "../commitment/sha256Short.ts";
 import { withdrawalKey, withdrawalLeaf } from "../commitment/withdrawalLeaf.ts";
-import { sha256 } from "../hash.ts";
 import type { KvStore } from "../kv.ts";
-import { type SmtNodeCache, SparseMerkleTree } from "../smt/index.ts";
+import { type SmtChange, type SmtNodeCache, SparseMerkleTree } from "../smt/index.ts";
 import type { Account, Address, Challenge, NodeRecord, Withdrawal } from "../types.ts";
 import {
   decodeAccount,
@@ -50,8 +51,6 @@ const RAW: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b };
 interface Entry {
   ns: Namespace;
   id: Uint8Array;
-  /** cacheKey(ns, id): also the key of the SMT-key memo. */
-  key: string;
   value: unknown;
   dirty: boolean;
   codec: Codec<unknown>;
@@ -74,7 +73,13 @@ export interface SmtCaches {
 }
 
 export class StateDb {
-  private readonly cache = new Map<string, Entry>();
+  /**
+   * Records read or written in this block, by flat key (FLAT ‖ ns ‖ id), and the same entries in
+   * the order they were first touched (commit's order). A BytesMap, not a Map keyed by strings:
+   * no string built per lookup (several per tx).
+   */
+  private readonly cache = new BytesMap<Entry>({ untrustedKeys: true });
+  private readonly entries: Entry[] = [];
   private readonly newWithdrawals: Withdrawal[] = [];
   /** Obsolete SMT nodes of this StateDb's commits so far, per tree prefix. */
   private readonly obsolete = new Map<number, Uint8Array>();
@@ -86,22 +91,27 @@ export class StateDb {
   ) {}
 
   private load<T>(ns: Namespace, id: Uint8Array, codec: Codec<T>): T | undefined {
-    const k = cacheKey(ns, id);
-    const hit = this.cache.get(k);
+    const fk = scratchFlatKey(ns, id);
+    const hit = this.cache.get(fk);
     if (hit) return hit.value as T | undefined;
-    const raw = this.kv.get(scratchFlatKey(ns, id));
+    const raw = this.kv.get(fk);
     const value = raw === undefined ? undefined : codec.decode(raw);
-    this.cache.set(k, { ns, id, key: k, value, dirty: false, codec: codec as Codec<unknown> });
+    this.add(fk, { ns, id, value, dirty: false, codec: codec as Codec<unknown> });
     return value;
   }
 
   private store<T>(ns: Namespace, id: Uint8Array, codec: Codec<T>, value: T | undefined): void {
-    const k = cacheKey(ns, id);
-    const hit = this.cache.get(k);
+    const fk = scratchFlatKey(ns, id);
+    const hit = this.cache.get(fk);
     if (hit) {
       hit.value = value;
       hit.dirty = true;
-    } else this.cache.set(k, { ns, id, key: k, value, dirty: true, codec: codec as Codec<unknown> });
+    } else this.add(fk, { ns, id, value, dirty: true, codec: codec as Codec<unknown> });
+  }
+
+  private add(fk: Uint8Array, e: Entry): void {
+    this.cache.set(fk, e);
+    this.entries.push(e);
   }
 
   // --- accounts ---
@@ -192,20 +202,31 @@ export class StateDb {
    * the new roots. The StateDb may keep being used afterwards (the cache stays valid).
    */
   commit(): StateRoots {
-    const changes: Array<{ key: Uint8Array; valueHash: Uint8Array | null }> = [];
-    for (const e of this.cache.values()) {
+    const changes: SmtChange[] = [];
+    // The value hashes in one batch through the short-message kernel (a block's records are
+    // mostly accounts of ~20 bytes): a node:crypto call per record cost ~1.2 µs, almost all of it
+    // call overhead. `hashed[j]` is the change whose value is `encoded[j]`.
+    const encoded: Uint8Array[] = [];
+    const hashed: SmtChange[] = [];
+    for (const e of this.entries) {
       if (!e.dirty) continue;
       e.dirty = false;
       const fk = scratchFlatKey(e.ns, e.id);
       if (e.value === undefined) {
         this.kv.del(fk);
-        changes.push({ key: memoSmtKey(e), valueHash: null });
+        changes.push({ key: memoSmtKey(e, fk), valueHash: null });
       } else {
         const bytes = e.codec.encode(e.value);
         this.kv.put(fk, bytes);
-        changes.push({ key: memoSmtKey(e), valueHash: sha256(bytes) });
+        const change: SmtChange = { key: memoSmtKey(e, fk), valueHash: null };
+        changes.push(change);
+        encoded.push(bytes);
+        hashed.push(change);
       }
     }
+    const valueHashes = new Uint8Array(32 * encoded.length);
+    sha256Each(encoded, NO_PREFIX, valueHashes);
+    for (let j = 0; j < hashed.length; j++) hashed[j]!.valueHash = valueHashes.subarray(32 * j, 32 * j + 32);
     const stateTree = new SparseMerkleTree(this.kv, this.parentRoots.stateRoot, {
       prefix: KV_PREFIX.SMT_STATE,
       ...(this.caches.state ? { cache: this.caches.state } : {}),
@@ -260,42 +281,23 @@ function scratchFlatKey(ns: Namespace, id: Uint8Array): Uint8Array {
   return k;
 }
 
-const fromCharCode = String.fromCharCode;
-
 /**
- * The record's key in StateDb.cache: namespace then id, one char per byte. Fixed-arity calls for
- * the hot id lengths (addresses, u64 ids): appending char by char made a new string per byte,
- * the largest allocation of a transfer.
- */
-function cacheKey(ns: Namespace, id: Uint8Array): string {
-  if (id.length === 20) {
-    // biome-ignore format: one argument per byte, kept compact
-    return fromCharCode(ns, id[0]!, id[1]!, id[2]!, id[3]!, id[4]!, id[5]!, id[6]!, id[7]!, id[8]!, id[9]!,
-      id[10]!, id[11]!, id[12]!, id[13]!, id[14]!, id[15]!, id[16]!, id[17]!, id[18]!, id[19]!);
-  }
-  if (id.length === 8)
-    return fromCharCode(ns, id[0]!, id[1]!, id[2]!, id[3]!, id[4]!, id[5]!, id[6]!, id[7]!);
-  let s = fromCharCode(ns);
-  for (let i = 0; i < id.length; i++) s += fromCharCode(id[i]!);
-  return s;
-}
-
-/**
- * SMT keys of recently committed records, by cacheKey: a block mostly touches records that recent
+ * SMT keys of recently committed records, by flat key: a block mostly touches records that recent
  * blocks touched too, and the key costs a sha256 call. A pure function of the record's name, so
  * never stale (no rewind or dropped block can make an entry wrong), and shared by every StateDb of
  * the process. Bounded (~400 B an entry, the digest's buffers included): emptied when full, so
  * hostile blocks that touch fresh records cannot grow it.
  */
-const smtKeys = new Map<string, Uint8Array>();
+let smtKeys = new BytesMap<Uint8Array>({ untrustedKeys: true });
 const SMT_KEY_MEMO_MAX = 1 << 14;
 
-function memoSmtKey(e: Entry): Uint8Array {
-  let k = smtKeys.get(e.key);
+/** The SMT key of entry `e`, whose flat key is `fk`. */
+function memoSmtKey(e: Entry, fk: Uint8Array): Uint8Array {
+  let k = smtKeys.get(fk);
   if (k === undefined) {
-    if (smtKeys.size >= SMT_KEY_MEMO_MAX) smtKeys.clear();
+    if (smtKeys.size >= SMT_KEY_MEMO_MAX) smtKeys = new BytesMap<Uint8Array>({ untrustedKeys: true });
     k = smtKey(e.ns, e.id);
-    smtKeys.set(e.key, k);
+    smtKeys.set(fk, k);
   }
   return k;
 }

@@ -1,12 +1,13 @@
 /**
- * The hand-written paths of the hottest codecs (account.ts, receipt.ts's encoder) against the
+ * The hand-written paths of the hottest codecs (account.ts, challenge.ts, nodeRecord.ts,
+ * receipt.ts's encoder) against the
  * protobufjs definition they replace: same bytes out, and on any input, canonical or hostile, the
  * same value or the same error.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbAccount, arbChallenge, arbReceipt } from "../../test/helpers/wireArbitraries.ts";
-import type { Account, Challenge, Receipt } from "../types.ts";
+import { arbAccount, arbChallenge, arbNodeRecord, arbReceipt } from "../../test/helpers/wireArbitraries.ts";
+import type { Account, Challenge, NodeRecord, Receipt } from "../types.ts";
 import { decodeAccount, encodeAccount } from "./account.ts";
 import { decodeChallenge, decodeChallengePb, encodeChallenge, encodeChallengePb } from "./challenge.ts";
 import {
@@ -23,6 +24,7 @@ import {
   u64ToPb,
   u64ToPbPresent,
 } from "./codec.ts";
+import { decodeNodeRecord, decodeNodeRecordPb, encodeNodeRecord, encodeNodeRecordPb } from "./nodeRecord.ts";
 import { encodeReceipt } from "./receipt.ts";
 import { PB } from "./schema.ts";
 
@@ -249,5 +251,108 @@ describe("challenge codec by hand", () => {
     for (const x of bad)
       expect(outcome(() => encodeChallenge(x))).toEqual(outcome(() => encodeChallengePb(x)));
     for (const x of bad) expect(outcome(() => encodeChallenge(x))).toHaveProperty("error");
+  });
+});
+
+/** Byte strings built from the node record's tags and boundary bytes. */
+const arbNodeRecordLike = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(0x00, 0x01, 0x02, 0x7f, 0x80, 0xff, 0x08, 0x10, 0x18, 0x20, 0x2a, 0x30),
+      fc.constantFrom(0x38, 0x40, 0x48, 0x50, 0x58, 0x62, 0x6a, 0x72, 0x78, 0x21),
+    ),
+    { maxLength: 60 },
+  )
+  .map((a) => Uint8Array.from(a));
+
+/** Records with u64s below 2^40 and |lastLiveEpoch| below 2^30, as real ones are: the hand path's shape. */
+const arbSmallNodeRecord = arbNodeRecord.map(
+  (n): NodeRecord => ({
+    ...n,
+    registeredAt: n.registeredAt % (1n << 40n),
+    currentEpoch: n.currentEpoch % (1n << 40n),
+    lastLiveEpoch: n.lastLiveEpoch % (1n << 30n),
+  }),
+);
+const arbAnyNodeRecord = fc.oneof(arbNodeRecord, arbSmallNodeRecord);
+
+describe("node record codec by hand", () => {
+  it("encodes as protobufjs does", () => {
+    fc.assert(
+      fc.property(arbAnyNodeRecord, (n) => {
+        expect(encodeNodeRecord(n)).toEqual(plain(encodeNodeRecordPb(n)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("decodes every input to the same value or error as decodeCanonical", () => {
+    const valid = arbAnyNodeRecord.map(encodeNodeRecordPb);
+    const inputs = fc.oneof(valid, arbMutated(valid), arbNodeRecordLike, fc.uint8Array({ maxLength: 64 }));
+    fc.assert(
+      fc.property(inputs, (b) => {
+        expect(outcome(() => decodeNodeRecord(b))).toEqual(outcome(() => decodeNodeRecordPb(b)));
+        expect(outcome(() => decodeNodeRecord(Buffer.from(b)))).toEqual(outcome(() => decodeNodeRecordPb(b)));
+      }),
+      { numRuns: 5 * RUNS },
+    );
+  });
+
+  it("takes the edge cases of the hand path the same way", () => {
+    const cases = [
+      "",
+      "0800",
+      "1000",
+      "1800",
+      "1801",
+      "1802",
+      "18ffffffffffff7f",
+      "18ffffffffffffff7f",
+      "10ffffffff0f",
+      "1080808080 10",
+      "2a00",
+      "2a0100",
+      "2a0101",
+      `2a21${"01".repeat(33)}`,
+      `2a20${"ff".repeat(32)}`,
+      "3000",
+      "3001",
+      "3002",
+      "30013001",
+      "7201 01",
+      "720101 0801",
+      "0801 0801",
+      "7801",
+      "0801 2a",
+    ];
+    for (const hex of cases) {
+      const b = Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
+      expect(
+        outcome(() => decodeNodeRecord(b)),
+        hex,
+      ).toEqual(outcome(() => decodeNodeRecordPb(b)));
+    }
+  });
+
+  it("leaves the refusals to protobufjs' path", () => {
+    const n = fc.sample(arbSmallNodeRecord, { numRuns: 1, seed: 1 })[0]!;
+    const bad: NodeRecord[] = [
+      { ...n, registeredAt: -1n },
+      { ...n, currentEpoch: 1n << 64n },
+      { ...n, lastLiveEpoch: 1n << 63n },
+      { ...n, streak: 2 ** 32 },
+      { ...n, passed: -1 },
+      { ...n, failed: 1.5 },
+      { ...n, epochWork: -1n },
+      { ...n, totalCredits: 1n << 256n },
+      { ...n, cancelled: undefined as unknown as number },
+    ];
+    for (const x of bad)
+      expect(outcome(() => encodeNodeRecord(x))).toEqual(outcome(() => encodeNodeRecordPb(x)));
+    for (const x of bad) expect(outcome(() => encodeNodeRecord(x))).toHaveProperty("error");
+    // Values past the hand path's number range still encode, through protobufjs.
+    const big = { ...n, registeredAt: (1n << 64n) - 1n, lastLiveEpoch: -(1n << 63n) };
+    expect(encodeNodeRecord(big)).toEqual(plain(encodeNodeRecordPb(big)));
+    expect(decodeNodeRecord(encodeNodeRecord(big))).toEqual(big);
   });
 });
