@@ -1,7 +1,8 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../chain/bytes.ts";
 import { keccak256, utf8 } from "../chain/hash.ts";
-import { recoverSender, SECP256K1_N, signBodyBytes } from "../chain/tx/index.ts";
+import { recoverSender, SECP256K1_N, signatureDefect, signBodyBytes } from "../chain/tx/index.ts";
 import type { Address } from "../chain/types.ts";
 import { createSigPool, type SignaturePart } from "./sigPool.ts";
 
@@ -103,20 +104,24 @@ describe("createSigPool", () => {
 });
 
 describe("recover(): one call per tx, batched by the pool", () => {
-  it("gathers the calls of one event-loop turn into one batch and one worker message", async () => {
-    // One worker, one chunk in flight: a batch of 100 goes out as one message.
-    const pool = createSigPool({ workers: 1, inflightPerWorker: 1 });
+  it("gathers the calls of one event-loop turn into one batch, one wake and one signal", async () => {
+    const pool = createSigPool({ workers: 1 });
     try {
       await pool.ready();
       const part = BATCH.slice(0, 100);
+      const records = part.filter((tx) => signatureDefect(tx.signature) === undefined).length;
       const out = await Promise.all(part.map((tx) => pool.recover(tx)));
       expect(out.map(hexOrNull)).toEqual(EXPECTED.slice(0, 100));
-      expect(pool.stats()).toEqual({ batches: 1, messages: 1 });
+      let s = pool.stats();
+      expect(s).toMatchObject({ batches: 1, records, signals: 1, queued: 0, inFlight: 0 });
+      expect(s.wakes).toBeLessThanOrEqual(1);
 
       // Calls of a later turn form a batch of their own.
       const later = await Promise.all(BATCH.slice(100, 140).map((tx) => pool.recover(tx)));
       expect(later.map(hexOrNull)).toEqual(EXPECTED.slice(100, 140));
-      expect(pool.stats()).toEqual({ batches: 2, messages: 2 });
+      s = pool.stats();
+      expect(s).toMatchObject({ batches: 2, signals: 2 });
+      expect(s.wakes).toBeLessThanOrEqual(2);
     } finally {
       await pool.close();
     }
@@ -128,20 +133,20 @@ describe("recover(): one call per tx, batched by the pool", () => {
       await pool.ready();
       const out = await Promise.all(BATCH.slice(0, 3).map((tx) => pool.recover(tx)));
       expect(out.map(hexOrNull)).toEqual(EXPECTED.slice(0, 3));
-      expect(pool.stats()).toEqual({ batches: 1, messages: 1 });
+      expect(pool.stats()).toMatchObject({ batches: 1, records: 3 });
       // recoverBatch keeps the inline path for its small batches.
       await pool.recoverBatch(BATCH.slice(0, 3));
-      expect(pool.stats()).toEqual({ batches: 2, messages: 1 });
+      expect(pool.stats()).toMatchObject({ batches: 2, records: 3 });
     } finally {
       await pool.close();
     }
   });
 
-  it("sends the turns that queued while the workers were busy together, in one message", async () => {
-    // One worker, one message in flight: turn 1 (200 txs, milliseconds of work) goes out alone;
-    // turns 2..4 (5 txs each) queue behind it and leave together when it answers (normally as one
-    // message: at most two even if the machine stalls this thread for as long as turn 1 takes).
-    const pool = createSigPool({ workers: 1, inflightPerWorker: 1 });
+  it("turns made while the worker is busy join its ring without waking it", async () => {
+    // One worker: turn 1 (200 txs, milliseconds of work) wakes it; turns 2..4 (5 txs each) are
+    // written while it works, so it takes them without a wake and answers them in the same signal
+    // (at most one more of each if the machine stalls this thread for as long as turn 1 takes).
+    const pool = createSigPool({ workers: 1 });
     try {
       await pool.ready();
       const sizes = [200, 5, 5, 5];
@@ -154,8 +159,45 @@ describe("recover(): one call per tx, batched by the pool", () => {
       }
       const out = (await Promise.all(turns)).flat();
       expect(out.map(hexOrNull)).toEqual(EXPECTED.slice(0, at));
-      expect(pool.stats().batches).toBe(4);
-      expect(pool.stats().messages).toBeLessThanOrEqual(3);
+      const s = pool.stats();
+      expect(s.batches).toBe(4);
+      expect(s.wakes).toBeLessThanOrEqual(2);
+      expect(s.signals).toBeLessThanOrEqual(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("many concurrent recovers over many turns, with batches between, all in order", async () => {
+    const pool = createSigPool({ workers: 2, ringRecords: 32 });
+    try {
+      const calls: Array<Promise<Address | null>> = [];
+      const batches: Array<Promise<Array<Address | null>>> = [];
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 60; i++) calls.push(pool.recover(BATCH[(round * 60 + i) % BATCH.length]!));
+        if (round % 5 === 0) batches.push(pool.recoverBatch(BATCH));
+        if (round % 3 === 0) await new Promise((r) => setImmediate(r));
+      }
+      const out = await Promise.all(calls);
+      expect(out.map(hexOrNull)).toEqual(out.map((_, k) => EXPECTED[k % BATCH.length]));
+      for (const b of await Promise.all(batches)) expect(b.map(hexOrNull)).toEqual(EXPECTED);
+      expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("a full ring holds the rest back in the queue, then takes it as results free slots", async () => {
+    const pool = createSigPool({ workers: 1, ringRecords: 8 });
+    try {
+      const pending = pool.recoverBatch(BATCH);
+      // Written synchronously: the ring is full, the rest waits (static rejects never take a slot).
+      const s = pool.stats();
+      expect(s.inFlight).toBe(8);
+      expect(s.queued).toBeGreaterThan(250);
+      expect((await pending).map(hexOrNull)).toEqual(EXPECTED);
+      const records = BATCH.filter((tx) => signatureDefect(tx.signature) === undefined).length;
+      expect(pool.stats()).toMatchObject({ records, queued: 0, inFlight: 0 });
     } finally {
       await pool.close();
     }
@@ -200,7 +242,7 @@ describe("pool options and lifecycle", () => {
   });
 
   it("close() lets in-flight batches finish, is idempotent, then refuses work", async () => {
-    const pool = createSigPool({ workers: 2, maxChunk: 32 });
+    const pool = createSigPool({ workers: 2, ringRecords: 32 });
     const pending = pool.recoverBatch(BATCH);
     const closing = pool.close();
     expect((await pending).map(hexOrNull)).toEqual(EXPECTED);
@@ -209,9 +251,38 @@ describe("pool options and lifecycle", () => {
     await expect(pool.recoverBatch(BATCH)).rejects.toThrow(/closed/);
   });
 
+  it("close() with work still queued behind a full ring recovers all of it", async () => {
+    const pool = createSigPool({ workers: 1, ringRecords: 8 });
+    const batch = pool.recoverBatch(BATCH);
+    const calls = Promise.all(BATCH.slice(0, 40).map((tx) => pool.recover(tx)));
+    expect(pool.stats().queued).toBeGreaterThan(0);
+    await pool.close();
+    expect((await batch).map(hexOrNull)).toEqual(EXPECTED);
+    expect((await calls).map(hexOrNull)).toEqual(EXPECTED.slice(0, 40));
+    expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+  });
+
+  it.runIf(process.platform === "linux")("runs its workers below the main thread's priority", async () => {
+    const niceOfThreads = () =>
+      readdirSync("/proc/self/task").map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]); // field 19: nice
+      });
+    const base = niceOfThreads().filter((n) => n === 7).length;
+    const pool = createSigPool({ workers: 2, workerNice: 7 });
+    try {
+      await pool.ready();
+      expect(niceOfThreads().filter((n) => n === 7).length).toBe(base + 2);
+      expect((await pool.recoverBatch(BATCH)).map(hexOrNull)).toEqual(EXPECTED);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("rejects bad options", () => {
     expect(() => createSigPool({ workers: 0 })).toThrow(RangeError);
-    expect(() => createSigPool({ maxChunk: 0 })).toThrow(RangeError);
+    for (const ringRecords of [0, 3, 1.5, 1 << 21])
+      expect(() => createSigPool({ ringRecords })).toThrow(RangeError);
   });
 });
 
@@ -233,19 +304,62 @@ describe("worker failures", () => {
     await pool.close();
   });
 
-  it("a worker dying mid-batch rejects that batch; the pool replaces it and closes cleanly", async () => {
-    const pool = createSigPool({
-      workers: 2,
-      workerUrl: workerModule(
-        'import { parentPort } from "node:worker_threads";' +
-          'parentPort.postMessage({ type: "ready", backend: "native" });' +
-          'parentPort.on("message", () => process.exit(3));',
-      ),
-    });
+  /**
+   * A worker on the ring protocol that answers every record "failed" (status 0: fresh rings hold
+   * zeros) and dies with code 3 before answering its record number `dieAt`.
+   */
+  const dyingWorker = (dieAt: number) =>
+    workerModule(`
+      import { parentPort, workerData } from "node:worker_threads";
+      const { sab, layout } = workerData;
+      const ctl = new Int32Array(sab, 0, layout.controlBytes / 4);
+      parentPort.postMessage({ type: "ready", backend: "native" });
+      let head = 0;
+      for (;;) {
+        const tail = Atomics.load(ctl, layout.reqTail);
+        if (tail === head) {
+          Atomics.store(ctl, layout.sleeping, 1);
+          Atomics.wait(ctl, layout.reqTail, head);
+          Atomics.store(ctl, layout.sleeping, 0);
+          continue;
+        }
+        if (head === ${dieAt}) process.exit(3);
+        head++;
+        Atomics.store(ctl, layout.respTail, head);
+        if (Atomics.load(ctl, layout.reqTail) === head && Atomics.exchange(ctl, layout.armed, 0) === 1)
+          parentPort.postMessage(null);
+      }`);
+  /** Txs that pass the static checks, so each takes a ring slot. */
+  const RECOVERABLE = BATCH.filter((tx) => signatureDefect(tx.signature) === undefined);
+
+  it("a worker dying mid-batch rejects exactly the batches it held unanswered; the pool replaces it", async () => {
+    const pool = createSigPool({ workers: 1, inlineBelow: 0, workerUrl: dyingWorker(30) });
     await pool.ready();
-    await expect(pool.recoverBatch(BATCH)).rejects.toThrow(/worker exited \(code 3\)/);
-    // Replacements were started (this fixture's workers report ready, then die on work again).
-    expect(await pool.ready()).toEqual(["native", "native"]);
+    // All three are in the ring, in order: a (20, all answered), b (20: 10 answered, then the
+    // worker dies), c (none answered).
+    const a = pool.recoverBatch(RECOVERABLE.slice(0, 20));
+    const b = pool.recoverBatch(RECOVERABLE.slice(20, 40));
+    const c = pool.recoverBatch(RECOVERABLE.slice(40, 45));
+    expect(await a).toEqual(new Array(20).fill(null));
+    await expect(b).rejects.toThrow(/worker exited \(code 3\)/);
+    await expect(c).rejects.toThrow(/worker exited \(code 3\)/);
+    // A replacement was started, and work after the death goes to it.
+    expect(await pool.ready()).toEqual(["native"]);
+    expect(await pool.recoverBatch(RECOVERABLE.slice(0, 5))).toEqual(new Array(5).fill(null));
+    expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+    await pool.close();
+  });
+
+  it("work queued behind a full ring when its worker dies goes to the replacement", async () => {
+    const pool = createSigPool({ workers: 1, ringRecords: 8, inlineBelow: 0, workerUrl: dyingWorker(8) });
+    await pool.ready();
+    const a = pool.recoverBatch(RECOVERABLE.slice(0, 8)); // fills the ring; all answered
+    const b = pool.recoverBatch(RECOVERABLE.slice(8, 16)); // queued; fills the ring once a is read; dies there
+    const c = pool.recoverBatch(RECOVERABLE.slice(16, 20)); // queued all along
+    expect(pool.stats()).toMatchObject({ inFlight: 8, queued: 12 });
+    expect(await a).toEqual(new Array(8).fill(null));
+    await expect(b).rejects.toThrow(/worker exited \(code 3\)/);
+    expect(await c).toEqual(new Array(4).fill(null));
     await pool.close();
   });
 });

@@ -4,21 +4,44 @@
  * Recovery is the sequencer's dominant per-tx cost (≈ 57 µs native, ≈ 1.4 ms noble; everything
  * else per tx is a few µs), so it is spread over worker threads, one per core. The main thread
  * computes the signing hashes (so the hash has one definition, chain/tx), applies the static
- * signature checks, and packs each message (a chunk of a batch, or several small batches that
- * queued meanwhile) into one transferred ArrayBuffer; every worker keeps `inflightPerWorker`
- * messages queued so it never idles while the main thread handles a reply.
+ * signature checks, and writes one request record per tx into a worker's ring.
  * Batches given to `recoverBatch` below `inlineBelow` are recovered on the calling thread: a round
  * trip to a worker costs more than a few recoveries.
  *
  * Callers that have one tx at a time (admission) use `recover(tx)`: the pool gathers every call
- * made in the same event-loop turn and recovers them as one batch on the next (setImmediate), so
- * a burst of concurrent submissions costs a few worker round trips, not one per tx. This is the
- * only place that batches recovery. These batches always go to the workers, however small: under
- * load (64 requests in flight) a turn gathers only a handful of txs, and recovering them inline
- * would put ≈ 57 µs per tx back on the main thread, the one that serves HTTP and builds blocks.
+ * made in the same event-loop turn and recovers them as one batch on the next (setImmediate). This
+ * is the only place that batches recovery. These batches always go to the workers, however small:
+ * under load (64 requests in flight) a turn gathers only a handful of txs, and recovering them
+ * inline would put ≈ 57 µs per tx back on the main thread, the one that serves HTTP and builds
+ * blocks.
  *
- * Wire between the threads (see sigWorker.mjs): request records of 97 bytes, digest ‖ r ‖ s ‖ v;
- * response records of 21 bytes, status ‖ address.
+ * Transport: one SharedArrayBuffer ring per worker, not a message per batch. Under admission's
+ * load a turn holds one or two txs, so each round trip is paid per one or two txs; as messages (a
+ * transferred buffer there, a structured-clone 'message' event back) it cost the main thread
+ * ≈ 1.4× the CPU of the ring's (one tx per round trip, same run: 27.5 → 20 and 50 → 36 µs on a
+ * loaded box). Instead:
+ * - requests: the main thread writes records in place at the ring's tail and publishes the tail
+ *   with one Atomics.store; it wakes the worker (Atomics.notify) only when the worker said it went
+ *   to sleep (Atomics.wait on the tail), so a busy worker takes new records for nothing;
+ * - responses: the worker writes each result into the response slot of the same ring position and
+ *   publishes its own tail; once it has caught up with the requests (or every quarter ring in a
+ *   long pass) it posts a contentless message, only if the main thread armed the ring, and
+ *   disarms it in the same step: at most one signal per time the main thread reads the results,
+ *   which reads everything answered by then, however many records.
+ * A ring holds `ringRecords` records (request and response slot each): the records a worker has
+ * in flight. What does not fit waits in the pool's queue (references to the callers' own txs, one
+ * entry per batch) and goes out as results free slots: a full ring holds work back, it never
+ * grows. See sigWorker.mjs for the worker's side.
+ *
+ * Priority: `workerNice` can run the workers below the process (Linux nice values are per thread).
+ * Waking a sleeping thread where no core is idle is where the main thread loses its core: ingest
+ * bench profiles charged it ≈ 0.2–1 ms of wall time per wake on a box loaded 8–11 by other
+ * benches, and less with the workers at +10. Default 0 all the same: on a quiet box the ingest
+ * bench ran 3,745 / 4,441 tx/s at 0 against 3,514 / 3,836 at +10 (alternating runs), recovery's
+ * wait per tx was no shorter at +10 (5.0–6.2 ms against 6.0–7.5), and a nice worker starves
+ * behind any other busy process of normal priority (a test suite, a neighbour).
+ *
+ * Records: request 97 bytes, digest ‖ r ‖ s ‖ v; response 21 bytes, status ‖ address.
  * @module
  */
 import { Worker } from "node:worker_threads";
@@ -32,9 +55,29 @@ import {
 } from "../chain/tx/index.ts";
 import type { Address, SignedTx } from "../chain/types.ts";
 
-// Record sizes; sigWorker.mjs has the same two constants.
 const REQUEST_RECORD = 97;
 const RESPONSE_RECORD = 21;
+
+/**
+ * The one definition of a ring's layout; the worker gets it in workerData. Control words are
+ * Int32 indexes 64 bytes apart, so the words each side writes sit on cache lines of their own.
+ */
+const LAYOUT = {
+  /** Published by the main thread: the sequence number one past the last request written. */
+  reqTail: 0,
+  /** Published by the worker: one past the last response written. */
+  respTail: 16,
+  /** Set by the worker while it waits on reqTail; the main thread notifies only then. */
+  sleeping: 32,
+  /** Set by the main thread when it wants a signal on the next response; the worker clears it. */
+  armed: 48,
+  controlBytes: 256,
+  requestRecord: REQUEST_RECORD,
+  responseRecord: RESPONSE_RECORD,
+} as const;
+
+/** Records a large batch puts in one ring at a time at least: a smaller turn goes to one worker whole. */
+const MIN_SHARE = 16;
 
 const WORKER_URL = new URL("./sigWorker.mjs", import.meta.url);
 
@@ -44,20 +87,35 @@ export type SigPoolBackend = SigBackend | "auto";
 export interface SigPoolOpts {
   /** Worker threads. Default 2, the dev machine's core count (a third gains nothing there). */
   workers?: number;
-  /** Most txs in one message to a worker. Default 256. */
-  maxChunk?: number;
-  /** Messages queued at each worker. Default 2: one running, one waiting. */
-  inflightPerWorker?: number;
+  /** Records each worker's ring holds (its most in flight), a power of two. Default 1024 (≈ 120 KiB). */
+  ringRecords?: number;
   /** `recoverBatch` batches with fewer txs are recovered on the calling thread (never `recover`'s). Default 16. */
   inlineBelow?: number;
   /** Default "auto". "native" fails pool creation when the addon cannot load. */
   backend?: SigPoolBackend;
+  /** How much lower than the process the workers run (Linux nice, 0..19). Default 0. */
+  workerNice?: number;
   /** Worker entry; default ./sigWorker.mjs. Tests substitute failing workers here. */
   workerUrl?: URL;
 }
 
 /** The parts of a signed tx that recovery reads. */
 export type SignaturePart = Pick<SignedTx, "bodyBytes" | "signature">;
+
+export interface SigPoolStats {
+  /** Batches recovered (inline or on workers; each turn of `recover` calls is one). */
+  batches: number;
+  /** Records written to the rings. */
+  records: number;
+  /** Notifies that woke a sleeping worker. */
+  wakes: number;
+  /** Signals from workers that results were ready (each read every result answered by then). */
+  signals: number;
+  /** Records waiting for ring space now. */
+  queued: number;
+  /** Records in the rings now. */
+  inFlight: number;
+}
 
 export interface SigPool {
   /**
@@ -69,11 +127,11 @@ export interface SigPool {
   /**
    * Recovers the sender of each tx, in order: the address, or null exactly where
    * chain/tx's `recoverSender` fails (call it on those for the reason). Rejects only when a worker
-   * dies with the batch in flight, or after close().
+   * dies with some of the batch in flight, or after close().
    */
   recoverBatch(txs: readonly SignaturePart[]): Promise<Array<Address | null>>;
-  /** Counters since creation: batches recovered (inline or on workers), messages sent to workers. */
-  stats(): { batches: number; messages: number };
+  /** Counters since creation, and the queue and rings now. */
+  stats(): SigPoolStats;
   /** Resolves once every worker has started, with the backend each runs. */
   ready(): Promise<SigBackend[]>;
   /** Lets in-flight and queued batches finish, then stops the workers. Idempotent. */
@@ -83,64 +141,72 @@ export interface SigPool {
 interface Batch {
   txs: readonly SignaturePart[];
   results: Array<Address | null>;
-  /** Chunks not yet answered. */
-  pending: number;
+  /** Txs not answered yet. */
+  remaining: number;
   settled: boolean;
   resolve(results: Array<Address | null>): void;
   reject(error: Error): void;
 }
 
-interface Chunk {
+/** A batch whose txs from `next` on are not in a ring yet. */
+interface Queued {
   batch: Batch;
-  from: number;
-  to: number;
-}
-
-/** One message at a worker: whole chunks, of one batch or (small ones) of several. */
-interface InFlight {
-  /** The chunks it answers (each settles once the reply is in). */
-  chunks: Chunk[];
-  /** Batch of each record sent. */
-  owner: Batch[];
-  /** Index in its batch of each record sent. */
-  index: Int32Array;
-  count: number;
+  next: number;
 }
 
 interface Slot {
   worker: Worker;
-  inflight: Map<number, InFlight>;
+  ctl: Int32Array;
+  req: Uint8Array;
+  resp: Uint8Array;
+  /** Sequence number of the next request to write (int32, wrapping; published as reqTail). */
+  tail: number;
+  /** Sequence number of the next response to read. */
+  head: number;
+  /** Batch and index in it of the record at each ring position in flight. */
+  owner: Array<Batch | undefined>;
+  index: Int32Array;
   ready: Promise<SigBackend>;
   started: boolean;
   error: Error | undefined;
 }
 
 type ReadyMessage = { type: "ready"; backend: SigBackend };
-type ResultMessage = { id: number; buf: ArrayBuffer };
+
+function inFlightOf(slot: Slot): number {
+  return (slot.tail - slot.head) | 0;
+}
 
 export function createSigPool(opts: SigPoolOpts = {}): SigPool {
   const workerCount = opts.workers ?? 2;
-  const maxChunk = opts.maxChunk ?? 256;
-  const inflightPerWorker = opts.inflightPerWorker ?? 2;
+  const ringRecords = opts.ringRecords ?? 1024;
   const inlineBelow = opts.inlineBelow ?? 16;
   const backend = opts.backend ?? "auto";
+  const workerNice = opts.workerNice ?? 0;
   const workerUrl = opts.workerUrl ?? WORKER_URL;
   if (!Number.isInteger(workerCount) || workerCount < 1) throw new RangeError("sigPool: workers must be ≥ 1");
-  if (!Number.isInteger(maxChunk) || maxChunk < 1) throw new RangeError("sigPool: maxChunk must be ≥ 1");
-  if (!Number.isInteger(inflightPerWorker) || inflightPerWorker < 1) {
-    throw new RangeError("sigPool: inflightPerWorker must be ≥ 1");
+  if (
+    !Number.isInteger(ringRecords) ||
+    ringRecords < 1 ||
+    ringRecords > 1 << 20 ||
+    (ringRecords & (ringRecords - 1)) !== 0
+  ) {
+    throw new RangeError("sigPool: ringRecords must be a power of two ≤ 2^20");
+  }
+  if (!Number.isInteger(workerNice) || workerNice < 0 || workerNice > 19) {
+    throw new RangeError("sigPool: workerNice must be an integer in 0..19");
   }
   if (backend === "native" && !isBackendAvailable("native")) {
     throw new Error("sigPool: native secp256k1 backend requested but the addon did not load");
   }
   // The inline path must compute what the workers compute, so it follows the same backend choice.
   const inlineBackend: SigBackend = backend === "auto" ? SIG_BACKEND : backend;
+  const mask = ringRecords - 1;
 
   const slots: Slot[] = [];
-  const queue: Chunk[] = [];
-  /** Txs in `queue`'s chunks. */
+  const queue: Queued[] = [];
+  /** Txs in `queue` not yet written. */
   let queuedRecords = 0;
-  let nextId = 1;
   let closing = false;
   let closed: Promise<void> | undefined;
   let broken: Error | undefined;
@@ -149,11 +215,10 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
   let turn: Array<{ tx: SignaturePart; resolve: (a: Address | null) => void; reject: (e: unknown) => void }> =
     [];
   let turnScheduled = false;
-  let batches = 0;
-  let messages = 0;
+  const counts = { batches: 0, records: 0, wakes: 0, signals: 0 };
 
   function idle(): boolean {
-    return queue.length === 0 && slots.every((s) => s.inflight.size === 0);
+    return queue.length === 0 && slots.every((s) => inFlightOf(s) === 0);
   }
 
   function notifyDrained(): void {
@@ -163,9 +228,9 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     for (const w of waiters) w();
   }
 
-  function settle(batch: Batch): void {
-    batch.pending--;
-    if (batch.pending === 0 && !batch.settled) {
+  /** One more tx of `batch` answered (its result already stored). */
+  function answered(batch: Batch): void {
+    if (--batch.remaining === 0 && !batch.settled) {
       batch.settled = true;
       batch.resolve(batch.results);
     }
@@ -178,8 +243,9 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
   }
 
   function spawn(): Slot {
+    const sab = new SharedArrayBuffer(LAYOUT.controlBytes + ringRecords * (REQUEST_RECORD + RESPONSE_RECORD));
     const worker = new Worker(workerUrl, {
-      workerData: { backend },
+      workerData: { backend, sab, ringRecords, layout: LAYOUT, nice: workerNice },
       // A plain .mjs needs no TS loader; not inheriting execArgv (tsx, vitest flags) keeps start-up lean.
       execArgv: [],
       name: "flops-sig",
@@ -193,30 +259,32 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     // ready() may never be called; a worker that dies before starting is reported through the
     // batches it fails, so this rejection must not also surface as an unhandled one.
     ready.catch(() => {});
-    const slot: Slot = { worker, inflight: new Map(), ready, started: false, error: undefined };
+    const requestBytes = ringRecords * REQUEST_RECORD;
+    const slot: Slot = {
+      worker,
+      ctl: new Int32Array(sab, 0, LAYOUT.controlBytes / 4),
+      req: new Uint8Array(sab, LAYOUT.controlBytes, requestBytes),
+      resp: new Uint8Array(sab, LAYOUT.controlBytes + requestBytes, ringRecords * RESPONSE_RECORD),
+      tail: 0,
+      head: 0,
+      owner: new Array<Batch | undefined>(ringRecords),
+      index: new Int32Array(ringRecords),
+      ready,
+      started: false,
+      error: undefined,
+    };
 
-    worker.on("message", (msg: ReadyMessage | ResultMessage) => {
-      if ("type" in msg) {
+    worker.on("message", (msg: ReadyMessage | null) => {
+      if (msg !== null) {
         slot.started = true;
         markReady(msg.backend);
         // Stay referenced until started, so `await pool.ready()` alone keeps the process alive;
         // afterwards an idle pool must not hold the process open.
-        if (slot.inflight.size === 0) worker.unref();
+        if (inFlightOf(slot) === 0) worker.unref();
         return;
       }
-      const job = slot.inflight.get(msg.id);
-      if (!job) return;
-      slot.inflight.delete(msg.id);
-      if (slot.inflight.size === 0) worker.unref();
-      const out = new Uint8Array(msg.buf);
-      for (let i = 0; i < job.count; i++) {
-        const batch = job.owner[i]!;
-        if (batch.settled) continue;
-        const r = i * RESPONSE_RECORD;
-        // slice: each address owns its bytes rather than pinning the whole response buffer.
-        batch.results[job.index[i]!] = out[r] === 1 ? out.slice(r + 1, r + 1 + 20) : null;
-      }
-      for (const chunk of job.chunks) settle(chunk.batch);
+      counts.signals++;
+      collect(slot);
       pump();
       notifyDrained();
     });
@@ -226,14 +294,20 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     worker.on("exit", (code) => {
       const at = slots.indexOf(slot);
       if (at >= 0) slots.splice(at, 1);
-      if (closing && slot.inflight.size === 0) {
+      // What it answered before it died still counts; only batches with records left fail.
+      collect(slot);
+      if (closing && inFlightOf(slot) === 0) {
         markFailed(new Error("sigPool: closed before the worker started"));
         return;
       }
       const error = new Error(`sigPool: worker exited (code ${code})`, { cause: slot.error });
       markFailed(error);
-      for (const job of slot.inflight.values()) for (const chunk of job.chunks) fail(chunk.batch, error);
-      slot.inflight.clear();
+      for (let seq = slot.head; seq !== slot.tail; seq = (seq + 1) | 0) {
+        const batch = slot.owner[seq & mask];
+        if (batch) fail(batch, error);
+        slot.owner[seq & mask] = undefined;
+      }
+      slot.head = slot.tail;
       if (slot.started && !closing) {
         // A worker that ran fine and then died (out of memory, killed) is replaced.
         slots.push(spawn());
@@ -254,72 +328,95 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
 
   function failQueued(error: Error): void {
     queuedRecords = 0;
-    for (const chunk of queue.splice(0)) fail(chunk.batch, error);
+    for (const q of queue.splice(0)) fail(q.batch, error);
   }
 
-  function freeSlot(): Slot | undefined {
-    let best: Slot | undefined;
-    for (const s of slots) {
-      if (s.inflight.size >= inflightPerWorker) continue;
-      if (!best || s.inflight.size < best.inflight.size) best = s;
+  /** Reads every response the worker has published, then arms the ring while records remain. */
+  function collect(slot: Slot): void {
+    const { ctl, resp, owner, index } = slot;
+    for (;;) {
+      const published = Atomics.load(ctl, LAYOUT.respTail);
+      for (; slot.head !== published; slot.head = (slot.head + 1) | 0) {
+        const at = slot.head & mask;
+        const batch = owner[at]!;
+        owner[at] = undefined;
+        if (batch.settled) continue;
+        const r = at * RESPONSE_RECORD;
+        // slice: each address owns its bytes (a plain buffer), not a view of the ring.
+        if (resp[r] === 1) batch.results[index[at]!] = resp.slice(r + 1, r + 1 + 20);
+        answered(batch);
+      }
+      if (slot.head === slot.tail) {
+        slot.worker.unref();
+        return;
+      }
+      // Armed before looking again: a response published after this store signals; one published
+      // before it is seen by the look (both sides' atomics are sequentially consistent).
+      Atomics.store(ctl, LAYOUT.armed, 1);
+      if (Atomics.load(ctl, LAYOUT.respTail) === published) return;
     }
+  }
+
+  /** The slot with the fewest records in flight. */
+  function leastLoaded(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of slots) if (!best || inFlightOf(s) < inFlightOf(best)) best = s;
     return best;
   }
 
   /**
-   * Packs and sends queued chunks while some worker has room. One message takes several whole
-   * chunks while they fit in the share of the queue one lane would get: admission's batches (a
-   * few txs each, one per event-loop turn) that queued up while the workers were busy go out
-   * together, one message instead of one each, while a large batch's chunks still spread over the
-   * workers.
+   * Writes queued txs into the rings while there is room, a share at a time to the least loaded
+   * worker: a large batch spreads over the workers, a turn of a few txs goes to one (one wake,
+   * one signal).
    */
   function pump(): void {
     while (queue.length > 0) {
-      const slot = freeSlot();
+      const slot = leastLoaded();
       if (!slot) return;
-      const lanes = Math.max(1, slots.length) * inflightPerWorker;
-      const limit = Math.min(maxChunk, Math.max(inlineBelow, 1, Math.ceil(queuedRecords / lanes)));
-      const chunks: Chunk[] = [];
-      let records = 0;
-      while (queue.length > 0) {
-        const chunk = queue[0]!;
-        const n = chunk.to - chunk.from;
-        if (chunks.length > 0 && records + n > limit) break;
-        queue.shift();
-        queuedRecords -= n;
-        if (chunk.batch.settled) continue;
-        chunks.push(chunk);
-        records += n;
-      }
-      const buf = new ArrayBuffer(records * REQUEST_RECORD);
-      const bytes = new Uint8Array(buf);
-      const owner = new Array<Batch>(records);
-      const index = new Int32Array(records);
-      const sent: Chunk[] = [];
-      let count = 0;
-      for (const chunk of chunks) {
-        const { batch, from, to } = chunk;
-        const before = count;
-        for (let i = from; i < to; i++) {
-          const tx = batch.txs[i]!;
-          // Statically bad signatures never travel: they are null already (results start null).
-          if (signatureDefect(tx.signature) !== undefined) continue;
-          const o = count * REQUEST_RECORD;
-          bytes.set(signingHash(tx.bodyBytes), o);
-          bytes.set(tx.signature, o + 32);
-          owner[count] = batch;
-          index[count++] = i;
+      const room = ringRecords - inFlightOf(slot);
+      if (room === 0) return;
+      const share = Math.min(room, Math.max(MIN_SHARE, Math.ceil(queuedRecords / slots.length)));
+      const before = slot.tail;
+      while (queue.length > 0 && ((slot.tail - before) | 0) < share) {
+        const q = queue[0]!;
+        const { batch } = q;
+        if (batch.settled) {
+          queuedRecords -= batch.txs.length - q.next;
+          queue.shift();
+          continue;
         }
-        if (count === before) settle(batch);
-        else sent.push(chunk);
+        const i = q.next++;
+        queuedRecords--;
+        if (q.next === batch.txs.length) queue.shift();
+        const tx = batch.txs[i]!;
+        // Statically bad signatures never travel: they are null already (results start null).
+        if (signatureDefect(tx.signature) !== undefined) {
+          answered(batch);
+          continue;
+        }
+        const at = slot.tail & mask;
+        const o = at * REQUEST_RECORD;
+        slot.req.set(signingHash(tx.bodyBytes), o);
+        slot.req.set(tx.signature, o + 32);
+        slot.owner[at] = batch;
+        slot.index[at] = i;
+        slot.tail = (slot.tail + 1) | 0;
       }
-      if (count === 0) continue;
-      const id = nextId++;
-      if (slot.inflight.size === 0) slot.worker.ref();
-      slot.inflight.set(id, { chunks: sent, owner, index, count });
-      messages++;
-      slot.worker.postMessage({ id, buf, count }, [buf]);
+      const written = (slot.tail - before) | 0;
+      if (written > 0) publish(slot, written);
     }
+  }
+
+  function publish(slot: Slot, written: number): void {
+    const { ctl } = slot;
+    counts.records += written;
+    if (inFlightOf(slot) === written) slot.worker.ref(); // was idle: keep the process alive for it
+    // Armed before the records are visible, so the first response signals.
+    Atomics.store(ctl, LAYOUT.armed, 1);
+    Atomics.store(ctl, LAYOUT.reqTail, slot.tail);
+    // The worker sets `sleeping` before it checks the tail in Atomics.wait: either it sees this
+    // tail there, or this load sees its flag.
+    if (Atomics.load(ctl, LAYOUT.sleeping) === 1 && Atomics.notify(ctl, LAYOUT.reqTail) > 0) counts.wakes++;
   }
 
   function recoverInline(txs: readonly SignaturePart[]): Array<Address | null> {
@@ -329,35 +426,33 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     });
   }
 
-  /** Recovers a batch, small ones inline where `inline`; the caller has checked that the pool is open. */
-  function runBatch(txs: readonly SignaturePart[], inline: boolean): Promise<Array<Address | null>> {
-    if (broken) return Promise.reject(new Error("sigPool: no worker could start", { cause: broken }));
-    batches++;
-    if (inline && txs.length < inlineBelow) {
-      try {
-        return Promise.resolve(recoverInline(txs));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+  /** Queues a batch for the workers; the caller has checked that the pool is open. */
+  function enqueue(
+    txs: readonly SignaturePart[],
+    resolve: (results: Array<Address | null>) => void,
+    reject: (error: Error) => void,
+  ): void {
+    if (broken) {
+      reject(new Error("sigPool: no worker could start", { cause: broken }));
+      return;
     }
-    return new Promise<Array<Address | null>>((resolve, reject) => {
-      const n = txs.length;
-      // Enough chunks to give every worker `inflightPerWorker` of them, none above maxChunk and
-      // none so small that the message overhead dominates.
-      const lanes = Math.max(1, slots.length) * inflightPerWorker;
-      const size = Math.min(maxChunk, Math.max(inlineBelow, 1, Math.ceil(n / lanes)));
-      const batch: Batch = {
-        txs,
-        results: new Array<Address | null>(n).fill(null),
-        pending: Math.ceil(n / size),
-        settled: false,
-        resolve,
-        reject,
-      };
-      for (let from = 0; from < n; from += size) queue.push({ batch, from, to: Math.min(n, from + size) });
-      queuedRecords += n;
-      pump();
-    });
+    counts.batches++;
+    const batch: Batch = {
+      txs,
+      results: new Array<Address | null>(txs.length).fill(null),
+      remaining: txs.length,
+      settled: false,
+      resolve,
+      reject,
+    };
+    if (txs.length === 0) {
+      batch.settled = true;
+      resolve(batch.results);
+      return;
+    }
+    queue.push({ batch, next: 0 });
+    queuedRecords += txs.length;
+    pump();
   }
 
   /** Sends this turn's recover() calls as one batch. */
@@ -366,16 +461,12 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     const calls = turn;
     turn = [];
     if (calls.length === 0) return;
-    runBatch(
+    enqueue(
       calls.map((c) => c.tx),
-      false,
-    ).then(
       (addrs) => {
-        calls.forEach((c, i) => {
-          c.resolve(addrs[i] ?? null);
-        });
+        for (let i = 0; i < calls.length; i++) calls[i]!.resolve(addrs[i] ?? null);
       },
-      (e: unknown) => {
+      (e) => {
         for (const c of calls) c.reject(e);
       },
     );
@@ -397,11 +488,21 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
 
     recoverBatch(txs) {
       if (closing) return Promise.reject(new Error("sigPool: closed"));
-      return runBatch(txs, true);
+      if (!broken && txs.length < inlineBelow) {
+        counts.batches++;
+        try {
+          return Promise.resolve(recoverInline(txs));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+      return new Promise((resolve, reject) => enqueue(txs, resolve, reject));
     },
 
     stats() {
-      return { batches, messages };
+      let inFlight = 0;
+      for (const s of slots) inFlight += inFlightOf(s);
+      return { ...counts, queued: queuedRecords, inFlight };
     },
 
     ready() {

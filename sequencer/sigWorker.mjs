@@ -1,24 +1,31 @@
 /**
- * Worker entry of the signature pool (sequencer/sigPool.ts). Plain ESM JavaScript so it starts
- * without a TypeScript loader.
+ * Worker entry of the signature pool (sequencer/sigPool.ts, whose header describes the ring).
+ * Plain ESM JavaScript so it starts without a TypeScript loader.
  *
- * Request  (main → worker): { id, buf, count }, buf transferred, `count` records of 97 bytes:
+ * workerData: { backend, sab, ringRecords, layout }: the ring's SharedArrayBuffer and its layout
+ * (defined once, in sigPool.ts). Request record at ring position p (sequence number & mask):
  *   digest (32) ‖ r (32) ‖ s (32) ‖ v (1)
- * Response (worker → main): { id, buf }, buf transferred, `count` records of 21 bytes:
- *   status (1: 1 = recovered, 0 = failed) ‖ address (20, zero when failed)
+ * Response record at the same position:
+ *   status (1: 1 = recovered, 0 = failed) ‖ address (20)
+ * The worker takes records up to the published reqTail, answers each in order and publishes its
+ * respTail after each; once it has caught up with reqTail (or every quarter ring in a long pass),
+ * if the main thread armed the ring, it clears the flag and posts `null` (the signal: the main
+ * thread then reads every response published). With nothing to do it sets
+ * `sleeping` and waits on reqTail (Atomics.wait), so an idle worker costs nothing and a busy one
+ * needs no wake-up.
  * The main thread computes the digests (one definition of the signing hash, chain/tx) and has
  * already applied the static signature checks; the worker still refuses high s, since libsecp256k1
  * recovery accepts it and the cost of checking is nothing.
- * On start it posts { type: "ready", backend } ("native" | "noble").
+ * On start it posts { type: "ready", backend } ("native" | "noble"), then serves the ring until
+ * terminated.
  */
+
+import { readlinkSync } from "node:fs";
 import { createRequire } from "node:module";
+import { getPriority, setPriority } from "node:os";
 import { dirname } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-
-// Record sizes; sigPool.ts has the same two constants.
-const REQUEST_RECORD = 97;
-const RESPONSE_RECORD = 21;
 
 // ⌊n/2⌋ of secp256k1, big-endian.
 const HALF_N = Uint8Array.from(
@@ -77,21 +84,71 @@ function recover(rs, v, digest) {
   }
 }
 
-parentPort.on("message", (msg) => {
-  const { id, buf, count } = msg;
-  const input = new Uint8Array(buf);
-  const out = new Uint8Array(count * RESPONSE_RECORD);
-  for (let i = 0; i < count; i++) {
-    const o = i * REQUEST_RECORD;
-    const v = input[o + 96];
-    if (v > 1 || isHighS(input, o + 64)) continue;
-    const pub = recover(input.subarray(o + 32, o + 96), v, input.subarray(o, o + 32));
-    if (pub === null) continue;
-    const r = i * RESPONSE_RECORD;
-    out[r] = 1;
-    out.set(keccak256(pub.subarray(1)).subarray(12), r + 1);
+const { sab, ringRecords, layout } = workerData;
+const { requestRecord, responseRecord } = layout;
+const ctl = new Int32Array(sab, 0, layout.controlBytes / 4);
+const req = new Uint8Array(sab, layout.controlBytes, ringRecords * requestRecord);
+const resp = new Uint8Array(
+  sab,
+  layout.controlBytes + ringRecords * requestRecord,
+  ringRecords * responseRecord,
+);
+const mask = ringRecords - 1;
+
+/** Answers the request at ring position `at` in its response slot. */
+function answer(at) {
+  const o = at * requestRecord;
+  const r = at * responseRecord;
+  const v = req[o + 96];
+  const pub =
+    v > 1 || isHighS(req, o + 64) ? null : recover(req.subarray(o + 32, o + 96), v, req.subarray(o, o + 32));
+  if (pub === null) {
+    resp[r] = 0;
+    return;
   }
-  parentPort.postMessage({ id, buf: out.buffer }, [out.buffer]);
-});
+  resp[r] = 1;
+  resp.set(keccak256(pub.subarray(1)).subarray(12), r + 1);
+}
+
+// Below the main thread's priority by `nice` (see sigPool.ts): a worker woken for a record must
+// not take the core from the main thread. Linux nice values are per thread; elsewhere (no
+// /proc/thread-self) the worker keeps the process's priority.
+if (workerData.nice > 0) {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    setPriority(tid, Math.min(19, getPriority(tid) + workerData.nice));
+  } catch {
+    // not Linux, or not permitted: the process's priority
+  }
+}
 
 parentPort.postMessage({ type: "ready", backend });
+
+/** Answers between signals at most, so a long pass lets the main thread refill the ring meanwhile. */
+const signalEvery = Math.max(1, ringRecords >> 2);
+let head = 0;
+let sinceSignal = 0;
+for (;;) {
+  let tail = Atomics.load(ctl, layout.reqTail);
+  if (tail === head) {
+    // Flag first, then wait only while the tail is still `head` (checked atomically by wait): a
+    // tail published before the flag was seen is caught by that check, one after it is notified.
+    Atomics.store(ctl, layout.sleeping, 1);
+    Atomics.wait(ctl, layout.reqTail, head);
+    Atomics.store(ctl, layout.sleeping, 0);
+    continue;
+  }
+  while (head !== tail) {
+    answer(head & mask);
+    head = (head + 1) | 0;
+    sinceSignal++;
+    Atomics.store(ctl, layout.respTail, head);
+    if (head === tail) tail = Atomics.load(ctl, layout.reqTail);
+    // Signal once caught up (or every `signalEvery`), not per record: the main thread reads
+    // everything published so far in one go.
+    if ((head === tail || sinceSignal >= signalEvery) && Atomics.exchange(ctl, layout.armed, 0) === 1) {
+      sinceSignal = 0;
+      parentPort.postMessage(null);
+    }
+  }
+}
