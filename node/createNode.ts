@@ -191,7 +191,8 @@ export async function createNode(
         clientVersion: CLIENT_VERSION,
       });
     const head = store.head()!;
-    const core = new ChainCore(genesis.params, store.kv, head);
+    // Through the store's flat record cache: each head's first read of a record skips LevelDB.
+    const core = new ChainCore(genesis.params, store.state, head);
     log.info({ head: String(head.header.number), hash: bytesToHex(head.hash) }, "chain loaded");
 
     // --- services ---

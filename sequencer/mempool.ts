@@ -22,8 +22,8 @@
  * arrival (first come, first served); each sender's txs in nonce order.
  * @module
  */
-import { bytesToHex } from "../chain/bytes.ts";
 import type { MEMPOOL_ERROR, MempoolErrorCode, TX_ERROR } from "../chain/errors.ts";
+import { kvKey } from "../chain/kv.ts";
 import type { Address, SignedTx } from "../chain/types.ts";
 
 /** The mempool's refusals: codes of the one admission list (chain/errors.ts). */
@@ -68,6 +68,9 @@ export const DEFAULT_MEMPOOL_OPTS: MempoolOpts = {
 export interface PendingTx {
   tx: SignedTx;
   from: Address;
+  /** {@link txKey}(tx.hash) and {@link senderKey}(from): the pool's map keys, made once at admission. */
+  key: string;
+  senderKey: string;
   /** Arrival order (monotonic). */
   seq: number;
   /**
@@ -101,6 +104,24 @@ interface SenderQueue {
 export type AddResult =
   | { ok: true; replaced?: PendingTx; evicted?: PendingTx[] }
   | { ok: false; code: MempoolReject; message: string };
+
+const fromCharCode = String.fromCharCode;
+
+/**
+ * A tx hash as a map key: one char per byte (chain/kv.ts kvKey), cheaper to make, hash and compare
+ * than hex, which the pool made several times per tx (admission, selection, prune).
+ */
+export function txKey(hash: Uint8Array): string {
+  return kvKey(hash);
+}
+
+/** An address as a map key, one char per byte (fixed arity: `apply` over bytes is slow in V8). */
+export function senderKey(a: Address): string {
+  if (a.length !== 20) return kvKey(a);
+  // biome-ignore format: one argument per byte, kept compact
+  return fromCharCode(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!,
+    a[11]!, a[12]!, a[13]!, a[14]!, a[15]!, a[16]!, a[17]!, a[18]!, a[19]!);
+}
 
 /** Eviction ranks, lowest evicted first. */
 const RANK = { QUEUED: 0, SPEND: 1, OTHER: 2, STEP: 3 } as const;
@@ -160,29 +181,29 @@ export class Mempool {
   }
 
   has(hash: Uint8Array): boolean {
-    return this.byHash.has(bytesToHex(hash));
+    return this.byHash.has(txKey(hash));
   }
 
   get(hash: Uint8Array): PendingTx | undefined {
-    return this.byHash.get(bytesToHex(hash));
+    return this.byHash.get(txKey(hash));
   }
 
   /** The sender's tx at its account nonce (the one the next block would run first), if pending. */
   head(address: Address): PendingTx | undefined {
-    return this.senders.get(bytesToHex(address))?.byNonce.get(this.modules.accountNonce(address));
+    return this.senders.get(senderKey(address))?.byNonce.get(this.modules.accountNonce(address));
   }
 
   /** The nonce the sender's next new tx should use: past every contiguous pending nonce. */
   pendingNonce(address: Address): bigint {
     let n = this.modules.accountNonce(address);
-    const q = this.senders.get(bytesToHex(address));
+    const q = this.senders.get(senderKey(address));
     if (!q) return n;
     while (q.byNonce.has(n)) n++;
     return n;
   }
 
   add(tx: SignedTx, from: Address): AddResult {
-    const hashKey = bytesToHex(tx.hash);
+    const hashKey = txKey(tx.hash);
     if (this.byHash.has(hashKey)) return reject("ALREADY_KNOWN", "transaction already pending");
     const next = this.modules.accountNonce(from);
     const nonce = tx.body.nonce;
@@ -193,8 +214,8 @@ export class Mempool {
         `nonce too far ahead: next nonce is ${next}, got ${nonce} (max gap ${this.opts.maxNonceGap})`,
       );
     }
-    const senderKey = bytesToHex(from);
-    const q = this.senders.get(senderKey);
+    const fromKey = senderKey(from);
+    const q = this.senders.get(fromKey);
     const existing = q?.byNonce.get(nonce);
     const size = tx.raw.length;
     if (existing) {
@@ -209,11 +230,18 @@ export class Mempool {
       q!.replacements.set(nonce, count + 1);
       // A replacement is new content: its admission time is now, not the replaced tx's. It is
       // swapped in place, so the sender's queue (and its replacement counts) stays.
-      const ptx: PendingTx = { tx, from, seq: existing.seq, admittedAt: this.now() };
+      const ptx: PendingTx = {
+        tx,
+        from,
+        key: hashKey,
+        senderKey: fromKey,
+        seq: existing.seq,
+        admittedAt: this.now(),
+      };
       q!.byNonce.set(nonce, ptx);
       q!.bytes += delta;
       this.totalBytes += delta;
-      this.byHash.delete(bytesToHex(existing.tx.hash));
+      this.byHash.delete(existing.key);
       this.byHash.set(hashKey, ptx);
       this.file(ptx);
       return { ok: true, replaced: existing, ...(evicted.length ? { evicted } : {}) };
@@ -232,7 +260,7 @@ export class Mempool {
       this.totalBytes + size - this.opts.maxBytes,
     );
     if (!evicted) return this.poolFull();
-    this.link({ tx, from, seq: this.seq++, admittedAt: this.now() }, senderKey, hashKey);
+    this.link({ tx, from, key: hashKey, senderKey: fromKey, seq: this.seq++, admittedAt: this.now() });
     return evicted.length ? { ok: true, evicted } : { ok: true };
   }
 
@@ -288,16 +316,23 @@ export class Mempool {
     return out;
   }
 
-  /** Drops txs the head made stale: included ones and any with a nonce now below the account's. */
+  /**
+   * Drops txs the head made stale: included ones and any with a nonce now below the account's.
+   * `touched` may repeat a sender (a block's senders, one per tx): each is looked at once.
+   */
   prune(touched: Iterable<Address>): number {
     let dropped = 0;
+    const seen = new Set<string>();
     for (const from of touched) {
-      const q = this.senders.get(bytesToHex(from));
+      const key = senderKey(from);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const q = this.senders.get(key);
       if (!q) continue;
       const next = this.modules.accountNonce(from);
       for (const [nonce, p] of q.byNonce) {
         if (nonce < next) {
-          this.unlink(p);
+          this.unlink(p, next);
           dropped++;
         }
       }
@@ -325,7 +360,7 @@ export class Mempool {
 
   /** Removes one tx (e.g. one that became invalid for a reason other than its nonce). */
   remove(hash: Uint8Array): PendingTx | undefined {
-    const p = this.byHash.get(bytesToHex(hash));
+    const p = this.byHash.get(txKey(hash));
     if (p) this.unlink(p);
     return p;
   }
@@ -336,16 +371,16 @@ export class Mempool {
 
   // ------------------------------------------------------------------------------------------
 
-  /** Adds `p` to every index (`senderKey`, `hashKey`: its sender and hash in hex, known to add). */
-  private link(p: PendingTx, senderKey: string, hashKey: string): void {
-    let q = this.senders.get(senderKey);
+  /** Adds `p` to every index. */
+  private link(p: PendingTx): void {
+    let q = this.senders.get(p.senderKey);
     if (!q) {
       q = { from: p.from, byNonce: new Map(), replacements: new Map(), bytes: 0 };
-      this.senders.set(senderKey, q);
+      this.senders.set(p.senderKey, q);
     }
     q.byNonce.set(p.tx.body.nonce, p);
     q.bytes += p.tx.raw.length;
-    this.byHash.set(hashKey, p);
+    this.byHash.set(p.key, p);
     this.totalBytes += p.tx.raw.length;
     this.file(p);
   }
@@ -370,22 +405,23 @@ export class Mempool {
   }
 
   private isLinked(p: PendingTx): boolean {
-    return this.byHash.get(bytesToHex(p.tx.hash)) === p;
+    return this.byHash.get(p.key) === p;
   }
 
-  /** Takes `p` out of every index; its nonce's replacement count goes only when the nonce empties. */
-  private unlink(p: PendingTx): void {
-    if (!this.byHash.delete(bytesToHex(p.tx.hash))) return;
+  /**
+   * Takes `p` out of every index; its nonce's replacement count goes only when the nonce empties.
+   * `next`: its sender's account nonce, when the caller has it at hand.
+   */
+  private unlink(p: PendingTx, next = this.modules.accountNonce(p.from)): void {
+    if (!this.byHash.delete(p.key)) return;
     this.totalBytes -= p.tx.raw.length;
-    const key = bytesToHex(p.from);
-    const q = this.senders.get(key);
+    const q = this.senders.get(p.senderKey);
     if (!q) return;
     const nonce = p.tx.body.nonce;
     if (q.byNonce.get(nonce) === p) {
       q.byNonce.delete(nonce);
       q.bytes -= p.tx.raw.length;
     }
-    const next = this.modules.accountNonce(p.from);
     if (nonce < next) {
       if (!q.byNonce.has(nonce)) q.replacements.delete(nonce);
     } else {
@@ -393,11 +429,11 @@ export class Mempool {
       // can, and would otherwise be evicted after txs that really can).
       for (const [n, o] of q.byNonce) if (n > nonce) this.file(o);
     }
-    if (q.byNonce.size === 0) this.senders.delete(key);
+    if (q.byNonce.size === 0) this.senders.delete(p.senderKey);
   }
 
   private isExecutable(p: PendingTx): boolean {
-    const q = this.senders.get(bytesToHex(p.from));
+    const q = this.senders.get(p.senderKey);
     if (!q) return false;
     for (let n = this.modules.accountNonce(p.from); n < p.tx.body.nonce; n++)
       if (!q.byNonce.has(n)) return false;
@@ -425,7 +461,7 @@ export class Mempool {
       deadline === undefined
         ? v.rank === RANK.QUEUED
         : v.rank < RANK.STEP || (v.rank === RANK.STEP && v.deadline! > deadline);
-    const plan = this.planEviction(bytesToHex(from), evictable, needTxs, needBytes);
+    const plan = this.planEviction(senderKey(from), evictable, needTxs, needBytes);
     if (plan) for (const p of plan) this.unlink(p);
     return plan;
   }
@@ -457,7 +493,7 @@ export class Mempool {
       }
       looked.push(v);
       if (!evictable(v)) break; // the heap is ordered: nothing after it may go either
-      if (bytesToHex(v.p.from) === exceptSender) continue;
+      if (v.p.senderKey === exceptSender) continue;
       const group = v.rank === RANK.QUEUED ? [v.p] : this.fromNonceUp(v.p);
       if (group.some((o) => o !== v.p && !evictable(this.victim(o)))) continue;
       for (const o of group) {
@@ -474,7 +510,7 @@ export class Mempool {
 
   /** `p` and its sender's pending txs at higher nonces. */
   private fromNonceUp(p: PendingTx): PendingTx[] {
-    const q = this.senders.get(bytesToHex(p.from));
+    const q = this.senders.get(p.senderKey);
     const out = [p];
     if (q) for (const [n, o] of q.byNonce) if (n > p.tx.body.nonce) out.push(o);
     return out;

@@ -6,11 +6,14 @@
  * applies the ops (this tests the check, not storage).
  */
 import { describe, expect, it, vi } from "vitest";
+import { bytesToHex } from "../chain/bytes.ts";
 import type { BuiltBlock } from "../chain/chainCore.ts";
 import { TX_ERROR } from "../chain/errors.ts";
 import { checkIncludable, headCheckContext } from "../chain/transition/precheckTx.ts";
 import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
 import { sequencerOver } from "../test/helpers/testSequencer.ts";
+import { DEFAULT_MEMPOOL_OPTS } from "./mempool.ts";
+import { Sequencer } from "./sequencer.ts";
 
 /** A sequencer over a chain where `a` (funded) is registered; blocks of at most `maxTxsPerBlock`. */
 function setup(maxTxsPerBlock = 100) {
@@ -76,6 +79,41 @@ describe("one includability check for admission, sweep and build", () => {
     // The block carries its canonical bytes, made once by build.
     expect(b.size).toBe(b.encoded.length);
     expect(b.size).toBeGreaterThan(0);
+  });
+
+  it("an included tx sent again is ALREADY_KNOWN; the tx index is asked only on a nonce refusal", async () => {
+    const { chain, a, clock } = setup();
+    const included = new Set<string>();
+    const isIncluded = vi.fn((h: Uint8Array) => included.has(bytesToHex(h)));
+    const seq = new Sequencer(
+      { blockTimeMs: 500, maxTxsPerBlock: 100, mempool: DEFAULT_MEMPOOL_OPTS },
+      {
+        core: chain.core,
+        store: {
+          commitBlock: async (b, ops) => {
+            chain.kv.apply(ops);
+            for (const t of b.block.txs) included.add(bytesToHex(t.hash));
+          },
+          addPending: async () => {},
+          removePending: async () => {},
+          isIncluded,
+        },
+        beacon: { getRound: async () => undefined },
+        recovery: { recover: async () => a.address },
+        now: () => clock.now,
+      },
+    );
+    const to = TestAccount.fromSeed(12, chain.params.l2ChainId).address;
+    const pay = a.sign({ kind: "transfer", to, amount: 1n }, 1n);
+    expect(await seq.submit(pay.raw)).toMatchObject({ ok: true });
+    expect(isIncluded).not.toHaveBeenCalled();
+    clock.now += 1000n;
+    await seq.produceBlock();
+    expect(await seq.submit(pay.raw)).toMatchObject({ ok: false, code: "ALREADY_KNOWN" });
+    // Another tx at the spent nonce is not the included one: a nonce refusal.
+    const other = a.sign({ kind: "transfer", to, amount: 2n }, 1n);
+    expect(await seq.submit(other.raw)).toMatchObject({ ok: false, code: TX_ERROR.NONCE_TOO_LOW });
+    expect(isIncluded).toHaveBeenCalledTimes(2);
   });
 
   it("restore() recovers the journal in one go and applies the same check", async () => {

@@ -242,6 +242,16 @@ describe("ChainStore durability", () => {
     expect((await store.loadPending()).length).toBe(41);
   });
 
+  it("a failed group commit fails every tx of its group (none counts as accepted), and the next group goes on", async () => {
+    const { store } = await openStore();
+    const write = vi.spyOn(store.kv, "write").mockRejectedValueOnce(new Error("disk full"));
+    const group = [store.addPending(smallTx(0)), store.addPending(smallTx(1))];
+    for (const p of group) await expect(p).rejects.toThrow("disk full");
+    write.mockRestore();
+    await store.addPending(smallTx(2));
+    expect(await store.loadPending()).toEqual([smallTx(2).raw]);
+  });
+
   it("keeps journal order (a removal never lands before its addition) and drains it on close", async () => {
     const { store, dir } = await openStore();
     const [a, b, c] = [smallTx(0), smallTx(1), smallTx(2)];
