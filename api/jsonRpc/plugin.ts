@@ -6,6 +6,8 @@
  * HTTP: Content-Type must be application/json (else 415); bodies over limits.bodyLimit get 413;
  * an empty bucket gets 429 with `retry-after`; everything else is 200 with a JSON-RPC body (204
  * when only notifications came). All of these bodies are JSON-RPC error objects (errors.ts).
+ * What a POST does is httpPost.ts's, shared by the fastify route here and the lean node:http path
+ * (leanPost.ts) that api/server.ts puts in front of fastify (`opts.lean`).
  *
  * Rate limiting charges every request as it arrives, before its body is read (one token: bodies
  * that never parse, are too large or arrive too slowly are paid for too), then the rest of a
@@ -18,9 +20,11 @@ import fastifyWebsocket from "@fastify/websocket";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Address } from "../../chain/types.ts";
 import type { RpcBackend } from "../ports.ts";
-import { Dispatcher, PARSE_ERROR_JSON, type RpcOutput } from "./dispatch.ts";
-import { type ErrorSpec, errorResponseJson, idJson, RPC_ERROR, rpcError } from "./errors.ts";
+import { Dispatcher, PARSE_ERROR_JSON } from "./dispatch.ts";
+import { errorResponseJson, idJson, RPC_ERROR } from "./errors.ts";
 import { DEFAULT_BLOCK_CACHE_BYTES, EthBlockCache } from "./ethBlock.ts";
+import { HttpPost, JSON_TYPE, type PostReply, UNSUPPORTED_MEDIA_TYPE_JSON } from "./httpPost.ts";
+import { LeanPost } from "./leanPost.ts";
 import { ethMethods, unsupportedMethods } from "./methods/eth.ts";
 import { flopsMethods } from "./methods/flops.ts";
 import { subscribeMethods } from "./methods/subscribe.ts";
@@ -79,23 +83,35 @@ export interface RpcPluginOpts {
    * plugin makes its own from `limits.rateLimit`.
    */
   limiter?: RateLimiter;
+  /**
+   * The lean path (leanPost.ts): `use` is called once with a handler of `POST <prefix or />`
+   * bound to this plugin's dispatcher and limiter, which api/server.ts puts in front of fastify;
+   * `nextReqId` names its requests as fastify's `genReqId` does. Absent: fastify serves everything.
+   */
+  lean?: { nextReqId: () => string; use(lean: LeanPost): void };
 }
-
-/** The parser's answer for a body that is not JSON; the route turns it into -32700. */
-const PARSE_FAILED: object = Object.freeze({ parseFailed: true });
-const JSON_TYPE = "application/json; charset=utf-8";
 
 function sendJson(reply: FastifyReply, status: number, json: string): void {
   reply.code(status).header("content-type", JSON_TYPE).send(json);
 }
 
-function sendError(reply: FastifyReply, spec: ErrorSpec, message: string, id: string | number | null = null) {
-  sendJson(reply, spec.http, errorResponseJson(id, { code: spec.rpc, message }));
-}
-
-function sendRateLimited(reply: FastifyReply, waitSeconds: number): void {
-  reply.header("retry-after", String(waitSeconds));
-  sendError(reply, RPC_ERROR.RATE_LIMITED, `Rate limit exceeded: retry after ${waitSeconds} s`);
+/** HttpPost's answers through fastify's reply. */
+class FastifyPostReply implements PostReply {
+  constructor(private readonly reply: FastifyReply) {}
+  json(status: number, json: string): void {
+    sendJson(this.reply, status, json);
+  }
+  rateLimited(wait: number, json: string): void {
+    this.reply.header("retry-after", String(wait));
+    sendJson(this.reply, 429, json);
+  }
+  noContent(): void {
+    this.reply.code(204).send();
+  }
+  failed(err: unknown): void {
+    // To the error handler below, as any other error of the route.
+    this.reply.send(err);
+  }
 }
 
 /** Validated limits; throws on combinations that cannot work. */
@@ -149,6 +165,8 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
   const httpCtx: RpcContext = { backend, blocks, subscriptions: undefined };
   const limiter =
     opts.limiter ?? (limits.rateLimit === false ? undefined : new RateLimiter(limits.rateLimit, opts.clock));
+  const post = new HttpPost({ dispatcher, ctx: httpCtx, limiter, bodyLimit: limits.bodyLimit, log });
+  opts.lean?.use(new LeanPost(app.prefix === "" ? "/" : app.prefix, post, opts.lean.nextReqId));
   const hub = new NewHeadsHub(backend, blocks, log);
   const heartbeat = new WsHeartbeat(limits.wsPingIntervalMs);
   app.addHook("onClose", (_app, done) => {
@@ -163,30 +181,16 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
     "application/json",
     { parseAs: "string", bodyLimit: limits.bodyLimit },
     (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
-      // Reading it was work: paid for whether or not it parses.
-      limiter?.chargeBytes(req.ip, body.length);
-      // Plain JSON.parse: faster than fastify's secure-json-parse, and safe here because parsed
-      // values are only read, never merged into other objects (no prototype pollution path).
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body as string);
-      } catch {
-        parsed = PARSE_FAILED;
-      }
-      done(null, parsed);
+      done(null, post.parse(req.ip, body as string));
     },
   );
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      limiter?.chargeBytes(request.ip, limits.bodyLimit);
-      sendError(
-        reply,
-        RPC_ERROR.BODY_TOO_LARGE,
-        `Request body too large: limit is ${limits.bodyLimit} bytes`,
-      );
+      post.chargeTooLarge(request.ip);
+      sendJson(reply, RPC_ERROR.BODY_TOO_LARGE.http, post.bodyTooLargeJson);
     } else if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      sendError(reply, RPC_ERROR.UNSUPPORTED_MEDIA_TYPE, RPC_ERROR.UNSUPPORTED_MEDIA_TYPE.message);
+      sendJson(reply, RPC_ERROR.UNSUPPORTED_MEDIA_TYPE.http, UNSUPPORTED_MEDIA_TYPE_JSON);
     } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
       // Other transport-level client errors (bad content-length, aborted body): fastify's status.
       sendJson(
@@ -198,55 +202,21 @@ export async function rpcPlugin(app: FastifyInstance, opts: RpcPluginOpts): Prom
         }),
       );
     } else {
-      log.error({ err, reqId: request.id }, "rpc transport error");
-      sendJson(reply, 500, errorResponseJson(null, rpcError("INTERNAL_ERROR").toJson()));
+      sendJson(reply, 500, post.internalError(err, request.id));
     }
   });
 
   if (limiter !== undefined) {
-    // A token as the request arrives, before its body is read: a client out of tokens costs no
-    // reading or parsing, and a body that then fails (not JSON, too large, too slow) is paid for.
-    // WebSocket upgrades pass here too.
+    // The arrival token (httpPost.ts `arrive`). WebSocket upgrades pass here too.
     app.addHook("onRequest", (request, reply, done) => {
-      const wait = limiter.take(request.ip, 1);
-      if (wait > 0) sendRateLimited(reply, wait);
+      const wait = post.arrive(request.ip);
+      if (wait > 0) new FastifyPostReply(reply).rateLimited(wait, post.rateLimitedJson(wait));
       else done();
     });
   }
 
   app.post("/", { bodyLimit: limits.bodyLimit }, (request, reply) => {
-    const body = request.body;
-    if (body === PARSE_FAILED || body === undefined) {
-      sendJson(reply, 200, PARSE_ERROR_JSON);
-      return;
-    }
-    const ip = request.ip;
-    if (limiter !== undefined) {
-      // One token was taken on arrival; a batch pays for its other calls now.
-      const wait = limiter.take(ip, dispatcher.cost(body) - 1);
-      if (wait > 0) {
-        sendRateLimited(reply, wait);
-        return;
-      }
-    }
-    const out: RpcOutput = dispatcher.handle(body, httpCtx, request.id);
-    if (typeof out === "string") {
-      limiter?.chargeBytes(ip, out.length);
-      sendJson(reply, 200, out);
-    } else if (out === undefined) reply.code(204).send();
-    else {
-      out.then(
-        (json) => {
-          if (json === undefined) reply.code(204).send();
-          else {
-            limiter?.chargeBytes(ip, json.length);
-            sendJson(reply, 200, json);
-          }
-        },
-        // The dispatcher catches handler errors; this is a bug in it, still answered.
-        (err: unknown) => reply.send(err),
-      );
-    }
+    post.answer(request.body, request.ip, request.id, new FastifyPostReply(reply));
   });
 
   // The WebSocket route lives in a child scope: @fastify/websocket adds onRequest/onResponse
