@@ -124,8 +124,13 @@ if (workerData.nice > 0) {
 
 parentPort.postMessage({ type: "ready", backend });
 
-/** Answers between signals at most, so a long pass lets the main thread refill the ring meanwhile. */
-const signalEvery = Math.max(1, ringRecords >> 2);
+/**
+ * Answers between signals at most: 16 native recoveries are ~1 ms, so a worker that never catches
+ * up under steady load (new records keep arriving) still hands results back within ~1 ms, and a
+ * long pass lets the main thread refill the ring meanwhile. (A quarter ring, 256 records ≈ 15 ms,
+ * made a single worker's callers wait for the batch behind theirs.)
+ */
+const signalEvery = Math.max(1, Math.min(16, ringRecords >> 2));
 let head = 0;
 let sinceSignal = 0;
 for (;;) {
