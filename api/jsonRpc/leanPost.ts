@@ -123,32 +123,21 @@ class LeanRequest implements PostReply {
 
   private tooLarge(): void {
     this.post.chargeTooLarge(this.ip);
-    const json = this.post.bodyTooLargeJson;
-    this.res.writeHead(413, [
-      "connection",
-      "close",
-      "content-type",
-      JSON_TYPE,
-      "content-length",
-      String(Buffer.byteLength(json)),
-    ]);
-    this.res.end(json);
+    this.send(413, this.post.bodyTooLargeJson, ["connection", "close"]);
   }
 
   json(status: number, json: string): void {
-    this.res.writeHead(status, [
-      "content-type",
-      JSON_TYPE,
-      "content-length",
-      String(Buffer.byteLength(json)),
-    ]);
-    this.res.end(json);
+    this.send(status, json);
   }
 
   rateLimited(wait: number, json: string): void {
-    this.res.writeHead(429, [
-      "retry-after",
-      String(wait),
+    this.send(429, json, ["retry-after", String(wait)]);
+  }
+
+  /** A JSON answer; `lead`: headers that come first, in fastify's order for that status. */
+  private send(status: number, json: string, lead: readonly string[] = []): void {
+    this.res.writeHead(status, [
+      ...lead,
       "content-type",
       JSON_TYPE,
       "content-length",
