@@ -22,6 +22,7 @@
 
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { bytesToHex } from "../chain/bytes.ts";
 import { TIER_DEVNET } from "../chain/params.ts";
 import type { SignedTx } from "../chain/types.ts";
@@ -123,6 +124,9 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     const mainCpu0 = mainThreadCpuSeconds();
+    // How long the node's event loop was held at a stretch: what any request in flight waits out.
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     const t0 = performance.now();
     const load = runLoad(
       {
@@ -141,6 +145,7 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
+    loopDelay.disable();
     const mainCpu1 = mainThreadCpuSeconds();
     const nodeCores = (cpu.user + cpu.system) / 1e6 / wall;
     const loadAfter = machineLoad();
@@ -187,6 +192,9 @@ export async function run(opts: BenchOpts): Promise<BenchResult[]> {
             ? Math.round(((mainCpu1 - mainCpu0) * 1e6) / r.ok)
             : null,
         nodeProcessCpuUsPerTx: r.ok ? Math.round((cpu.user + cpu.system) / r.ok) : null,
+        // Event-loop delay (a 5 ms timer's lateness): p99 and the longest stall, ms.
+        nodeLoopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
+        nodeLoopDelayMaxMs: Number((loopDelay.max / 1e6).toFixed(1)),
         loadgenCores: Number((r.cpuSeconds / wall).toFixed(2)),
         signSeconds: Number(signSeconds.toFixed(1)),
         inclusionVia: r.inclusionVia,

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BlockBuilder } from "./blockBuilder.ts";
 import type { Result, TxErrorCode } from "./errors.ts";
 import type { KvOp, KvReader } from "./kv.ts";
 import { OverlayKv } from "./kv.ts";
@@ -13,11 +14,10 @@ import type { ChainParams } from "./params.ts";
 import { SmtNodeCache } from "./smt/index.ts";
 import { EMPTY_ROOT, type SmtCaches, StateDb } from "./state/stateDb.ts";
 import { applyBlock } from "./transition/applyBlock.ts";
-import { BlockExecutor } from "./transition/blockExecutor.ts";
 import type { ExecCtx } from "./transition/context.ts";
 import { type GenesisOpts, initGenesis } from "./transition/genesis.ts";
 import type { Block, BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "./types.ts";
-import { blockHash, encodeBlock } from "./wire/index.ts";
+import { blockHash } from "./wire/index.ts";
 
 export interface Head {
   header: BlockHeader;
@@ -100,65 +100,16 @@ export class ChainCore {
 
   /** Builds the next block from candidates, keeping those that apply, in order. */
   build(input: BuildInput): BuiltBlock {
-    const parent = this.current.header;
-    if (input.timestamp <= parent.timestamp) {
-      throw new Error(`build: timestamp ${input.timestamp} not after parent ${parent.timestamp}`);
-    }
-    const overlay = new OverlayKv(this.kv);
-    const state = new StateDb(
-      overlay,
-      { stateRoot: parent.stateRoot, withdrawalsRoot: parent.withdrawalsRoot },
-      this.caches,
-    );
-    const forcedCount = input.forcedCount ?? 0;
-    if (!Number.isInteger(forcedCount) || forcedCount < 0 || forcedCount > input.txs.length)
-      throw new RangeError(`build: forcedCount ${forcedCount} not in [0, ${input.txs.length}]`);
-    const ex = new BlockExecutor(this.params, state, {
-      number: parent.number + 1n,
-      timestamp: input.timestamp,
-      parentTimestamp: parent.timestamp,
-      l1Timestamp: input.l1Origin.timestamp,
-      newOrigin: input.l1Origin.number !== parent.l1Origin.number,
-    });
-    const rejected: BuiltBlock["rejected"] = [];
-    input.systemTxs.forEach((stx, index) => {
-      const r = ex.trySystemTx(stx);
-      if (!r.ok) rejected.push(withDetail({ index, system: true, error: r.error }, r.detail));
-    });
-    const maxBytes = input.maxBytes ?? this.params.maxBlockBytes;
-    let bytes = 0;
-    input.txs.forEach((vtx, index) => {
-      if (bytes + vtx.tx.raw.length > maxBytes) return;
-      const forced = index < forcedCount;
-      const admitted = forced ? undefined : input.admit?.(ex.ctx, vtx);
-      if (admitted && !admitted.ok) {
-        rejected.push(withDetail({ index, system: false, error: admitted.error }, admitted.detail));
-        return;
-      }
-      const r = ex.tryTx(vtx, forced);
-      if (r.ok) bytes += vtx.tx.raw.length;
-      else rejected.push(withDetail({ index, system: false, error: r.error }, r.detail));
-    });
-    const header = ex.finish(
-      {
-        number: parent.number,
-        hash: this.current.hash,
-        timestamp: parent.timestamp,
-        l1OriginNumber: parent.l1Origin.number,
-      },
-      input.l1Origin,
-    );
-    const block: Block = { header, systemTxs: ex.systemTxs, txs: ex.txs.map((v) => v.tx) };
-    const encoded = encodeBlock(block);
-    return {
-      block,
-      hash: blockHash(header),
-      receipts: ex.receipts,
-      encoded,
-      size: encoded.length,
-      ops: overlay.ops(),
-      rejected,
-    };
+    return this.beginBuild(input).end();
+  }
+
+  /**
+   * The same build in steps (blockBuilder.ts): the caller tries candidates in slices and may hand
+   * its thread back between them, then ends it. The head must not move meanwhile: `end` on a
+   * build whose parent is no longer the head throws.
+   */
+  beginBuild(input: BuildInput): BlockBuilder {
+    return new BlockBuilder(this.params, this.kv, this.caches, this.current, input, () => this.current);
   }
 
   /**
@@ -213,8 +164,4 @@ export class ChainCore {
       throw new Error(`rewind: block ${head.header.number} is above the head ${this.current.header.number}`);
     this.current = head;
   }
-}
-
-function withDetail<T extends object>(o: T, detail: string | undefined): T & { detail?: string } {
-  return detail === undefined ? o : { ...o, detail };
 }

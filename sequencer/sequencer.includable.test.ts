@@ -6,6 +6,7 @@
  * applies the ops (this tests the check, not storage).
  */
 import { describe, expect, it, vi } from "vitest";
+import { BlockBuilder } from "../chain/blockBuilder.ts";
 import { bytesToHex } from "../chain/bytes.ts";
 import type { BuiltBlock } from "../chain/chainCore.ts";
 import { TX_ERROR } from "../chain/errors.ts";
@@ -55,7 +56,7 @@ describe("one includability check for admission, sweep and build", () => {
     // Build: put straight into the mempool (past admission), the block leaves it out with the code.
     const direct3 = a.sign({ kind: "register" }, 2n);
     expect(seq.mempool.add(direct3, a.address).ok).toBe(true);
-    const build = vi.spyOn(chain.core, "build");
+    const build = vi.spyOn(BlockBuilder.prototype, "end");
     clock.now += 1000n;
     const b2 = await seq.produceBlock();
     expect(b2.block.txs).toEqual([]);

@@ -23,6 +23,11 @@ export interface SequencerOpts {
   blockTimeMs: number;
   /** Signed txs per block at most. */
   maxTxsPerBlock: number;
+  /**
+   * How long one slice of a block build may hold the thread, ms (default 4): the build hands the
+   * event loop back between slices, so requests in flight wait out one slice, not the whole build.
+   */
+  buildSliceMs?: number;
   mempool: MempoolOpts;
   /** Background beacon feed limits (defaults: DEFAULT_BEACON_CACHE_OPTS). */
   beaconCache?: Partial<BeaconCacheOpts>;
@@ -35,6 +40,9 @@ export interface SequencerOpts {
     origin: L1Origin;
   };
 }
+
+/** SequencerOpts.buildSliceMs's default: each slice boundary costs one event-loop turn. */
+const BUILD_SLICE_MS = 4;
 
 /** Blocks whose forced-tx count the sequencer remembers for the batcher (older: read from L1). */
 const FORCED_COUNT_MEMORY = 4096;
@@ -475,11 +483,10 @@ export class Sequencer {
       now,
       core.params.maxRevealsPerBlock,
     );
-    const t0 = performance.now();
     // executeAttributes' order (chain/derive): the origin's deposits and revokes, then the beacon
     // rounds; the origin's forced txs (never put to `admit`), then the mempool's.
     const candidates: VerifiedTx[] = [...forced, ...pending];
-    const built = core.build({
+    const builder = core.beginBuild({
       timestamp: now,
       l1Origin,
       systemTxs: [...l1SystemTxs, ...systemTxs],
@@ -487,7 +494,23 @@ export class Sequencer {
       forcedCount: forced.length,
       admit: checkIncludable, // a tx that would certainly fail is left out, never included
     });
-    const buildMs = performance.now() - t0;
+    // The candidates in slices, handing the thread back between them: admission (HTTP, recovery
+    // results, journal writes) goes on during a large block instead of waiting it out. Nothing
+    // moves the head meanwhile (pauseBuilding and stop wait for `producing`; `end` checks), and
+    // admission only reads the parent's state.
+    const sliceMs = this.opts.buildSliceMs ?? BUILD_SLICE_MS;
+    let buildMs = 0;
+    for (;;) {
+      const s = performance.now();
+      const until = s + sliceMs;
+      const done = builder.step(() => performance.now() >= until);
+      buildMs += performance.now() - s;
+      if (done) break;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const e = performance.now();
+    const built = builder.end();
+    buildMs += performance.now() - e;
     const { senders, forcedIncluded } = sendersOf(built.block.txs, candidates, forced.length);
     const block: SequencedBlock = {
       block: built.block,

@@ -8,9 +8,14 @@ import { DEFAULT_MEMPOOL_OPTS } from "../../sequencer/mempool.ts";
 import { Sequencer } from "../../sequencer/sequencer.ts";
 import type { TestChain } from "./testChain.ts";
 
-export function sequencerOver(chain: TestChain, clock: { now: bigint }, maxTxsPerBlock = 100): Sequencer {
+export function sequencerOver(
+  chain: TestChain,
+  clock: { now: bigint },
+  maxTxsPerBlock = 100,
+  opts: { buildSliceMs?: number } = {},
+): Sequencer {
   return new Sequencer(
-    { blockTimeMs: 500, maxTxsPerBlock, mempool: DEFAULT_MEMPOOL_OPTS },
+    { blockTimeMs: 500, maxTxsPerBlock, mempool: DEFAULT_MEMPOOL_OPTS, ...opts },
     {
       core: chain.core,
       store: {
