@@ -83,6 +83,81 @@ describe("OverlayKv", () => {
     );
   });
 
+  it("files content writes unindexed with put's exact semantics (property)", () => {
+    type FOp = Op | { kind: "file"; key: number; value: number };
+    const fileArb: fc.Arbitrary<FOp> = fc.oneof(
+      { weight: 3, arbitrary: opArb },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          kind: fc.constant("file" as const),
+          key: fc.nat(POOL.length - 1),
+          value: fc.nat(255),
+        }),
+      },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fileArb, { maxLength: 200 }),
+        fc.array(fc.nat(POOL.length - 1), { maxLength: 6 }),
+        (ops, inBase) => {
+          const base = new MemoryKv();
+          for (const i of inBase) base.put(POOL[i]!, Uint8Array.of(0xba, i));
+          const overlay = new OverlayKv(base);
+          const model = new Map<string, Uint8Array | null>();
+          for (const op of ops) {
+            const key = POOL[op.key]!.slice();
+            const k = kvKey(key);
+            if (op.kind === "put" || op.kind === "file") {
+              const value = Uint8Array.of(op.value);
+              if (op.kind === "put") overlay.put(key, value);
+              else overlay.putContent(key, value);
+              model.set(k, value);
+            } else if (op.kind === "del") {
+              overlay.del(key);
+              model.set(k, null);
+            } else {
+              const w = model.get(k);
+              expect(overlay.get(key)).toEqual(w === undefined ? base.get(key) : w === null ? undefined : w);
+            }
+            key.fill(0xee);
+          }
+          // The batch, applied in its order, leaves exactly the model's state.
+          const after = new MemoryKv();
+          for (const k of POOL) {
+            const v = base.get(k);
+            if (v !== undefined) after.put(k, v);
+          }
+          after.apply(overlay.ops());
+          for (const k of POOL) {
+            const w = model.get(kvKey(k));
+            expect(after.get(k)).toEqual(w === undefined ? base.get(k) : w === null ? undefined : w);
+          }
+          overlay.discard();
+          expect(overlay.ops()).toEqual([]);
+          for (const k of POOL) expect(overlay.get(k)).toEqual(base.get(k));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("lists a tree update's filed nodes as puts without putting them in its map", () => {
+    const overlay = new OverlayKv(new MemoryKv());
+    overlay.put(Uint8Array.of(1, 1), Uint8Array.of(1));
+    const nodes = Array.from({ length: 5000 }, (_, i) => Uint8Array.of(0x02, i >>> 8, i & 0xff, 7));
+    for (const k of nodes) overlay.putContent(k, k.subarray(1));
+    // A write under another first byte leaves them filed; the ops list them after the map's.
+    overlay.put(Uint8Array.of(4, 2), Uint8Array.of(2));
+    const ops = overlay.ops();
+    expect(ops).toHaveLength(5002);
+    expect(ops.slice(0, 2).map((o) => o.key[0])).toEqual([1, 4]);
+    expect(ops.slice(2).every((o, i) => o.type === "put" && kvKey(o.key) === kvKey(nodes[i]!))).toBe(true);
+    // A read under their first byte indexes them: found, and listed once.
+    expect(overlay.get(nodes[4321]!)).toEqual(nodes[4321]!.subarray(1));
+    expect(overlay.ops()).toHaveLength(5002);
+  });
+
   it("keeps the values it is given and hands out keys of its own", () => {
     const overlay = new OverlayKv(new MemoryKv());
     const value = Uint8Array.of(1, 2, 3);

@@ -19,6 +19,12 @@ export interface KvStore extends KvReader {
   /** Keeps `value` itself (no copy): callers must not modify it afterwards. */
   put(key: Uint8Array, value: Uint8Array): void;
   del(key: Uint8Array): void;
+  /**
+   * `put` for a content-addressed value (an SMT node: the key names the value's hash, so a key
+   * never gets another value), which a store may file without indexing it until something reads
+   * or writes a key that could be it. Optional: callers fall back to `put`.
+   */
+  putContent?(key: Uint8Array, value: Uint8Array): void;
 }
 
 import { BytesMap } from "./bytesMap.ts";
@@ -92,33 +98,94 @@ const OVERLAY_SIZE_HINT_MAX = 1 << 16;
  * The writes live in a BytesMap (keys copied into one arena, no string per key): a block writes
  * ~10^4 keys, mostly SMT nodes, and a Map keyed by latin1 strings cost a string and a hash-table
  * entry each (~13% of `ChainCore.check` in bench/stf.ts's profile). Keys that senders influence: `untrustedKeys` (bytesMap.ts).
+ *
+ * SMT nodes (`putContent`) skip the map: they are filed in a list, their keys packed in one
+ * buffer, and go into the map only when a read or write meets a key with their first byte (the
+ * tree's prefix), which keeps put's exact semantics. A block's tree update writes its nodes once,
+ * after every read of that tree: the map never sees them (~8% of stf's check, hashing and probing
+ * ~13 nodes per tx into a table nothing reads).
  */
 export class OverlayKv implements KvStore {
   private writes = new BytesMap<Uint8Array>({ expected: overlaySizeHint, untrustedKeys: true });
+  /** Filed content writes: keys (packed), values, and which first bytes they have. */
+  private filedKeys = new Uint8Array(0);
+  private filedEnd = 0;
+  private filedLen: number[] = [];
+  private filedVals: Uint8Array[] = [];
+  private readonly filedPrefixes = new Uint8Array(256);
   constructor(readonly base: KvReader) {}
   get(key: Uint8Array): Uint8Array | undefined {
+    if (this.filedPrefixes[key[0]!] === 1) this.indexFiled();
     const w = this.writes.get(key);
     if (w !== undefined) return w === DELETED ? undefined : w;
     return this.base.get(key);
   }
   put(key: Uint8Array, value: Uint8Array): void {
+    if (this.filedPrefixes[key[0]!] === 1) this.indexFiled();
     this.writes.set(key, value);
   }
   del(key: Uint8Array): void {
+    if (this.filedPrefixes[key[0]!] === 1) this.indexFiled();
     this.writes.set(key, DELETED);
   }
+  putContent(key: Uint8Array, value: Uint8Array): void {
+    const n = key.length;
+    if (n === 0) {
+      this.put(key, value);
+      return;
+    }
+    if (this.filedEnd + n > this.filedKeys.length) {
+      const grown = new Uint8Array(Math.max(this.filedKeys.length * 2, this.filedEnd + n, 64 * 1024));
+      grown.set(this.filedKeys.subarray(0, this.filedEnd));
+      this.filedKeys = grown;
+    }
+    this.filedKeys.set(key, this.filedEnd);
+    this.filedEnd += n;
+    this.filedLen.push(n);
+    this.filedVals.push(value);
+    this.filedPrefixes[key[0]!] = 1;
+  }
   ops(): KvOp[] {
-    overlaySizeHint = Math.min(this.writes.size, OVERLAY_SIZE_HINT_MAX);
     const out: KvOp[] = [];
     this.writes.forEach((v, key) => {
       out.push(v === DELETED ? { type: "del", key } : { type: "put", key, value: v });
     });
+    // Filed writes after the map's: no key is in both (indexFiled), so the order between the two
+    // groups changes nothing. Their keys are views of one copy of the packed buffer.
+    const keys = this.filedKeys.slice(0, this.filedEnd);
+    let at = 0;
+    for (let i = 0; i < this.filedLen.length; i++) {
+      const n = this.filedLen[i]!;
+      out.push({ type: "put", key: keys.subarray(at, at + n), value: this.filedVals[i]! });
+      at += n;
+    }
+    overlaySizeHint = Math.min(this.writes.size, OVERLAY_SIZE_HINT_MAX);
     return out;
   }
   get size(): number {
-    return this.writes.size;
+    return this.writes.size + this.filedLen.length;
   }
   discard(): void {
     this.writes = new BytesMap<Uint8Array>({ expected: overlaySizeHint, untrustedKeys: true });
+    this.dropFiled();
+  }
+
+  /** Moves the filed writes into the map, in their order: from here on they are plain puts. */
+  private indexFiled(): void {
+    const keys = this.filedKeys;
+    let at = 0;
+    for (let i = 0; i < this.filedLen.length; i++) {
+      const n = this.filedLen[i]!;
+      this.writes.set(keys.subarray(at, at + n), this.filedVals[i]!);
+      at += n;
+    }
+    this.dropFiled();
+  }
+
+  private dropFiled(): void {
+    this.filedEnd = 0;
+    this.filedLen = [];
+    this.filedVals = [];
+    this.filedPrefixes.fill(0);
   }
 }

@@ -386,9 +386,14 @@ export class SparseMerkleTree {
     const out = words(pending.recs.u8.slice(0, pending.count * PENDING_REC_BYTES));
     const buf = out.u8.buffer;
     const key = this.nodeKey;
+    // Content-addressed: a store that can file them unindexed does (OverlayKv.putContent).
+    const kv = this.kv;
+    const file = kv.putContent !== undefined;
     for (let r = 0; r < out.u8.length; r += PENDING_REC_BYTES) {
       copy32(out.u8, r + REC_HASH, key, 1);
-      this.kv.put(key, new Uint8Array(buf, r + REC_PRE, SMT_STORED_NODE_BYTES));
+      const value = new Uint8Array(buf, r + REC_PRE, SMT_STORED_NODE_BYTES);
+      if (file) kv.putContent!(key, value);
+      else kv.put(key, value);
       this.cache.putWords(out, r + REC_HASH, r + REC_PRE);
     }
     const root = rootRef * PENDING_REC_BYTES + REC_HASH;
