@@ -12,7 +12,7 @@
  */
 
 import type { BuildInput, BuiltBlock, Head } from "./chainCore.ts";
-import { OverlayKv } from "./kv.ts";
+import { type KvReader, OverlayKv } from "./kv.ts";
 import type { ChainParams } from "./params.ts";
 import type { SmtCaches } from "./state/stateDb.ts";
 import { StateDb } from "./state/stateDb.ts";
@@ -34,7 +34,7 @@ export class BlockBuilder {
 
   constructor(
     params: ChainParams,
-    kv: ConstructorParameters<typeof OverlayKv>[0],
+    kv: KvReader,
     caches: SmtCaches,
     /** The head the block is built on. */
     readonly parent: Head,
