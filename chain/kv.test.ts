@@ -42,6 +42,58 @@ function listed(ops: KvOp[]): Array<[string, string, number[] | null]> {
   return ops.map((op) => [op.type, kvKey(op.key), op.type === "put" ? [...op.value] : null]);
 }
 
+type FOp = Op | { kind: "file"; key: number; value: number };
+
+const fileArb: fc.Arbitrary<FOp> = fc.oneof(
+  { weight: 3, arbitrary: opArb },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("file" as const),
+      key: fc.nat(POOL.length - 1),
+      value: fc.nat(255),
+    }),
+  },
+);
+
+/**
+ * Runs `ops` on an overlay over a base holding `inBase`, beside the reference model (a Map keyed by
+ * latin1 strings, last write wins; "file" is putContent, a put for the model), checking every read.
+ */
+function drive(ops: readonly FOp[], inBase: readonly number[]) {
+  const base = new MemoryKv();
+  for (const i of inBase) base.put(POOL[i]!, Uint8Array.of(0xba, i));
+  const overlay = new OverlayKv(base);
+  const model = new Map<string, Uint8Array | null>();
+  const want = (key: Uint8Array): Uint8Array | undefined => {
+    const w = model.get(kvKey(key));
+    return w === undefined ? base.get(key) : w === null ? undefined : w;
+  };
+  for (const op of ops) {
+    // A reused key buffer, scribbled over after each call: the port keeps no key.
+    const key = POOL[op.key]!.slice();
+    if (op.kind === "put" || op.kind === "file") {
+      const value = Uint8Array.of(op.value);
+      if (op.kind === "put") overlay.put(key, value);
+      else overlay.putContent(key, value);
+      model.set(kvKey(key), value);
+    } else if (op.kind === "del") {
+      overlay.del(key);
+      model.set(kvKey(key), null);
+    } else expect(overlay.get(key)).toEqual(want(key));
+    key.fill(0xee);
+  }
+  return { base, overlay, model, want };
+}
+
+/** After discard() the overlay reads through to its base and lists nothing. */
+function expectDiscarded(overlay: OverlayKv, base: MemoryKv): void {
+  overlay.discard();
+  expect(overlay.size).toBe(0);
+  expect(overlay.ops()).toEqual([]);
+  for (const k of POOL) expect(overlay.get(k)).toEqual(base.get(k));
+}
+
 describe("OverlayKv", () => {
   it("reads its writes over the base and lists the net changes in first-write order (property)", () => {
     fc.assert(
@@ -49,34 +101,10 @@ describe("OverlayKv", () => {
         fc.array(opArb, { maxLength: 200 }),
         fc.array(fc.nat(POOL.length - 1), { maxLength: 6 }),
         (ops, inBase) => {
-          const base = new MemoryKv();
-          for (const i of inBase) base.put(POOL[i]!, Uint8Array.of(0xba, i));
-          const overlay = new OverlayKv(base);
-          const model = new Map<string, Uint8Array | null>();
-          for (const op of ops) {
-            // A reused key buffer, scribbled over after each call: the port keeps no key.
-            const key = POOL[op.key]!.slice();
-            const k = kvKey(key);
-            if (op.kind === "put") {
-              const value = Uint8Array.of(op.value);
-              overlay.put(key, value);
-              model.set(k, value);
-            } else if (op.kind === "del") {
-              overlay.del(key);
-              model.set(k, null);
-            } else {
-              const w = model.get(k);
-              const want = w === undefined ? base.get(key) : w === null ? undefined : w;
-              expect(overlay.get(key)).toEqual(want);
-            }
-            key.fill(0xee);
-          }
+          const { base, overlay, model } = drive(ops, inBase);
           expect(overlay.size).toBe(model.size);
           expect(listed(overlay.ops())).toEqual(modelOps(model));
-          overlay.discard();
-          expect(overlay.size).toBe(0);
-          expect(overlay.ops()).toEqual([]);
-          for (const k of POOL) expect(overlay.get(k)).toEqual(base.get(k));
+          expectDiscarded(overlay, base);
         },
       ),
       { numRuns: 300 },
@@ -84,58 +112,21 @@ describe("OverlayKv", () => {
   });
 
   it("files content writes unindexed with put's exact semantics (property)", () => {
-    type FOp = Op | { kind: "file"; key: number; value: number };
-    const fileArb: fc.Arbitrary<FOp> = fc.oneof(
-      { weight: 3, arbitrary: opArb },
-      {
-        weight: 3,
-        arbitrary: fc.record({
-          kind: fc.constant("file" as const),
-          key: fc.nat(POOL.length - 1),
-          value: fc.nat(255),
-        }),
-      },
-    );
     fc.assert(
       fc.property(
         fc.array(fileArb, { maxLength: 200 }),
         fc.array(fc.nat(POOL.length - 1), { maxLength: 6 }),
         (ops, inBase) => {
-          const base = new MemoryKv();
-          for (const i of inBase) base.put(POOL[i]!, Uint8Array.of(0xba, i));
-          const overlay = new OverlayKv(base);
-          const model = new Map<string, Uint8Array | null>();
-          for (const op of ops) {
-            const key = POOL[op.key]!.slice();
-            const k = kvKey(key);
-            if (op.kind === "put" || op.kind === "file") {
-              const value = Uint8Array.of(op.value);
-              if (op.kind === "put") overlay.put(key, value);
-              else overlay.putContent(key, value);
-              model.set(k, value);
-            } else if (op.kind === "del") {
-              overlay.del(key);
-              model.set(k, null);
-            } else {
-              const w = model.get(k);
-              expect(overlay.get(key)).toEqual(w === undefined ? base.get(key) : w === null ? undefined : w);
-            }
-            key.fill(0xee);
-          }
-          // The batch, applied in its order, leaves exactly the model's state.
+          const { base, overlay, want } = drive(ops, inBase);
+          // The batch, applied in its order over the base, leaves exactly the model's state.
           const after = new MemoryKv();
           for (const k of POOL) {
             const v = base.get(k);
             if (v !== undefined) after.put(k, v);
           }
           after.apply(overlay.ops());
-          for (const k of POOL) {
-            const w = model.get(kvKey(k));
-            expect(after.get(k)).toEqual(w === undefined ? base.get(k) : w === null ? undefined : w);
-          }
-          overlay.discard();
-          expect(overlay.ops()).toEqual([]);
-          for (const k of POOL) expect(overlay.get(k)).toEqual(base.get(k));
+          for (const k of POOL) expect(after.get(k)).toEqual(want(k));
+          expectDiscarded(overlay, base);
         },
       ),
       { numRuns: 300 },
