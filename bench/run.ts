@@ -21,6 +21,7 @@ const MODULES = [
   "blockBuild",
   "rpcRead",
   "storeSync",
+  "wire",
   "l1",
   "bridgeGas",
   "fraudProofGas",
