@@ -87,7 +87,7 @@ describe("BlockBuilder", () => {
       const whole = a.core.build(input(a, txs, cap));
       const builder = b.core.beginBuild(input(b, txs, cap));
       let steps = 0;
-      while (!builder.step(() => true)) steps++; // 16 candidates per step
+      while (!builder.step(() => true)) steps++; // one candidate per step
       sliced += steps;
       const parts = builder.end();
       expect(fingerprint(parts)).toBe(fingerprint(whole));

@@ -76,7 +76,8 @@ export class BlockBuilder {
   }
 
   /**
-   * Tries candidates until all are tried or `stop()` says so (asked after every 16: the caller's
+   * Tries candidates until all are tried or `stop()` says so (asked after each one: a clock read
+   * is ~0.1 µs against ~40 µs a tx, and a devnet-tier reveal takes milliseconds; the caller's
    * clock, as chain/ reads none). At least one candidate is tried per call. Returns `done`.
    */
   step(stop?: () => boolean): boolean {
@@ -96,7 +97,7 @@ export class BlockBuilder {
           else this.rejected.push(withDetail({ index, system: false, error: r.error }, r.detail));
         }
       }
-      if (stop !== undefined && (this.next & 15) === 0 && stop()) break;
+      if (stop !== undefined && stop()) break;
     }
     return this.done;
   }

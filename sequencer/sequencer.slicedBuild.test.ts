@@ -17,7 +17,7 @@ function setup() {
   );
   const chain = new TestChain({ alloc: accts.map((x) => ({ address: x.address, credits: 10n ** 21n })) });
   const clock = { now: chain.time };
-  // A deadline already past at every step: the build yields every 16 candidates.
+  // A deadline already past at every step: the build yields after every candidate.
   const seq = sequencerOver(chain, clock, 10_000, { buildSliceMs: 0 });
   return { chain, accts, clock, seq };
 }
