@@ -6,8 +6,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbAccount, arbChallenge, arbNodeRecord, arbReceipt } from "../../test/helpers/wireArbitraries.ts";
-import type { Account, Challenge, NodeRecord, Receipt } from "../types.ts";
+import {
+  arbAccount,
+  arbChallenge,
+  arbNodeRecord,
+  arbReceipt,
+  arbSignedTx,
+  arbTxBody,
+} from "../../test/helpers/wireArbitraries.ts";
+import type { Account, Challenge, NodeRecord, Receipt, TxBody } from "../types.ts";
 import { decodeAccount, encodeAccount } from "./account.ts";
 import { decodeChallenge, decodeChallengePb, encodeChallenge, encodeChallengePb } from "./challenge.ts";
 import {
@@ -27,6 +34,8 @@ import {
 import { decodeNodeRecord, decodeNodeRecordPb, encodeNodeRecord, encodeNodeRecordPb } from "./nodeRecord.ts";
 import { encodeReceipt } from "./receipt.ts";
 import { PB } from "./schema.ts";
+import { decodeSignedTx, decodeSignedTxPb, decodeTxBody, decodeTxBodyPb, encodeTxBody } from "./signedTx.ts";
+import { txBodyByHand, txByHand } from "./signedTxByHand.ts";
 
 const RUNS = 2000;
 
@@ -354,5 +363,133 @@ describe("node record codec by hand", () => {
     const big = { ...n, registeredAt: (1n << 64n) - 1n, lastLiveEpoch: -(1n << 63n) };
     expect(encodeNodeRecord(big)).toEqual(plain(encodeNodeRecordPb(big)));
     expect(decodeNodeRecord(encodeNodeRecord(big))).toEqual(big);
+  });
+});
+
+describe("signed tx decoder by hand", () => {
+  const SAFE = (1n << 53n) - 1n;
+  const safeBody = (b: TxBody): boolean =>
+    b.chainId <= SAFE &&
+    b.nonce <= SAFE &&
+    (!("challengeId" in b.action) || (b.action as { challengeId: bigint }).challengeId <= SAFE);
+  const validBody = arbTxBody.map((b) => plain(encodeTxBody(b)));
+  const validTx = arbSignedTx.map((t) => plain(t.raw));
+  /** Byte strings made of the tags, lengths and boundary bytes a tx's shape is made of. */
+  const arbTxLike = fc
+    .array(
+      fc.constantFrom(
+        0x00,
+        0x01,
+        0x08,
+        0x0a,
+        0x0f,
+        0x10,
+        0x12,
+        0x14,
+        0x1a,
+        0x20,
+        0x22,
+        0x2a,
+        0x32,
+        0x3a,
+        0x41,
+        0x42,
+        0x7f,
+        0x80,
+        0xff,
+      ),
+      { maxLength: 60 },
+    )
+    .map((a) => Uint8Array.from(a));
+
+  it("takes every canonical body of safe-integer fields, with the value protobufjs' path gives", () => {
+    fc.assert(
+      fc.property(arbTxBody, (b) => {
+        const bytes = plain(encodeTxBody(b));
+        const hand = txBodyByHand(bytes);
+        if (safeBody(b)) expect(hand).toEqual(decodeTxBodyPb(bytes));
+        else expect(hand).toBeUndefined();
+      }),
+      { numRuns: RUNS },
+    );
+    // The devnet's chain id needs an 8-byte varint: still the hand path.
+    const devnet = plain(
+      encodeTxBody({ chainId: 4240497951637135n, nonce: 7n, action: { kind: "register" } }),
+    );
+    expect(txBodyByHand(devnet)).toEqual(decodeTxBodyPb(devnet));
+  });
+
+  it("decodes every body to the same value or error as protobufjs' path", () => {
+    const inputs = fc.oneof(validBody, arbMutated(validBody), arbTxLike, fc.uint8Array({ maxLength: 80 }));
+    fc.assert(
+      fc.property(inputs, (b) => {
+        expect(outcome(() => decodeTxBody(b))).toEqual(outcome(() => decodeTxBodyPb(b)));
+      }),
+      { numRuns: 5 * RUNS },
+    );
+  });
+
+  it("decodes every raw tx to the same value or error as protobufjs' path, and takes the canonical ones", () => {
+    const inputs = fc.oneof(validTx, arbMutated(validTx), arbTxLike, fc.uint8Array({ maxLength: 120 }));
+    fc.assert(
+      fc.property(inputs, (b) => {
+        const hand = outcome(() => decodeSignedTx(b));
+        expect(hand).toEqual(outcome(() => decodeSignedTxPb(b)));
+        if ("value" in hand && safeBody(hand.value.body)) expect(txByHand(b)).toBeDefined();
+      }),
+      { numRuns: 5 * RUNS },
+    );
+  });
+
+  it("takes the edge cases of the hand path the same way", () => {
+    const sig = "12 41".concat(" 00".repeat(65));
+    const cases = [
+      "1a00",
+      "08011a00",
+      "0800 1a00",
+      "0801 0801 1a00",
+      "1001 0801 1a00",
+      "1a01 00",
+      "2200",
+      "220208 00",
+      "22020801",
+      "2206 08ffffffff0f",
+      "2206 0880808080 10",
+      "2a22 1220".concat(" 11".repeat(32)),
+      "2a24 0801 1220".concat(" 11".repeat(32)),
+      "2a23 1221".concat(" 11".repeat(33)),
+      "3200",
+      "32021200",
+      "3203 120111",
+      "3a16 0a14".concat(" 22".repeat(20)),
+      "3a19 0a14".concat(" 22".repeat(20), " 1201 00"),
+      "4219 0a14".concat(" 22".repeat(20), " 1201 05"),
+      "08 ffffffffffffff0f 1a00",
+      "08 ffffffffffffff7f 1a00",
+      "08 ffffffffffffffff01 1a00",
+      "1a00 2200",
+      "1a00 00",
+      // Varints with a trailing 0x00 group (non-minimal): values, lengths.
+      "088100 1a00",
+      "10ff00 1a00",
+      "1a8000",
+      "2203 088100",
+      "2a24 088100 1220".concat(" 11".repeat(32)),
+      "3205 12810011",
+    ];
+    for (const c of cases) {
+      const body = Uint8Array.from(Buffer.from(c.replaceAll(" ", ""), "hex"));
+      expect(
+        outcome(() => decodeTxBody(body)),
+        c,
+      ).toEqual(outcome(() => decodeTxBodyPb(body)));
+      const lenHex = body.length.toString(16).padStart(2, "0");
+      const tx = Uint8Array.from(Buffer.from(`0a${lenHex}${c}${sig}`.replaceAll(" ", ""), "hex"));
+      if (body.length < 128)
+        expect(
+          outcome(() => decodeSignedTx(tx)),
+          c,
+        ).toEqual(outcome(() => decodeSignedTxPb(tx)));
+    }
   });
 });

@@ -28,6 +28,7 @@ import {
   varBytesToPb,
 } from "./codec.ts";
 import { PB } from "./schema.ts";
+import { txBodyByHand, txByHand } from "./signedTxByHand.ts";
 
 // Shapes of the decoded protobufjs messages (absent message fields are null, absent scalars the
 // shared defaults on the prototype).
@@ -165,7 +166,8 @@ export function encodeTxBody(body: TxBody): Uint8Array {
 
 /** Decodes canonical TxBody bytes; throws DecodeError on anything else. Bytes fields are views into `bytes`. */
 export function decodeTxBody(bytes: Uint8Array): TxBody {
-  return decodeCanonical(PB.TxBody, "TxBody", bytes, txBodyFromPb, txBodyToPb);
+  const plain = toPlainBytes(bytes, "TxBody");
+  return txBodyByHand(plain) ?? decodeCanonical(PB.TxBody, "TxBody", plain, txBodyFromPb, txBodyToPb);
 }
 
 function txToPb(tx: { bodyBytes: Uint8Array; signature: Uint8Array }): object {
@@ -192,11 +194,29 @@ interface TxParts {
   body: TxBody;
 }
 
-function txFromPb(m: PbTx): TxParts {
+function txFromPb(m: PbTx, decodeBody: (b: Uint8Array) => TxBody = decodeTxBody): TxParts {
   if (m.body.length === 0) throw new DecodeError("Tx.body: missing", { field: "Tx.body" });
   const bodyBytes = m.body as Uint8Array;
   const signature = fixedFromPb(m.signature, TX_SIGNATURE_BYTES, "Tx.signature");
-  return { bodyBytes, signature, body: decodeTxBody(bodyBytes) };
+  return { bodyBytes, signature, body: decodeBody(bodyBytes) };
+}
+
+/** decodeTxBody through protobufjs alone (the reference the hand path is tested against). */
+export function decodeTxBodyPb(bytes: Uint8Array): TxBody {
+  return decodeCanonical(PB.TxBody, "TxBody", bytes, txBodyFromPb, txBodyToPb);
+}
+
+/** decodeSignedTx through protobufjs alone, body included (the hand path's reference). */
+export function decodeSignedTxPb(raw: Uint8Array): SignedTx {
+  const bytes = toPlainBytes(raw, "Tx");
+  const parts = decodeCanonical(PB.Tx, "Tx", bytes, (m: PbTx) => txFromPb(m, decodeTxBodyPb), txToPb);
+  return {
+    body: parts.body,
+    bodyBytes: parts.bodyBytes,
+    signature: parts.signature,
+    raw: bytes,
+    hash: keccak256(bytes),
+  };
 }
 
 /**
@@ -205,7 +225,9 @@ function txFromPb(m: PbTx): TxParts {
  */
 export function decodeSignedTx(raw: Uint8Array): SignedTx {
   const bytes = toPlainBytes(raw, "Tx");
-  const parts = decodeCanonical(PB.Tx, "Tx", bytes, txFromPb, txToPb);
+  // The canonical shape by hand (signedTxByHand.ts); anything else through protobufjs, which
+  // gives the same value or says what is wrong.
+  const parts = txByHand(bytes) ?? decodeCanonical(PB.Tx, "Tx", bytes, txFromPb, txToPb);
   return {
     body: parts.body,
     bodyBytes: parts.bodyBytes,
