@@ -209,7 +209,14 @@ export function decodeTxBodyPb(bytes: Uint8Array): TxBody {
 /** decodeSignedTx through protobufjs alone, body included (the hand path's reference). */
 export function decodeSignedTxPb(raw: Uint8Array): SignedTx {
   const bytes = toPlainBytes(raw, "Tx");
-  const parts = decodeCanonical(PB.Tx, "Tx", bytes, (m: PbTx) => txFromPb(m, decodeTxBodyPb), txToPb);
+  return signedTx(
+    bytes,
+    decodeCanonical(PB.Tx, "Tx", bytes, (m: PbTx) => txFromPb(m, decodeTxBodyPb), txToPb),
+  );
+}
+
+/** The SignedTx of decoded parts: `raw` the exact bytes, `hash` their keccak256. */
+function signedTx(bytes: Uint8Array, parts: TxParts): SignedTx {
   return {
     body: parts.body,
     bodyBytes: parts.bodyBytes,
@@ -227,12 +234,5 @@ export function decodeSignedTx(raw: Uint8Array): SignedTx {
   const bytes = toPlainBytes(raw, "Tx");
   // The canonical shape by hand (signedTxByHand.ts); anything else through protobufjs, which
   // gives the same value or says what is wrong.
-  const parts = txByHand(bytes) ?? decodeCanonical(PB.Tx, "Tx", bytes, txFromPb, txToPb);
-  return {
-    body: parts.body,
-    bodyBytes: parts.bodyBytes,
-    signature: parts.signature,
-    raw: bytes,
-    hash: keccak256(bytes),
-  };
+  return signedTx(bytes, txByHand(bytes) ?? decodeCanonical(PB.Tx, "Tx", bytes, txFromPb, txToPb));
 }
