@@ -15,7 +15,7 @@ export function quantity(n: bigint | number): Hex {
   return `0x${n.toString(16)}`;
 }
 
-/** Native hex for large payloads (reveal tiles); the table loop wins below ~64 bytes. */
+/** Node's native hex for large payloads (reveal tiles); bytesToHex (no Buffer object) for hashes and addresses. */
 export function hex(bytes: Uint8Array): Hex {
   if (bytes.length <= 64) return bytesToHex(bytes);
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
