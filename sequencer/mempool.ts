@@ -317,11 +317,12 @@ export class Mempool {
   }
 
   /**
-   * Drops txs the head made stale: included ones and any with a nonce now below the account's.
+   * Drops txs the head made stale: included ones and any with a nonce now below the account's,
+   * and returns them (the caller drops from the journal those the block did not include).
    * `touched` may repeat a sender (a block's senders, one per tx): each is looked at once.
    */
-  prune(touched: Iterable<Address>): number {
-    let dropped = 0;
+  prune(touched: Iterable<Address>): PendingTx[] {
+    const dropped: PendingTx[] = [];
     const seen = new Set<string>();
     for (const from of touched) {
       const key = senderKey(from);
@@ -333,7 +334,7 @@ export class Mempool {
       for (const [nonce, p] of q.byNonce) {
         if (nonce < next) {
           this.unlink(p, next);
-          dropped++;
+          dropped.push(p);
         }
       }
     }

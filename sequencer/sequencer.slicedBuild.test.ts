@@ -4,13 +4,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { bytesToHex } from "../chain/bytes.ts";
+import type { Hash32 } from "../chain/types.ts";
 import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
 import { sequencerOver } from "../test/helpers/testSequencer.ts";
 
 const SENDERS = 40;
 const PER_SENDER = 5;
 
-function setup() {
+function setup(removedPending?: Hash32[]) {
   const probe = new TestChain();
   const accts = Array.from({ length: SENDERS + 1 }, (_, i) =>
     TestAccount.fromSeed(9100 + i, probe.params.l2ChainId),
@@ -18,7 +19,10 @@ function setup() {
   const chain = new TestChain({ alloc: accts.map((x) => ({ address: x.address, credits: 10n ** 21n })) });
   const clock = { now: chain.time };
   // A deadline already past at every step: the build yields after every candidate.
-  const seq = sequencerOver(chain, clock, 10_000, { buildSliceMs: 0 });
+  const seq = sequencerOver(chain, clock, 10_000, {
+    buildSliceMs: 0,
+    ...(removedPending ? { removedPending } : {}),
+  });
   return { chain, accts, clock, seq };
 }
 
@@ -56,6 +60,29 @@ describe("sliced block building", () => {
     const b2 = await seq.produceBlock();
     expect(b2.block.txs.map((t) => bytesToHex(t.hash))).toEqual([bytesToHex(late.hash)]);
     expect(seq.mempool.size).toBe(0);
+  });
+
+  it("drops a replacement admitted mid-build whose nonce the block used, from the pool and the journal", async () => {
+    const removed: Hash32[] = [];
+    const { accts, clock, seq } = setup(removed);
+    const to = accts[0]!.address;
+    for (const x of accts.slice(1))
+      for (let i = 0; i < PER_SENDER; i++)
+        await seq.submit(x.sign({ kind: "transfer", to, amount: 1n + BigInt(i) }).raw);
+    // The last sender's last tx, replaced once the build is under way (same nonce, other amount).
+    const x = accts[SENDERS]!;
+    const replacement = x.sign({ kind: "transfer", to, amount: 999n }, x.nonce - 1n);
+    clock.now += 1000n;
+    const producing = seq.produceBlock();
+    await new Promise<void>((r) => setImmediate(r));
+    expect(await seq.submit(replacement.raw)).toMatchObject({ ok: true });
+    const b = await producing;
+    // The block kept the original (its candidates were fixed); the replacement is stale now.
+    expect(b.block.txs.map((t) => bytesToHex(t.hash))).not.toContain(bytesToHex(replacement.hash));
+    expect(b.block.txs).toHaveLength(SENDERS * PER_SENDER);
+    expect(seq.mempool.get(replacement.hash)).toBeUndefined();
+    await new Promise<void>((r) => setImmediate(r));
+    expect(removed.map(bytesToHex)).toContain(bytesToHex(replacement.hash));
   });
 
   it("gives the block a build in one piece gives", async () => {

@@ -247,9 +247,9 @@ export class Sequencer {
     for (const r of awaitedRounds) this.awaitedRounds.add(r);
     // A derived block's commit leaves the pending journal alone: its txs leave it here.
     for (const tx of b.block.txs) this.mempool.remove(tx.hash);
-    this.mempool.prune(b.senders);
+    const stale = this.mempool.prune(b.senders).map((p) => p.tx.hash);
     this.forget(
-      [...b.block.txs.map((t) => t.hash), ...this.sweep(b.senders)],
+      [...b.block.txs.map((t) => t.hash), ...stale, ...this.sweep(b.senders)],
       "included by a block adopted from L1, or refused after it",
     );
     this.m.metrics?.mempoolSize(this.mempool.size);
@@ -545,8 +545,12 @@ export class Sequencer {
         )
         .map((r) => pending[r.index - forced.length]!.tx.hash);
       for (const h of hopeless) this.mempool.remove(h);
-      this.mempool.prune(senders);
-      this.forget([...hopeless, ...this.sweep(senders)], "refused after admission");
+      // Pruned and not in the block: a same-nonce replacement admitted while the block was built
+      // (the block's own txs leave the journal in its commit).
+      const inBlock = new Set<SignedTx>(built.block.txs);
+      const stale: Hash32[] = [];
+      for (const p of this.mempool.prune(senders)) if (!inBlock.has(p.tx)) stale.push(p.tx.hash);
+      this.forget([...hopeless, ...stale, ...this.sweep(senders)], "refused after admission, or replaced");
       this.trackRounds(block, systemTxs);
     } finally {
       this.commitBarrier = undefined;
