@@ -97,7 +97,7 @@ export class BlockBuilder {
           else this.rejected.push(withDetail({ index, system: false, error: r.error }, r.detail));
         }
       }
-      if (stop !== undefined && stop()) break;
+      if (stop?.()) break;
     }
     return this.done;
   }
