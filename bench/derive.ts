@@ -51,6 +51,7 @@ import { type GenesisDoc, genesisFromJson } from "../chain/genesisDoc.ts";
 import { MemoryKv } from "../chain/kv.ts";
 import { recoverSender } from "../chain/tx/index.ts";
 import type { Hash32 } from "../chain/types.ts";
+import { NODE_V8_FLAGS } from "../node/v8Flags.ts";
 import { ChainStore } from "../store/chainStore.ts";
 import { PastStateKv } from "../store/pastState.ts";
 import { ceilingFields } from "./ceiling.ts";
@@ -104,6 +105,7 @@ async function runDevnet(
   const child = spawn(
     process.execPath,
     [
+      ...NODE_V8_FLAGS,
       BIN,
       "devnet",
       "--datadir",

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // The `flops` CLI. Sources are TypeScript: run from their prebuilt JavaScript where it is of the
 // sources on disk (bin/prebuilt.mjs), else through tsx (Node 20 has no type stripping).
 // A thin wrapper: node/cli.ts runs the command on this process's streams and returns the exit code.

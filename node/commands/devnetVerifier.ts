@@ -20,6 +20,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RollupError } from "../../chain/errors.ts";
+import { NODE_V8_FLAGS } from "../v8Flags.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/flops.mjs");
 
@@ -140,7 +141,7 @@ export function spawnDevnetVerifier(o: DevnetVerifierOpts): DevnetVerifier {
   mkdirSync(join(o.datadir, name), { recursive: true });
   const logFile = join(o.datadir, `${name}.log`);
   const out = createWriteStream(logFile, { flags: "a" });
-  const child = spawn(process.execPath, [BIN, ...verifierArgs(o)], {
+  const child = spawn(process.execPath, [...NODE_V8_FLAGS, BIN, ...verifierArgs(o)], {
     // Its own process group: a terminal's Ctrl-C reaches the devnet, which stops it (one signal,
     // a graceful stop). The IPC channel ends it if the devnet dies without stopping it
     // (bin/flops.mjs), so it never outlives the devnet holding its datadir's lock.
