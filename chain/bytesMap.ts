@@ -104,11 +104,16 @@ export class BytesMap<V> {
     }
   }
 
-  /** Live entries in insertion order, without a [key, value] pair per entry; each key a fresh copy. */
+  /**
+   * Live entries in insertion order, without a [key, value] pair per entry. The keys are views of
+   * one copy of the key arena made for this call (one buffer, not one per key: OverlayKv.ops()
+   * hands a block's ~10^4 keys on), so they stay as they are whatever the map does next.
+   */
   forEach(fn: (value: V, key: Uint8Array) => void): void {
+    const keys = this.arena.slice(0, this.arenaEnd);
     for (let e = 0; e < this.count; e++) {
       if (this.dead[e] === 1) continue;
-      fn(this.vals[e] as V, this.arena.slice(this.keyAt[e]!, this.keyAt[e]! + this.keyLen[e]!));
+      fn(this.vals[e] as V, keys.subarray(this.keyAt[e]!, this.keyAt[e]! + this.keyLen[e]!));
     }
   }
 
