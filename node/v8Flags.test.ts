@@ -15,16 +15,13 @@ const flags = NODE_V8_FLAGS.join(" ");
 
 describe("the node's V8 flags", () => {
   it("are on bin/flops.mjs's shebang, and a process started through it has them", () => {
-    const bin = resolve(ROOT, "bin/flops.mjs");
-    expect(readFileSync(bin, "utf8").split("\n")[0]).toBe(`#!/usr/bin/env -S node ${flags}`);
+    const shebang = readFileSync(resolve(ROOT, "bin/flops.mjs"), "utf8").split("\n")[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${flags}`);
     // The same first line on a script that prints its V8 flags, run by the OS (`env -S` splits it).
     const dir = mkdtempSync(join(tmpdir(), "flops-v8flags-"));
     try {
       const probe = join(dir, "probe.mjs");
-      writeFileSync(
-        probe,
-        `${readFileSync(bin, "utf8").split("\n")[0]}\nconsole.log(process.execArgv.join(" "));\n`,
-      );
+      writeFileSync(probe, `${shebang}\nconsole.log(process.execArgv.join(" "));\n`);
       chmodSync(probe, 0o755);
       expect(spawnSync(probe, [], { encoding: "utf8" }).stdout.trim()).toBe(flags);
     } finally {
