@@ -45,7 +45,7 @@ describe("PendingNodes", () => {
           const known = new Uint8Array(64);
           known.set(lHash, 0);
           known.set(rHash, 32);
-          return [p.internal(l, r, words(known), 0, 32), EMPTY];
+          return [p.internal(l, r, words(known), 0, 32, -1), EMPTY];
         };
         const roots = shapes.filter((s) => "leaf" in s || "left" in s).map((s) => [s, add(s)[0]] as const);
         p.hashAll();

@@ -40,6 +40,8 @@ export class PendingNodes {
   private left = new Int32Array(INITIAL_CAPACITY);
   private right = new Int32Array(INITIAL_CAPACITY);
   private height = new Int32Array(INITIAL_CAPACITY);
+  /** The node's slot in the cache's positional region (SmtNodeCache), or -1 (too deep, or unknown). */
+  pos = new Int32Array(INITIAL_CAPACITY);
   /** Scratch for hashAll's counting sort. */
   private order = new Int32Array(INITIAL_CAPACITY);
 
@@ -51,6 +53,8 @@ export class PendingNodes {
   /** A new leaf; returns its index. */
   leaf(key: Uint8Array, valueHash: Uint8Array): number {
     const i = this.add(-1, -1, 0);
+    // A leaf's depth is known only once the compact rule has moved it up: the tree sets it then.
+    this.pos[i] = -1;
     const r = i * PENDING_REC_BYTES;
     const recs = this.recs.u8;
     recs[r + REC_PRE] = SMT_LEAF_TAG;
@@ -61,12 +65,14 @@ export class PendingNodes {
 
   /**
    * A new internal node over two refs; returns its index. A REF_KNOWN child's hash is read now
-   * from `known` at `lOff` / `rOff`; a pending child's is filled in by hashAll.
+   * from `known` at `lOff` / `rOff`; a pending child's is filled in by hashAll. `pos`: its slot in
+   * the cache's positional region, or -1.
    */
-  internal(lRef: number, rRef: number, known: Words, lOff: number, rOff: number): number {
+  internal(lRef: number, rRef: number, known: Words, lOff: number, rOff: number, pos: number): number {
     const lh = lRef >= 0 ? this.height[lRef]! : -1;
     const rh = rRef >= 0 ? this.height[rRef]! : -1;
     const i = this.add(lRef >= 0 ? lRef : -1, rRef >= 0 ? rRef : -1, Math.max(lh, rh) + 1);
+    this.pos[i] = pos;
     const r = i * PENDING_REC_BYTES;
     this.recs.u8[r + REC_PRE] = SMT_INTERNAL_TAG;
     this.setChild(r + REC_A, lRef, known, lOff);
@@ -138,6 +144,7 @@ export class PendingNodes {
     this.left = grown(this.left, cap);
     this.right = grown(this.right, cap);
     this.height = grown(this.height, cap);
+    this.pos = grown(this.pos, cap);
     this.order = new Int32Array(cap);
   }
 }

@@ -85,6 +85,8 @@ export class SparseMerkleTree {
   private readonly kv: KvStore;
   private rootHash: Uint8Array;
   private readonly cache: SmtNodeCache;
+  /** Slots in the cache's positional region (SmtNodeCache): positions below this are in it. */
+  private readonly topSlots: number;
   /** Reused storage key, prefix ‖ hash, for reads and writes: a KvStore does not keep keys. */
   private readonly nodeKey = new Uint8Array(33);
   private readonly path = new Uint8Array(PATH_BYTES);
@@ -103,6 +105,7 @@ export class SparseMerkleTree {
     this.kv = kv;
     this.nodeKey[0] = prefix;
     this.cache = opts?.cache ?? new SmtNodeCache(PRIVATE_CACHE_BITS);
+    this.topSlots = 2 ** (this.cache.topDepth + 1) - 1;
     this.rootHash = root === undefined ? SMT_EMPTY_ROOT.slice() : checkHash(root, "root").slice();
   }
 
@@ -143,7 +146,9 @@ export class SparseMerkleTree {
     pending.reset();
     const path = this.path;
     path.set(this.rootHash, ROOT_AT);
-    const ref = this.updateNode(ROOT_AT, 0, keys, vals, 0, keys.length);
+    const rootPos = this.topSlots > 0 ? 0 : -1;
+    const ref = this.updateNode(ROOT_AT, 0, rootPos, keys, vals, 0, keys.length);
+    if (ref >= 0 && this.kind === LEAF) pending.pos[ref] = rootPos;
     const next =
       ref >= 0
         ? this.writePending(ref)
@@ -161,11 +166,15 @@ export class SparseMerkleTree {
     const cur = this.path;
     cur.set(root === undefined ? this.rootHash : checkHash(root, "root"), ROOT_AT);
     const mem = this.cache.mem;
+    // By position only at the current root: an older root's nodes would evict the current top.
+    let pos = root === undefined && this.topSlots > 0 ? 0 : -1;
     for (let d = 0; ; d++) {
       if (isZero32(cur, ROOT_AT)) return undefined;
-      const o = this.load(cur, ROOT_AT);
+      const o = this.load(cur, ROOT_AT, pos);
       if (mem[o] === SMT_LEAF_TAG) return equal32(mem, o + A, key) ? mem.slice(o + B, o + B + 32) : undefined;
-      copy32(mem, keyBit(key, d) === 0 ? o + A : o + B, cur, ROOT_AT);
+      const bit = keyBit(key, d);
+      copy32(mem, bit === 0 ? o + A : o + B, cur, ROOT_AT);
+      pos = this.childPos(pos, bit);
     }
   }
 
@@ -179,9 +188,10 @@ export class SparseMerkleTree {
     const cur = this.path;
     cur.set(root === undefined ? this.rootHash : checkHash(root, "root"), ROOT_AT);
     const mem = this.cache.mem;
+    let pos = root === undefined && this.topSlots > 0 ? 0 : -1;
     for (let d = 0; ; d++) {
       if (isZero32(cur, ROOT_AT)) return { siblings };
-      const o = this.load(cur, ROOT_AT);
+      const o = this.load(cur, ROOT_AT, pos);
       if (mem[o] === SMT_LEAF_TAG) {
         if (equal32(mem, o + A, key)) return { siblings };
         return {
@@ -193,6 +203,7 @@ export class SparseMerkleTree {
       const sibling = bit === 0 ? o + B : o + A;
       siblings.push(mem.slice(sibling, sibling + 32));
       copy32(mem, bit === 0 ? o + A : o + B, cur, ROOT_AT);
+      pos = this.childPos(pos, bit);
     }
   }
 
@@ -201,27 +212,29 @@ export class SparseMerkleTree {
   // hash is at path[hOff]). Each function returns a ref: a pending (new, not yet hashed) node's
   // index, REF_EMPTY, or REF_KNOWN with the hash of an existing node at path[this.knownOff]; and
   // its kind in `this.kind`. Hashing waits for phase 2, so that nodes can be hashed many at a time.
+  // `pos`: the node's slot in the cache's positional region, or -1 (SmtNodeCache).
 
   private updateNode(
     hOff: number,
     d: number,
+    pos: number,
     keys: Uint8Array[],
     vals: (Uint8Array | null)[],
     lo: number,
     hi: number,
   ): number {
     const path = this.path;
-    if (isZero32(path, hOff)) return this.build(d, keys, vals, lo, hi);
+    if (isZero32(path, hOff)) return this.build(d, pos, keys, vals, lo, hi);
     const f = FRAME0 + d * FRAME_BYTES;
-    copyPreimage(this.cache.words, this.load(path, hOff), this.pathWords, f);
-    if (path[f] === SMT_LEAF_TAG) return this.updateLeaf(hOff, f, d, keys, vals, lo, hi);
+    copyPreimage(this.cache.words, this.load(path, hOff, pos), this.pathWords, f);
+    if (path[f] === SMT_LEAF_TAG) return this.updateLeaf(hOff, f, d, pos, keys, vals, lo, hi);
     // An internal node under changes is always rebuilt (join makes a new one, identical at worst).
     markObsolete(path, hOff);
     const m = splitAt(keys, d, lo, hi);
     let lRef: number;
     let lk: number;
     if (m > lo) {
-      lRef = this.updateNode(f + A, d + 1, keys, vals, lo, m);
+      lRef = this.updateNode(f + A, d + 1, this.childPos(pos, 0), keys, vals, lo, m);
       lk = this.kind;
       if (lRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + A);
     } else {
@@ -231,14 +244,14 @@ export class SparseMerkleTree {
     let rRef: number;
     let rk: number;
     if (hi > m) {
-      rRef = this.updateNode(f + B, d + 1, keys, vals, m, hi);
+      rRef = this.updateNode(f + B, d + 1, this.childPos(pos, 1), keys, vals, m, hi);
       rk = this.kind;
       if (rRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + B);
     } else {
       rRef = isZero32(path, f + B) ? REF_EMPTY : REF_KNOWN;
       rk = rRef === REF_EMPTY ? EMPTY : UNKNOWN;
     }
-    return this.join(lRef, lk, rRef, rk, f);
+    return this.join(lRef, lk, rRef, rk, f, pos);
   }
 
   /**
@@ -249,6 +262,7 @@ export class SparseMerkleTree {
     hOff: number,
     f: number,
     d: number,
+    pos: number,
     keys: Uint8Array[],
     vals: (Uint8Array | null)[],
     lo: number,
@@ -278,15 +292,19 @@ export class SparseMerkleTree {
       // under a chain of one-child internal nodes from depth p-1 up to d.
       const fresh = pending.leaf(key, val);
       const p = commonPrefixBits(path.subarray(f + A, f + A + 32), key);
+      const freshPos = this.posOf(key, p + 1);
+      pending.pos[fresh] = freshPos;
+      // The old leaf moves down to be fresh's sibling (slots 2q+1 and 2q+2 are siblings).
+      this.moved(hOff, f, freshPos < 0 ? -1 : freshPos & 1 ? freshPos + 1 : freshPos - 1);
       let node =
         keyBit(key, p) === 0
-          ? pending.internal(fresh, REF_KNOWN, this.pathWords, 0, hOff)
-          : pending.internal(REF_KNOWN, fresh, this.pathWords, hOff, 0);
+          ? pending.internal(fresh, REF_KNOWN, this.pathWords, 0, hOff, this.posOf(key, p))
+          : pending.internal(REF_KNOWN, fresh, this.pathWords, hOff, 0, this.posOf(key, p));
       for (let i = p - 1; i >= d; i--) {
         node =
           keyBit(key, i) === 0
-            ? pending.internal(node, REF_EMPTY, this.pathWords, 0, 0)
-            : pending.internal(REF_EMPTY, node, this.pathWords, 0, 0);
+            ? pending.internal(node, REF_EMPTY, this.pathWords, 0, 0, this.posOf(key, i))
+            : pending.internal(REF_EMPTY, node, this.pathWords, 0, 0, this.posOf(key, i));
       }
       this.kind = INTERNAL;
       return node;
@@ -319,11 +337,18 @@ export class SparseMerkleTree {
       mk.push(leafKey);
       mv.push(leafVal);
     }
-    return this.build(d, mk, mv, 0, mk.length);
+    return this.build(d, pos, mk, mv, 0, mk.length);
   }
 
   /** A subtree from scratch out of the non-null entries of keys[lo..hi). Never yields REF_KNOWN. */
-  private build(d: number, keys: Uint8Array[], vals: (Uint8Array | null)[], lo: number, hi: number): number {
+  private build(
+    d: number,
+    pos: number,
+    keys: Uint8Array[],
+    vals: (Uint8Array | null)[],
+    lo: number,
+    hi: number,
+  ): number {
     if (hi - lo <= 1) {
       const v = hi === lo ? null : vals[lo]!;
       if (v === null) return this.empty();
@@ -331,32 +356,41 @@ export class SparseMerkleTree {
       return pending.leaf(keys[lo]!, v);
     }
     const m = splitAt(keys, d, lo, hi);
-    const lRef = this.build(d + 1, keys, vals, lo, m);
+    const lRef = this.build(d + 1, this.childPos(pos, 0), keys, vals, lo, m);
     const lk = this.kind;
-    const rRef = this.build(d + 1, keys, vals, m, hi);
+    const rRef = this.build(d + 1, this.childPos(pos, 1), keys, vals, m, hi);
     // No known children, so no frame to read them from.
-    return this.join(lRef, lk, rRef, this.kind, -1);
+    return this.join(lRef, lk, rRef, this.kind, -1, pos);
   }
 
   /**
    * The node over two children, applying the compact rule (a lone leaf moves up). REF_KNOWN
-   * children's hashes are in frame `f`, at f+A and f+B.
+   * children's hashes are in frame `f`, at f+A and f+B. `pos`: the node's slot, or -1.
    */
-  private join(lRef: number, lk: number, rRef: number, rk: number, f: number): number {
+  private join(lRef: number, lk: number, rRef: number, rk: number, f: number, pos: number): number {
     if (lRef === REF_EMPTY) {
       if (rRef === REF_EMPTY) return this.empty();
-      if (rk === LEAF || (rk === UNKNOWN && this.isLeaf(f + B))) {
+      if (rk === LEAF || (rk === UNKNOWN && this.isLeaf(f + B, this.childPos(pos, 1)))) {
         this.kind = LEAF;
         this.knownOff = f + B;
+        if (rRef === REF_KNOWN) this.movedUp(f + B, this.childPos(pos, 1), pos);
         return rRef;
       }
-    } else if (rRef === REF_EMPTY && (lk === LEAF || (lk === UNKNOWN && this.isLeaf(f + A)))) {
+    } else if (
+      rRef === REF_EMPTY &&
+      (lk === LEAF || (lk === UNKNOWN && this.isLeaf(f + A, this.childPos(pos, 0))))
+    ) {
       this.kind = LEAF;
       this.knownOff = f + A;
+      if (lRef === REF_KNOWN) this.movedUp(f + A, this.childPos(pos, 0), pos);
       return lRef;
     }
+    // A new leaf's depth is settled by the compact rule, bottom up: here, under the internal node
+    // it ends below (or at the root: update()). Each join that moved it up before overrides none.
+    if (lRef >= 0 && lk === LEAF) pending.pos[lRef] = this.childPos(pos, 0);
+    if (rRef >= 0 && rk === LEAF) pending.pos[rRef] = this.childPos(pos, 1);
     this.kind = INTERNAL;
-    return pending.internal(lRef, rRef, this.pathWords, f + A, f + B);
+    return pending.internal(lRef, rRef, this.pathWords, f + A, f + B, pos);
   }
 
   private empty(): number {
@@ -369,9 +403,41 @@ export class SparseMerkleTree {
     return REF_KNOWN;
   }
 
-  /** Whether the existing node whose hash is at path[hOff] is a leaf. */
-  private isLeaf(hOff: number): boolean {
-    return this.cache.mem[this.load(this.path, hOff)] === SMT_LEAF_TAG;
+  /** Whether the existing node whose hash is at path[hOff] (slot `pos`, or -1) is a leaf. */
+  private isLeaf(hOff: number, pos: number): boolean {
+    return this.cache.mem[this.load(this.path, hOff, pos)] === SMT_LEAF_TAG;
+  }
+
+  /*
+   * A stored node that changes depth without being rewritten (a leaf moved down by an insert
+   * beside it, or up by a delete beside it) is copied to its new place in the cache: by position
+   * only, it would no longer be found there, and the next block would read it from the store.
+   */
+
+  /** The stored leaf whose hash is at path[hOff] and preimage in frame `f` now sits at `toPos`. */
+  private moved(hOff: number, f: number, toPos: number): void {
+    if (toPos >= 0) this.cache.putAt(toPos, this.path, hOff, this.path, f);
+    else this.cache.put(this.path, hOff, this.path, f);
+  }
+
+  /** The stored leaf whose hash is at path[hOff], cached at `fromPos` or by hash, moved up to `toPos`. */
+  private movedUp(hOff: number, fromPos: number, toPos: number): void {
+    const cache = this.cache;
+    const at = fromPos >= 0 ? cache.findAt(fromPos, this.path, hOff) : cache.find(this.path, hOff);
+    if (at >= 0 && toPos >= 0) cache.copyToTop(toPos, at);
+  }
+
+  /** The slot of the child (`bit` 0: left) of the node in slot `pos`; -1 when below the region. */
+  private childPos(pos: number, bit: number): number {
+    if (pos < 0) return -1;
+    const c = 2 * pos + 1 + bit;
+    return c < this.topSlots ? c : -1;
+  }
+
+  /** The slot of the node at depth `d` on `key`'s path; -1 when below the region (depth ≤ 16). */
+  private posOf(key: Uint8Array, d: number): number {
+    if (d > this.cache.topDepth) return -1;
+    return (1 << d) - 1 + (((key[0]! << 8) | key[1]!) >>> (16 - d));
   }
 
   // --- update: phase 2, hashing and writing ---------------------------------------------------
@@ -389,12 +455,16 @@ export class SparseMerkleTree {
     // Content-addressed: a store that can file them unindexed does (OverlayKv.putContent).
     const kv = this.kv;
     const file = kv.putContent !== undefined;
-    for (let r = 0; r < out.u8.length; r += PENDING_REC_BYTES) {
+    const cache = this.cache;
+    const posOf = pending.pos;
+    for (let r = 0, i = 0; r < out.u8.length; r += PENDING_REC_BYTES, i++) {
       copy32(out.u8, r + REC_HASH, key, 1);
       const value = new Uint8Array(buf, r + REC_PRE, SMT_STORED_NODE_BYTES);
       if (file) kv.putContent!(key, value);
       else kv.put(key, value);
-      this.cache.putWords(out, r + REC_HASH, r + REC_PRE);
+      const pos = posOf[i]!;
+      if (pos >= 0) cache.putWordsAt(pos, out, r + REC_HASH, r + REC_PRE);
+      else cache.putWords(out, r + REC_HASH, r + REC_PRE);
     }
     const root = rootRef * PENDING_REC_BYTES + REC_HASH;
     return out.u8.slice(root, root + 32);
@@ -402,11 +472,18 @@ export class SparseMerkleTree {
 
   /**
    * The preimage of the non-empty node whose hash is at h[off]: its offset in the cache's memory,
-   * valid until the next load. From the cache, else from the KvStore (then cached).
+   * valid until the next load. From the cache, else from the KvStore (then cached). `pos`: the
+   * node's slot in the cache's positional region, or -1: it is looked up there first, and a node
+   * found elsewhere is placed there.
    */
-  private load(h: Uint8Array, off: number): number {
-    const hit = this.cache.find(h, off);
-    if (hit >= 0) return hit;
+  private load(h: Uint8Array, off: number, pos: number): number {
+    const cache = this.cache;
+    if (pos >= 0) {
+      const top = cache.findAt(pos, h, off);
+      if (top >= 0) return top;
+    }
+    const hit = cache.find(h, off);
+    if (hit >= 0) return pos >= 0 ? cache.copyToTop(pos, hit) : hit;
     copy32(h, off, this.nodeKey, 1);
     const value = this.kv.get(this.nodeKey);
     if (value === undefined) {
@@ -422,7 +499,7 @@ export class SparseMerkleTree {
         length: value.length,
       });
     }
-    return this.cache.put(h, off, value, 0);
+    return pos >= 0 ? cache.putAt(pos, h, off, value, 0) : cache.put(h, off, value, 0);
   }
 }
 
