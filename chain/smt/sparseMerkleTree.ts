@@ -504,14 +504,16 @@ export class SparseMerkleTree {
 }
 
 /**
- * The changes' keys and value hashes, sorted by key, keeping the last change of each key. Sorts
- * indexes on the keys' first 4 bytes as a number, comparing whole keys only on ties (rare, keys
- * are hashes): a numeric comparison, with no string built per key.
+ * The changes' keys and value hashes, sorted by key, keeping the last change of each key. A stable
+ * radix sort (4 passes of 8 bits) of indexes on the keys' first 4 bytes as a number, then whole
+ * keys compared only within runs of equal first bytes (rare, keys are hashes): no comparator call
+ * per comparison (a comparator sort was ~2% of the stf replay, ~3× this).
  */
 function sortChanges(changes: readonly SmtChange[]): { keys: Uint8Array[]; vals: (Uint8Array | null)[] } {
   const n = changes.length;
   const head = new Uint32Array(n);
-  const order: number[] = new Array(n);
+  let order = new Int32Array(n);
+  let spare = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = changes[i]!;
     const k = checkHash(c.key, "key");
@@ -519,8 +521,36 @@ function sortChanges(changes: readonly SmtChange[]): { keys: Uint8Array[]; vals:
     head[i] = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0;
     order[i] = i;
   }
-  // Ties of equal keys keep input order, so the last of a run is the last change.
-  order.sort((a, b) => head[a]! - head[b]! || compare32(changes[a]!.key, changes[b]!.key) || a - b);
+  const count = new Int32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
+    count.fill(0);
+    for (let j = 0; j < n; j++) count[(head[order[j]!]! >>> shift) & 255]!++;
+    let sum = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
+    }
+    for (let j = 0; j < n; j++) {
+      const i = order[j]!;
+      spare[count[(head[i]! >>> shift) & 255]!++] = i;
+    }
+    const t = order;
+    order = spare;
+    spare = t;
+  }
+  // Equal first bytes: insertion sort by the whole key. Only a strictly greater key moves, so a
+  // key's changes keep their input order and the last of a run is the last change.
+  for (let j = 1; j < n; j++) {
+    const i = order[j]!;
+    if (head[order[j - 1]!] !== head[i]) continue;
+    let k = j - 1;
+    while (k >= 0 && head[order[k]!] === head[i] && compare32(changes[order[k]!]!.key, changes[i]!.key) > 0) {
+      order[k + 1] = order[k]!;
+      k--;
+    }
+    order[k + 1] = i;
+  }
   const keys: Uint8Array[] = [];
   const vals: (Uint8Array | null)[] = [];
   for (let j = 0; j < n; j++) {
