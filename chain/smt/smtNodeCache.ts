@@ -79,10 +79,7 @@ export class SmtNodeCache {
 
   /** Offset in `mem` of the preimage of the node whose hash is `h[off..off+32)`, or -1. */
   find(h: Uint8Array, off: number): number {
-    const mem = this.mem;
-    const s = (slotOf(h, off) & this.mask) * SLOT_BYTES;
-    for (let i = 0; i < 32; i++) if (mem[s + i] !== h[off + i]) return -1;
-    return s + 32;
+    return this.findIn(this.hashSlot(h, off), h, off);
   }
 
   /**
@@ -90,11 +87,7 @@ export class SmtNodeCache {
    * the offset of the preimage's copy in `mem`.
    */
   put(h: Uint8Array, hOff: number, pre: Uint8Array, preOff: number): number {
-    const mem = this.mem;
-    const s = (slotOf(h, hOff) & this.mask) * SLOT_BYTES;
-    for (let i = 0; i < 32; i++) mem[s + i] = h[hOff + i]!;
-    for (let i = 0; i < 65; i++) mem[s + 32 + i] = pre[preOff + i]!;
-    return s + 32;
+    return this.putIn(this.hashSlot(h, hOff), h, hOff, pre, preOff);
   }
 
   /**
@@ -102,9 +95,7 @@ export class SmtNodeCache {
    * new nodes): word copies.
    */
   putWords(src: Words, hashAt: number, preAt: number): void {
-    const s = (slotOf(src.u8, hashAt) & this.mask) * SLOT_BYTES;
-    copyHash(src, hashAt, this.words, s);
-    copyPreimage(src, preAt, this.words, s + 32);
+    this.putWordsIn(this.hashSlot(src.u8, hashAt), src, hashAt, preAt);
   }
 
   /**
@@ -112,35 +103,53 @@ export class SmtNodeCache {
    * `topDepth`), if it holds the node whose hash is `h[off..off+32)`.
    */
   findAt(pos: number, h: Uint8Array, off: number): number {
-    const mem = this.mem;
-    const s = this.topBase + pos * SLOT_BYTES;
-    for (let i = 0; i < 32; i++) if (mem[s + i] !== h[off + i]) return -1;
-    return s + 32;
+    return this.findIn(this.topSlot(pos), h, off);
   }
 
   /** `put` into the positional region's slot `pos`. */
   putAt(pos: number, h: Uint8Array, hOff: number, pre: Uint8Array, preOff: number): number {
+    return this.putIn(this.topSlot(pos), h, hOff, pre, preOff);
+  }
+
+  /** `putWords` into the positional region's slot `pos`. */
+  putWordsAt(pos: number, src: Words, hashAt: number, preAt: number): void {
+    this.putWordsIn(this.topSlot(pos), src, hashAt, preAt);
+  }
+
+  /** Copies the entry whose preimage is at `at` in `mem` into slot `pos`; returns its new offset. */
+  copyToTop(pos: number, at: number): number {
+    const s = this.topSlot(pos);
+    if (s + 32 === at) return at;
+    this.putWordsIn(s, this.words, at - 32, at);
+    return s + 32;
+  }
+
+  // The slot's offset in `mem`, chosen by hash or by position; the rest is the same for both.
+
+  private hashSlot(h: Uint8Array, off: number): number {
+    return (slotOf(h, off) & this.mask) * SLOT_BYTES;
+  }
+
+  private topSlot(pos: number): number {
+    return this.topBase + pos * SLOT_BYTES;
+  }
+
+  private findIn(s: number, h: Uint8Array, off: number): number {
     const mem = this.mem;
-    const s = this.topBase + pos * SLOT_BYTES;
+    for (let i = 0; i < 32; i++) if (mem[s + i] !== h[off + i]) return -1;
+    return s + 32;
+  }
+
+  private putIn(s: number, h: Uint8Array, hOff: number, pre: Uint8Array, preOff: number): number {
+    const mem = this.mem;
     for (let i = 0; i < 32; i++) mem[s + i] = h[hOff + i]!;
     for (let i = 0; i < 65; i++) mem[s + 32 + i] = pre[preOff + i]!;
     return s + 32;
   }
 
-  /** `putWords` into the positional region's slot `pos`. */
-  putWordsAt(pos: number, src: Words, hashAt: number, preAt: number): void {
-    const s = this.topBase + pos * SLOT_BYTES;
+  private putWordsIn(s: number, src: Words, hashAt: number, preAt: number): void {
     copyHash(src, hashAt, this.words, s);
     copyPreimage(src, preAt, this.words, s + 32);
-  }
-
-  /** Copies the entry whose preimage is at `at` in `mem` into slot `pos`; returns its new offset. */
-  copyToTop(pos: number, at: number): number {
-    const s = this.topBase + pos * SLOT_BYTES;
-    if (s + 32 === at) return at;
-    copyHash(this.words, at - 32, this.words, s);
-    copyPreimage(this.words, at, this.words, s + 32);
-    return s + 32;
   }
 
   clear(): void {

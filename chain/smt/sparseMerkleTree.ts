@@ -146,7 +146,7 @@ export class SparseMerkleTree {
     pending.reset();
     const path = this.path;
     path.set(this.rootHash, ROOT_AT);
-    const rootPos = this.topSlots > 0 ? 0 : -1;
+    const rootPos = this.rootPos(undefined);
     const ref = this.updateNode(ROOT_AT, 0, rootPos, keys, vals, 0, keys.length);
     if (ref >= 0 && this.kind === LEAF) pending.pos[ref] = rootPos;
     const next =
@@ -166,8 +166,7 @@ export class SparseMerkleTree {
     const cur = this.path;
     cur.set(root === undefined ? this.rootHash : checkHash(root, "root"), ROOT_AT);
     const mem = this.cache.mem;
-    // By position only at the current root: an older root's nodes would evict the current top.
-    let pos = root === undefined && this.topSlots > 0 ? 0 : -1;
+    let pos = this.rootPos(root);
     for (let d = 0; ; d++) {
       if (isZero32(cur, ROOT_AT)) return undefined;
       const o = this.load(cur, ROOT_AT, pos);
@@ -188,7 +187,7 @@ export class SparseMerkleTree {
     const cur = this.path;
     cur.set(root === undefined ? this.rootHash : checkHash(root, "root"), ROOT_AT);
     const mem = this.cache.mem;
-    let pos = root === undefined && this.topSlots > 0 ? 0 : -1;
+    let pos = this.rootPos(root);
     for (let d = 0; ; d++) {
       if (isZero32(cur, ROOT_AT)) return { siblings };
       const o = this.load(cur, ROOT_AT, pos);
@@ -386,7 +385,7 @@ export class SparseMerkleTree {
       return lRef;
     }
     // A new leaf's depth is settled by the compact rule, bottom up: here, under the internal node
-    // it ends below (or at the root: update()). Each join that moved it up before overrides none.
+    // it ends below (or at the root: update()). A join that only moved it up sets nothing.
     if (lRef >= 0 && lk === LEAF) pending.pos[lRef] = this.childPos(pos, 0);
     if (rRef >= 0 && rk === LEAF) pending.pos[rRef] = this.childPos(pos, 1);
     this.kind = INTERNAL;
@@ -425,6 +424,14 @@ export class SparseMerkleTree {
     const cache = this.cache;
     const at = fromPos >= 0 ? cache.findAt(fromPos, this.path, hOff) : cache.find(this.path, hOff);
     if (at >= 0 && toPos >= 0) cache.copyToTop(toPos, at);
+  }
+
+  /**
+   * The root's slot for a walk from `root` (undefined: the current root), or -1. By position only
+   * at the current root: an older root's nodes would evict the current top.
+   */
+  private rootPos(root: Uint8Array | undefined): number {
+    return root === undefined && this.topSlots > 0 ? 0 : -1;
   }
 
   /** The slot of the child (`bit` 0: left) of the node in slot `pos`; -1 when below the region. */
