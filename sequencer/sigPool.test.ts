@@ -154,8 +154,8 @@ describe("recover(): one call per tx, batched by the pool", () => {
     // One worker: turn 1 (200 txs, milliseconds of work) wakes it; turns 2..4 (5 txs each) are
     // written while it works, so it takes them without a wake (at most one more if the machine
     // stalls this thread for as long as turn 1 takes), its results coming back a signal per
-    // SIGNAL_EVERY records at most.
-    const pool = createSigPool({ workers: 1 });
+    // SIGNAL_EVERY records at most. (helpAbove 0: the main thread never takes a turn itself.)
+    const pool = createSigPool({ workers: 1, helpAbove: 0 });
     try {
       await pool.ready();
       const sizes = [200, 5, 5, 5];
@@ -172,6 +172,32 @@ describe("recover(): one call per tx, batched by the pool", () => {
       expect(s.batches).toBe(4);
       expect(s.wakes).toBeLessThanOrEqual(2);
       expect(s.signals).toBeLessThanOrEqual(Math.ceil(at / SIGNAL_EVERY) + 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("a turn made while every worker is backlogged is recovered on the calling thread; others go to the ring", async () => {
+    const pool = createSigPool({ workers: 1, helpAbove: 16 });
+    try {
+      await pool.ready();
+      // 300 records in flight (milliseconds of work): the worker is backlogged.
+      const big = pool.recoverBatch(BATCH);
+      const recordsBefore = pool.stats().records;
+      const turn = BATCH.slice(0, 5);
+      const helped = await Promise.all(turn.map((tx) => pool.recover(tx)));
+      expect(helped.map(hexOrNull)).toEqual(EXPECTED.slice(0, 5));
+      // Answered here: no record written for them, and the counter says so.
+      expect(pool.stats()).toMatchObject({ records: recordsBefore, helped: 5 });
+      expect((await big).map(hexOrNull)).toEqual(EXPECTED);
+
+      // The worker idle again: a turn goes to the ring, as ever.
+      const later = await Promise.all(BATCH.slice(5, 10).map((tx) => pool.recover(tx)));
+      expect(later.map(hexOrNull)).toEqual(EXPECTED.slice(5, 10));
+      const recoverable = BATCH.slice(5, 10).filter(
+        (tx) => signatureDefect(tx.signature) === undefined,
+      ).length;
+      expect(pool.stats()).toMatchObject({ records: recordsBefore + recoverable, helped: 5 });
     } finally {
       await pool.close();
     }
@@ -292,6 +318,7 @@ describe("pool options and lifecycle", () => {
     expect(() => createSigPool({ workers: 0 })).toThrow(RangeError);
     for (const ringRecords of [0, 3, 1.5, 1 << 21])
       expect(() => createSigPool({ ringRecords })).toThrow(RangeError);
+    for (const helpAbove of [-1, 1.5]) expect(() => createSigPool({ helpAbove })).toThrow(RangeError);
   });
 });
 
