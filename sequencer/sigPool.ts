@@ -492,14 +492,14 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     if (helpAbove > 0 && !broken && backlogged()) {
       counts.batches++;
       counts.helped += calls.length;
-      for (const c of calls) {
-        try {
-          const r = recoverAddress(signingHash(c.tx.bodyBytes), c.tx.signature, inlineBackend);
-          c.resolve(r.ok ? r.value : null);
-        } catch (e) {
-          c.reject(e);
-        }
+      let addrs: Array<Address | null>;
+      try {
+        addrs = recoverInline(calls.map((c) => c.tx));
+      } catch (e) {
+        for (const c of calls) c.reject(e);
+        return;
       }
+      for (let i = 0; i < calls.length; i++) calls[i]!.resolve(addrs[i]!);
       return;
     }
     enqueue(
