@@ -14,7 +14,7 @@
  * load (64 requests in flight) a turn gathers only a handful of txs, and recovering them inline
  * would put ≈ 57 µs per tx back on the main thread, the one that serves HTTP and builds blocks.
  * Except when every worker is backlogged (`helpAbove` records in flight or more, ~1.2 ms of work):
- * then the main thread recovers the turn itself. Why: at full ingest the requests move in a
+ * then the main thread recovers the turn itself, if it holds at most HELP_MAX_TURN txs. Why: at full ingest the requests move in a
  * convoy (a stall releases them together), and while one worker works through the burst the main
  * thread has nothing to do but wait for it. Helping shortens the burst; the ingest bench measured
  * 6,341 / 6,453 / 5,791 / 6,209 tx/s with it against 4,691 / 6,601 / 5,564 / 6,051 without
@@ -81,6 +81,13 @@ const LAYOUT = {
   requestRecord: REQUEST_RECORD,
   responseRecord: RESPONSE_RECORD,
 } as const;
+
+/**
+ * The most txs a helped turn may hold (~3.5 ms of native recovery): a larger turn (a flood, or
+ * JSON-RPC batches) goes to the workers, so the main thread's share of recovery stays one short
+ * piece however the requests arrive.
+ */
+const HELP_MAX_TURN = 64;
 
 /** Records a large batch puts in one ring at a time at least: a smaller turn goes to one worker whole. */
 const MIN_SHARE = 16;
@@ -489,7 +496,7 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     const calls = turn;
     turn = [];
     if (calls.length === 0) return;
-    if (helpAbove > 0 && !broken && backlogged()) {
+    if (helpAbove > 0 && calls.length <= HELP_MAX_TURN && !broken && backlogged()) {
       counts.batches++;
       counts.helped += calls.length;
       let addrs: Array<Address | null>;
