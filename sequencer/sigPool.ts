@@ -496,6 +496,12 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
     const calls = turn;
     turn = [];
     if (calls.length === 0) return;
+    const resolveAll = (addrs: Array<Address | null>) => {
+      for (let i = 0; i < calls.length; i++) calls[i]!.resolve(addrs[i] ?? null);
+    };
+    const rejectAll = (e: unknown) => {
+      for (const c of calls) c.reject(e);
+    };
     if (helpAbove > 0 && calls.length <= HELP_MAX_TURN && !broken && backlogged()) {
       counts.batches++;
       counts.helped += calls.length;
@@ -503,20 +509,16 @@ export function createSigPool(opts: SigPoolOpts = {}): SigPool {
       try {
         addrs = recoverInline(calls.map((c) => c.tx));
       } catch (e) {
-        for (const c of calls) c.reject(e);
+        rejectAll(e);
         return;
       }
-      for (let i = 0; i < calls.length; i++) calls[i]!.resolve(addrs[i]!);
+      resolveAll(addrs);
       return;
     }
     enqueue(
       calls.map((c) => c.tx),
-      (addrs) => {
-        for (let i = 0; i < calls.length; i++) calls[i]!.resolve(addrs[i] ?? null);
-      },
-      (e) => {
-        for (const c of calls) c.reject(e);
-      },
+      resolveAll,
+      rejectAll,
     );
   }
 
