@@ -127,6 +127,27 @@ class AddressTxs {
 
 /** The batch that indexes `b` on top of the index `db` holds (whose cursor is b's parent). */
 export function indexBlockOps(b: IndexedBlock, params: IndexParams, db: IndexReader): KvOp[] {
+  const steps = indexBlockSteps(b, params, db);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Signed txs indexed between two pauses of {@link indexBlockSteps} (~0.2 ms of work at most). */
+const STEP_TXS = 256;
+
+/**
+ * {@link indexBlockOps} in steps: it pauses (yields) after every {@link STEP_TXS} signed txs, so
+ * the indexer can hand its thread back in the middle of a large block (a 5k-tx block is ~50–90 ms
+ * of work in one piece) and resume. The caller must keep `db` unchanged until the batch is
+ * returned and written: the indexer is the index's only writer and indexes one block at a time.
+ */
+export function* indexBlockSteps(
+  b: IndexedBlock,
+  params: IndexParams,
+  db: IndexReader,
+): Generator<void, KvOp[], void> {
   const h = b.block.header;
   const n = h.number;
   const ops: KvOp[] = [];
@@ -227,6 +248,7 @@ export function indexBlockOps(b: IndexedBlock, params: IndexParams, db: IndexRea
   }
 
   for (let j = 0; j < b.block.txs.length; j++) {
+    if (j % STEP_TXS === STEP_TXS - 1) yield;
     const tx = b.block.txs[j]!;
     const from = b.senders[j]!;
     const index = nSys + j;

@@ -16,7 +16,7 @@ import { setImmediate as yieldTurn } from "node:timers/promises";
 import { bytesToHex, bytesToU64, equalBytes, hexToBytes } from "../chain/bytes.ts";
 import type { KvOp } from "../chain/kv.ts";
 import { LevelKv } from "../store/levelKv.ts";
-import { CURSOR_KEY, type IndexedBlock, type IndexParams, indexBlockOps, txParties } from "./indexBlock.ts";
+import { CURSOR_KEY, type IndexedBlock, type IndexParams, indexBlockSteps, txParties } from "./indexBlock.ts";
 import { addressTxKey, IX, ixKey, metaKey, u64 } from "./keys.ts";
 import { decodeRecord } from "./recordCodec.ts";
 import type { BlockRecord, UndoRecord } from "./records.ts";
@@ -29,6 +29,8 @@ import { chunkKey, decodeChunk } from "./txChunks.ts";
  */
 export const INDEX_FORMAT = 2;
 const FORMAT_KEY = metaKey("format");
+/** How long one slice of indexing a block may hold the thread, ms (as the sequencer's build). */
+const SLICE_MS = 4;
 /** The block-derived prefixes end before the batch log's (IX.BATCH). */
 const DERIVED_END = Uint8Array.of(IX.BATCH);
 
@@ -150,7 +152,21 @@ export class Indexer {
       if (!b) return;
       const c = this.cursor();
       if (n > 0n && c && !equalBytes(b.block.header.parentHash, c.hash)) return;
-      await this.kv.write(indexBlockOps(b, this.opts.params, this.kv));
+      // In slices: a large block's index batch is built and filled a few ms at a time, handing
+      // the thread back between them (the sequencer's admission runs in between), then written
+      // as one batch. Nothing else writes the index meanwhile (one catch-up at a time).
+      const steps = indexBlockSteps(b, this.opts.params, this.kv);
+      let until = performance.now() + SLICE_MS;
+      let r = steps.next();
+      while (!r.done) {
+        if (performance.now() >= until) {
+          await yieldTurn();
+          if (this.closed) return;
+          until = performance.now() + SLICE_MS;
+        }
+        r = steps.next();
+      }
+      await this.kv.write(r.value, { sliceMs: SLICE_MS });
       this.blocksIndexed++;
       // A macrotask between blocks: timers (the sequencer's block ticks) run in between.
       await yieldTurn();

@@ -68,6 +68,15 @@ const NO_UNDO_PREFIXES = new Set<number>([PREFIX.SMT_STATE, PREFIX.SMT_WITHDRAWA
 export function isContentAddressed(key: Uint8Array): boolean {
   return NO_UNDO_PREFIXES.has(key[0]!);
 }
+/**
+ * A block's batch (its state, block, receipts and index ops: ~30k ops at ~5k txs) is filled in
+ * slices of this many ms, handing the event loop back between them (store/levelKv.ts), and then
+ * written at once. The block's writer holds the serial node-write lane meanwhile; the journal's
+ * groups may be written in between: they put txs not yet in any block, never the keys a block
+ * batch deletes (a block's txs were journaled before they were selected).
+ */
+const WRITE_SLICE_MS = 4;
+
 /** Undo records deleted per {@link ChainStore.pruneUndo} call at most (one bounded batch). */
 const MAX_UNDO_PRUNE = 4096;
 
@@ -517,7 +526,7 @@ export class ChainStore {
    */
   private async writeState(ops: readonly KvOp[], then: "applied" | "cleared"): Promise<void> {
     try {
-      await this.kv.write(ops, { sync: true });
+      await this.kv.write(ops, { sync: true, sliceMs: WRITE_SLICE_MS });
     } catch (e) {
       this.state.clear();
       throw e;

@@ -33,6 +33,53 @@ afterEach(async () => {
 const h = (s: string): Uint8Array => sha256(utf8(s));
 
 describe("LevelKv", () => {
+  it("fills a sliced batch across event-loop turns and still writes it as one", async () => {
+    const kv = await openKv(tempDir());
+    await kv.write([{ type: "put", key: Uint8Array.of(0xee), value: Uint8Array.of(1) }]);
+    const ops = Array.from({ length: 4096 }, (_, i) => ({
+      type: "put" as const,
+      key: Uint8Array.of(0x20, i >> 8, i & 0xff),
+      value: Uint8Array.of(i & 0xff),
+    }));
+    ops.push({ type: "del", key: Uint8Array.of(0xee) } as never);
+    // Between slices, another task runs and reads: it sees none of the batch yet.
+    const seen: Array<[Uint8Array | undefined, Uint8Array | undefined]> = [];
+    let turns = 0;
+    const watch = (): void => {
+      if (done) return;
+      seen.push([kv.get(Uint8Array.of(0x20, 0, 0)), kv.get(Uint8Array.of(0xee))]);
+      if (++turns < 1000) setImmediate(watch);
+    };
+    let done = false;
+    setImmediate(watch);
+    await kv.write(ops, { sync: true, sliceMs: 0 });
+    done = true;
+    // sliceMs 0: a yield after each 256 ops, so the watcher ran between slices of this batch.
+    expect(turns).toBeGreaterThanOrEqual(4096 / 256 - 1);
+    for (const [first, marker] of seen.slice(0, 4096 / 256 - 1)) {
+      expect(first).toBeUndefined();
+      expect(marker).toEqual(Uint8Array.of(1));
+    }
+    expect(kv.get(Uint8Array.of(0x20, 0x0f, 0xff))).toEqual(Uint8Array.of(0xff));
+    expect(kv.get(Uint8Array.of(0xee))).toBeUndefined();
+  });
+
+  it("closes a sliced batch and writes nothing when the store closes mid-fill", async () => {
+    const dir = tempDir();
+    const kv = await openKv(dir);
+    const ops = Array.from({ length: 2048 }, (_, i) => ({
+      type: "put" as const,
+      key: Uint8Array.of(0x21, i >> 8, i & 0xff),
+      value: Uint8Array.of(1),
+    }));
+    const writing = expect(kv.write(ops, { sliceMs: 0 })).rejects.toThrow(/not open/);
+    await new Promise<void>((r) => setImmediate(r));
+    await kv.close();
+    await writing;
+    const again = await openKv(dir);
+    expect(again.get(Uint8Array.of(0x21, 0, 0))).toBeUndefined();
+  });
+
   it("round-trips puts and deletes, reading synchronously", async () => {
     const kv = await openKv(tempDir());
     expect(kv.get(Uint8Array.of(1, 2))).toBeUndefined();
