@@ -92,7 +92,7 @@ export class ChainCore {
   readState(): StateDb {
     const h = this.current.header;
     return new StateDb(
-      new OverlayKv(this.kv),
+      new OverlayKv(this.kv, { expected: 0 }),
       { stateRoot: h.stateRoot, withdrawalsRoot: h.withdrawalsRoot },
       this.caches,
     );

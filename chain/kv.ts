@@ -106,14 +106,27 @@ const OVERLAY_SIZE_HINT_MAX = 1 << 16;
  * ~13 nodes per tx into a table nothing reads).
  */
 export class OverlayKv implements KvStore {
-  private writes = new BytesMap<Uint8Array>({ expected: overlaySizeHint, untrustedKeys: true });
+  private writes: BytesMap<Uint8Array>;
   /** Filed content writes: keys (packed), values, and which first bytes they have. */
   private filedKeys = new Uint8Array(0);
   private filedEnd = 0;
   private filedLen: number[] = [];
   private filedVals: Uint8Array[] = [];
   private readonly filedPrefixes = new Uint8Array(256);
-  constructor(readonly base: KvReader) {}
+  /**
+   * `expected`: entries to make room for up front; default the last listed overlay's size (the
+   * next block is most likely alike). A head's read view (admission, RPC) passes 0: at ~5k-tx
+   * blocks the hint is ~10^4 entries, a few MB zero-filled per head for a map hardly written.
+   */
+  constructor(
+    readonly base: KvReader,
+    opts?: { expected?: number },
+  ) {
+    this.writes = new BytesMap<Uint8Array>({
+      expected: opts?.expected ?? overlaySizeHint,
+      untrustedKeys: true,
+    });
+  }
   get(key: Uint8Array): Uint8Array | undefined {
     if (this.filedPrefixes[key[0]!] === 1) this.indexFiled();
     const w = this.writes.get(key);
