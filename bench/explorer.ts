@@ -34,23 +34,18 @@ import { createApiServer } from "../api/server.ts";
 import { createLocalBeacon, deriveBeaconSecretKey } from "../chain/beacon/index.ts";
 import { concatBytes, u64ToBytes } from "../chain/bytes.ts";
 import { defaultParams } from "../chain/params.ts";
-import type { Block, Receipt, SignedTx } from "../chain/types.ts";
 import { type IndexedBlock, type IndexParams, indexBlockOps } from "../indexer/indexBlock.ts";
 import { IndexReads } from "../indexer/indexReads.ts";
 import { IX, ixKey } from "../indexer/keys.ts";
 import { createExplorerReads } from "../node/explorerReads.ts";
 import { LevelKv } from "../store/levelKv.ts";
+import { syntheticTransferBlock } from "../test/helpers/syntheticBlocks.ts";
 import { ceilingFields } from "./ceiling.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 const TXS_PER_BLOCK = 5000;
 const RATE = 500;
 const SEQUENCER_BLOCKS_PER_S = 2;
-
-// Shared by every synthetic tx (the indexer never reads them): 15,000 typed arrays a block of the
-// generator's own would be garbage collected inside the timed indexing.
-const NO_BYTES = new Uint8Array(0);
-const NO_SIGNATURE = new Uint8Array(65);
 
 /** Block `n` of 5,000 transfers: tx i from `from[i % len]` to `to[i % len]`. */
 function syntheticBlock(
@@ -59,43 +54,17 @@ function syntheticBlock(
   from: Uint8Array[],
   to: Uint8Array[],
 ): IndexedBlock {
-  const txs: SignedTx[] = [];
-  const receipts: Receipt[] = [];
-  const senders: Uint8Array[] = [];
-  // One random buffer for the block's hashes: the generator's garbage is not the indexer's cost.
-  const hashes = randomBytes(32 * TXS_PER_BLOCK);
-  for (let i = 0; i < TXS_PER_BLOCK; i++) {
-    const hash = hashes.subarray(32 * i, 32 * i + 32);
-    txs.push({
-      body: {
-        chainId: 1n,
-        nonce: BigInt(i),
-        action: { kind: "transfer", to: to[i % to.length]!, amount: 1n },
-      },
-      bodyBytes: NO_BYTES,
-      signature: NO_SIGNATURE,
-      raw: NO_BYTES,
-      hash,
-    });
-    receipts.push({ txHash: hash, status: "success" });
-    senders.push(from[i % from.length]!);
-  }
-  const z = new Uint8Array(32);
-  const block: Block = {
-    header: {
-      number: n,
-      parentHash,
-      timestamp: 1_700_000_000_000n + n * 500n,
-      l1Origin: { number: 0n, hash: z, timestamp: 1_700_000_000n },
-      stateRoot: z,
-      withdrawalsRoot: z,
-      txRoot: z,
-      receiptsRoot: z,
-    },
-    systemTxs: [],
-    txs,
-  };
-  return { block, hash: randomBytes(32), receipts, senders, size: TXS_PER_BLOCK * 120 };
+  return syntheticTransferBlock({
+    number: n,
+    parentHash,
+    hash: randomBytes(32),
+    timestamp: 1_700_000_000_000n + n * 500n,
+    // One random buffer for the block's hashes: the generator's garbage is not the indexer's cost.
+    txHashes: randomBytes(32 * TXS_PER_BLOCK),
+    from: (i) => from[i % from.length]!,
+    to: (i) => to[i % to.length]!,
+    size: TXS_PER_BLOCK * 120,
+  });
 }
 
 /** Indexes `count` blocks from `first` into `kv` (and the same ops, raw, into `raw`): ms spent on each. */

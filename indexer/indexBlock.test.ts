@@ -7,8 +7,8 @@ import { createLocalBeacon, deriveBeaconSecretKey } from "../chain/beacon/index.
 import { bytesToHex } from "../chain/bytes.ts";
 import { MemoryKv } from "../chain/kv.ts";
 import { defaultParams } from "../chain/params.ts";
-import type { Block, Receipt, SignedTx } from "../chain/types.ts";
-import { type IndexedBlock, indexBlockOps, indexBlockSteps } from "./indexBlock.ts";
+import { syntheticTransferBlock } from "../test/helpers/syntheticBlocks.ts";
+import { indexBlockOps, indexBlockSteps } from "./indexBlock.ts";
 
 const params = defaultParams(
   createLocalBeacon(deriveBeaconSecretKey("flops/test-index-block"), { genesisTime: 1n, periodSeconds: 1n })
@@ -21,43 +21,21 @@ function filled(n: number, i: number): Uint8Array {
   return b;
 }
 
-/** Block 0 of `count` transfers among 50 senders (so parties repeat) to 7 recipients. */
-function transferBlock(count: number): IndexedBlock {
-  const txs: SignedTx[] = [];
-  const receipts: Receipt[] = [];
-  const senders: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const hash = filled(32, i);
-    txs.push({
-      body: {
-        chainId: 1n,
-        nonce: BigInt(i),
-        action: { kind: "transfer", to: filled(20, 1000 + (i % 7)), amount: 3n },
-      },
-      bodyBytes: new Uint8Array(0),
-      signature: new Uint8Array(65),
-      raw: new Uint8Array(120),
-      hash,
-    });
-    receipts.push({ txHash: hash, status: i % 11 === 0 ? "failed" : "success" } as Receipt);
-    senders.push(filled(20, i % 50));
-  }
-  const z = new Uint8Array(32);
-  const block: Block = {
-    header: {
-      number: 0n,
-      parentHash: z,
-      timestamp: 1000n,
-      l1Origin: { number: 0n, hash: z, timestamp: 1n },
-      stateRoot: z,
-      withdrawalsRoot: z,
-      txRoot: z,
-      receiptsRoot: z,
-    },
-    systemTxs: [],
-    txs,
-  };
-  return { block, hash: filled(32, 99_999), receipts, senders, size: 120 * count };
+/** Block 0 of `count` transfers among 50 senders (so parties repeat) to 7 recipients, 1 in 11 failed. */
+function transferBlock(count: number) {
+  const txHashes = new Uint8Array(32 * count);
+  for (let i = 0; i < count; i++) txHashes.set(filled(32, i), 32 * i);
+  return syntheticTransferBlock({
+    number: 0n,
+    parentHash: new Uint8Array(32),
+    hash: filled(32, 99_999),
+    timestamp: 1000n,
+    txHashes,
+    from: (i) => filled(20, i % 50),
+    to: (i) => filled(20, 1000 + (i % 7)),
+    failed: (i) => i % 11 === 0,
+    size: 120 * count,
+  });
 }
 
 const dump = (ops: ReturnType<typeof indexBlockOps>): string[] =>
