@@ -8,7 +8,13 @@ import type { Block, BlockHeader, Receipt, SignedTx } from "../chain/types.ts";
 import { blockHash, decodeBlock, encodeBlock } from "../chain/wire/index.ts";
 import { TestAccount, TestChain } from "../test/helpers/testChain.ts";
 import { BlockCache, DEFAULT_BLOCK_CACHE } from "./blockCache.ts";
-import { type BlockToCommit, ChainStore, type ChainStoreOpts, type StoredBlockData } from "./chainStore.ts";
+import {
+  type BlockToCommit,
+  CHAIN_WRITE_BUFFER_BYTES,
+  ChainStore,
+  type ChainStoreOpts,
+  type StoredBlockData,
+} from "./chainStore.ts";
 import { PREFIX } from "./prefixes.ts";
 
 // encodeBlock, counted: the store must write the builder's bytes, not encode the block again.
@@ -154,6 +160,14 @@ describe("ChainStore block cache", () => {
     const { store } = await openStore();
     expect(store.blocks.limits).toEqual(DEFAULT_BLOCK_CACHE);
     expect(DEFAULT_BLOCK_CACHE).toEqual({ maxBytes: 64 * 1024 * 1024, maxBlocks: 512 });
+  });
+
+  it("opens LevelDB with a 32 MiB memtable unless told otherwise", async () => {
+    const { store } = await openStore();
+    expect(store.kv.tuning.writeBufferSize).toBe(CHAIN_WRITE_BUFFER_BYTES);
+    expect(CHAIN_WRITE_BUFFER_BYTES).toBe(32 * 1024 * 1024);
+    const { store: other } = await openStore(undefined, { writeBufferSize: 8 << 20 });
+    expect(other.kv.tuning.writeBufferSize).toBe(8 << 20);
   });
 
   it("also bounds the count, and evicts the least recently used", () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { sha256, utf8 } from "../chain/hash.ts";
 import { MemoryKv, OverlayKv } from "../chain/kv.ts";
 import { SmtNodeCache, SparseMerkleTree, verifySmtProof } from "../chain/smt/index.ts";
 import { KV_PREFIX } from "../chain/state/keys.ts";
-import { LevelKv } from "./levelKv.ts";
+import { LevelKv, type LevelTuning } from "./levelKv.ts";
 import { PREFIX, STORE_PREFIX_MIN } from "./prefixes.ts";
 
 const dirs: string[] = [];
@@ -18,8 +18,8 @@ function tempDir(): string {
   return d;
 }
 
-async function openKv(dir: string): Promise<LevelKv> {
-  const kv = new LevelKv(dir);
+async function openKv(dir: string, tuning?: LevelTuning): Promise<LevelKv> {
+  const kv = new LevelKv(dir, tuning);
   await kv.open();
   open.push(kv);
   return kv;
@@ -62,6 +62,36 @@ describe("LevelKv", () => {
     }
     expect(kv.get(Uint8Array.of(0x20, 0x0f, 0xff))).toEqual(Uint8Array.of(0xff));
     expect(kv.get(Uint8Array.of(0xee))).toBeUndefined();
+  });
+
+  it("passes its write buffer size to LevelDB: 8 MiB of writes stay in a 32 MiB memtable", async () => {
+    const value = new Uint8Array(64 * 1024).fill(7);
+    const fill = async (kv: LevelKv): Promise<void> => {
+      for (let b = 0; b < 8; b++) {
+        const ops = Array.from({ length: 16 }, (_, i) => ({
+          type: "put" as const,
+          key: Uint8Array.of(0x22, b, i),
+          value,
+        }));
+        await kv.write(ops);
+      }
+    };
+    // A memtable over its size is written out as a level-0 table (.ldb) in the background.
+    const tables = async (dir: string): Promise<number> => {
+      for (let i = 0; i < 50; i++) {
+        const n = readdirSync(dir).filter((f) => f.endsWith(".ldb")).length;
+        if (n > 0) return n;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return 0;
+    };
+    const small = tempDir();
+    await fill(await openKv(small));
+    expect(await tables(small)).toBeGreaterThan(0); // LevelDB's default: 4 MiB
+    const large = tempDir();
+    await fill(await openKv(large, { writeBufferSize: 32 << 20 }));
+    expect(readdirSync(large).filter((f) => f.endsWith(".ldb"))).toEqual([]);
+    expect(() => new LevelKv(tempDir(), { writeBufferSize: 1000 })).toThrow(RangeError);
   });
 
   it("closes a sliced batch and writes nothing when the store closes mid-fill", async () => {

@@ -25,14 +25,38 @@ export interface LevelWriteOpts {
 /** Ops put into a batch between two clock reads when slicing. */
 const SLICE_CHECK_OPS = 256;
 
+/** LevelDB's own sizes (classic-level's options); unset ones keep classic-level's defaults. */
+export interface LevelTuning {
+  /**
+   * Bytes of writes buffered in memory (the memtable) before LevelDB writes them out as a level-0
+   * table (default 4 MiB). Up to two are held at once (one being written out). A larger one means
+   * fewer tables and less compaction work for the same writes.
+   */
+  writeBufferSize?: number;
+}
+
 export class LevelKv implements KvReader {
   readonly dir: string;
   /** The database itself, for repositories that need more than the port (iterators). */
   readonly db: Level<Uint8Array, Uint8Array>;
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    /** As given (what LevelDB was opened with, where set). */
+    readonly tuning: LevelTuning = {},
+  ) {
     this.dir = dir;
-    this.db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: "view", valueEncoding: "view" });
+    const { writeBufferSize } = tuning;
+    if (
+      writeBufferSize !== undefined &&
+      (!Number.isSafeInteger(writeBufferSize) || writeBufferSize < 1 << 20)
+    )
+      throw new RangeError(`LevelKv: writeBufferSize ${writeBufferSize} is not an integer ≥ 1 MiB`);
+    this.db = new Level<Uint8Array, Uint8Array>(dir, {
+      keyEncoding: "view",
+      valueEncoding: "view",
+      ...(writeBufferSize === undefined ? {} : { writeBufferSize }),
+    });
   }
 
   /** Opens (creating if missing). Throws STORE_LOCKED when another process or instance holds it. */
