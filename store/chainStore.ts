@@ -198,12 +198,12 @@ export interface ChainStoreOpts {
 
 /**
  * The chain database's memtable: 32 MiB, against LevelDB's 4 MiB default. At full ingest the
- * store writes ~10 MB/s (each tx journaled then deleted, the block's txs and receipts again, new
- * tree nodes and their death rows), so 4 MiB tables meant a level-0 table every ~0.4 s and
- * compaction on the other core all the time. Measured (docs/BENCHMARKS.md, seventh round): the
- * node's CPU per tx −8–9% in alternating pairs (258 / 228 → 237 / 208 µs), its cores 1.37 → 1.29. Memory: up to two memtables held
- * (one being written out), filled only as writes arrive; the write-ahead log replayed at open is
- * as large at most.
+ * store writes ~1 KB a tx (each tx journaled then deleted, the block's txs and receipts again, new
+ * tree nodes and their death rows: ~6 MB/s at 6k tx/s), so 4 MiB memtables meant a level-0 table
+ * every ~0.7 s and compaction on the other core all the time. Measured (docs/BENCHMARKS.md,
+ * seventh round): the node's CPU per tx −8–9% in alternating pairs (258 / 228 → 237 / 208 µs),
+ * its cores 1.37 → 1.29. Memory: up to two memtables held (one being written out), filled only
+ * as writes arrive; the write-ahead log replayed at open is as large at most.
  */
 export const CHAIN_WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
 
