@@ -92,6 +92,7 @@ describe("LevelKv", () => {
     await fill(await openKv(large, { writeBufferSize: 32 << 20 }));
     expect(readdirSync(large).filter((f) => f.endsWith(".ldb"))).toEqual([]);
     expect(() => new LevelKv(tempDir(), { writeBufferSize: 1000 })).toThrow(RangeError);
+    expect(() => new LevelKv(tempDir(), { writeBufferSize: 2 ** 32 })).toThrow(/1 GiB/);
   });
 
   it("closes a sliced batch and writes nothing when the store closes mid-fill", async () => {

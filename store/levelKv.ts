@@ -49,9 +49,10 @@ export class LevelKv implements KvReader {
     const { writeBufferSize } = tuning;
     if (
       writeBufferSize !== undefined &&
-      (!Number.isSafeInteger(writeBufferSize) || writeBufferSize < 1 << 20)
+      (!Number.isSafeInteger(writeBufferSize) || writeBufferSize < 1 << 20 || writeBufferSize > 1 << 30)
     )
-      throw new RangeError(`LevelKv: writeBufferSize ${writeBufferSize} is not an integer ≥ 1 MiB`);
+      // classic-level reads it as a uint32: a larger value would wrap.
+      throw new RangeError(`LevelKv: writeBufferSize ${writeBufferSize} is not an integer in [1 MiB, 1 GiB]`);
     this.db = new Level<Uint8Array, Uint8Array>(dir, {
       keyEncoding: "view",
       valueEncoding: "view",
