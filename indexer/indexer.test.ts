@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { bytesToHex } from "../chain/bytes.ts";
 import { ExplorerChain } from "../test/helpers/explorerChain.ts";
-import { Indexer } from "./indexer.ts";
+import { INDEX_WRITE_BUFFER_BYTES, Indexer } from "./indexer.ts";
 import { IndexReads } from "./indexReads.ts";
 
 const open: Array<() => Promise<void>> = [];
@@ -72,6 +72,13 @@ describe("indexer", () => {
     // 5 transfers in, 2 withdrawals out, 1 deposit in.
     expect((await reads.addressTxs(d, { limit: 100 })).items).toHaveLength(8);
   }, 60_000);
+
+  it("opens its LevelDB with a 32 MiB memtable", async () => {
+    const { start } = await setup();
+    const { ix } = await start();
+    expect(ix.kv.tuning.writeBufferSize).toBe(INDEX_WRITE_BUFFER_BYTES);
+    expect(INDEX_WRITE_BUFFER_BYTES).toBe(32 * 1024 * 1024);
+  });
 
   it("reorg: a rewind of the unsafe head undoes exactly the blocks taken back", async () => {
     const { chain, start } = await setup();
