@@ -102,23 +102,16 @@ export class LevelKv implements KvReader {
   async write(ops: readonly KvOp[], opts?: LevelWriteOpts): Promise<void> {
     if (ops.length === 0) return;
     const batch = this.db.batch();
-    const sliceMs = opts?.sliceMs;
+    const sliceMs = opts?.sliceMs ?? Number.POSITIVE_INFINITY;
     try {
-      if (sliceMs === undefined) {
-        for (const op of ops) {
-          if (op.type === "put") batch.put(op.key, op.value);
-          else batch.del(op.key);
-        }
-      } else {
-        let until = performance.now() + sliceMs;
-        for (let i = 0; i < ops.length; i++) {
-          const op = ops[i]!;
-          if (op.type === "put") batch.put(op.key, op.value);
-          else batch.del(op.key);
-          if (i % SLICE_CHECK_OPS === SLICE_CHECK_OPS - 1 && performance.now() >= until) {
-            await new Promise<void>((r) => setImmediate(r));
-            until = performance.now() + sliceMs;
-          }
+      let until = performance.now() + sliceMs;
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
+        if (op.type === "put") batch.put(op.key, op.value);
+        else batch.del(op.key);
+        if (i % SLICE_CHECK_OPS === SLICE_CHECK_OPS - 1 && performance.now() >= until) {
+          await new Promise<void>((r) => setImmediate(r));
+          until = performance.now() + sliceMs;
         }
       }
     } catch (e) {
