@@ -36,6 +36,7 @@ import {
   TIER_TINY,
   type Tier,
 } from "../chain/params.ts";
+import { offThreadLocalBeacon } from "../sequencer/beaconPool.ts";
 import { createLocalBeaconSource } from "../sequencer/localBeaconSource.ts";
 import type { BeaconSource } from "../sequencer/ports.ts";
 import { ChainStore } from "../store/chainStore.ts";
@@ -107,10 +108,10 @@ export function devBeaconSource(
   const b = genesis.params.beacon;
   const opts = { genesisTime: b.genesisTime, periodSeconds: b.periodSeconds };
   for (const key of keys) {
-    const beacon = createLocalBeacon(key, opts);
+    const beacon = offThreadLocalBeacon(key, opts);
     if (equalBytes(beacon.config.publicKey, b.publicKey)) return createLocalBeaconSource(beacon, now);
   }
-  const beacon = createLocalBeacon(deriveBeaconSecretKey(DEV_BEACON_SEED), opts);
+  const beacon = offThreadLocalBeacon(deriveBeaconSecretKey(DEV_BEACON_SEED), opts);
   if (!equalBytes(beacon.config.publicKey, b.publicKey)) {
     throw new RollupError(
       "BEACON_KEY_MISMATCH",

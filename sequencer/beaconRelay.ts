@@ -17,6 +17,7 @@ import { BEACON_SIGNATURE_BYTES, beaconRandomness, verifyBeaconRound } from "../
 import { bytesToHex, equalBytes, hexToBytes } from "../chain/bytes.ts";
 import { RollupError } from "../chain/errors.ts";
 import { type BeaconConfig, QUICKNET } from "../chain/params.ts";
+import { verifyBeaconRoundOffThread } from "./beaconPool.ts";
 import type { BeaconSource } from "./ports.ts";
 
 /** drand chain hash of League of Entropy quicknet (the relays' path segment). */
@@ -58,6 +59,8 @@ export interface DrandRelayOpts {
   /** How long to wait on one relay before asking the next one as well. */
   hedgeDelayMs?: number;
   fetch?: typeof globalThis.fetch;
+  /** The signature check (default: verifyBeaconRoundOffThread, the pairing on a worker). */
+  verify?: (config: BeaconConfig, round: bigint, signature: Uint8Array) => Promise<boolean>;
 }
 
 /** A verified round. */
@@ -89,6 +92,7 @@ export function createDrandRelayClient(opts: DrandRelayOpts): DrandRelayClient {
   const fetchFn = opts.fetch ?? globalThis.fetch;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS;
   const hedgeDelayMs = opts.hedgeDelayMs ?? DEFAULT_RELAY_HEDGE_MS;
+  const verify = opts.verify ?? ((c, r, sig) => verifyBeaconRoundOffThread(c, r, sig));
   const chainHash =
     opts.chainHash ?? (equalBytes(opts.config.publicKey, QUICKNET.publicKey) ? QUICKNET_CHAIN_HASH : "");
   const bases = opts.urls.map((u) => {
@@ -171,7 +175,12 @@ export function createDrandRelayClient(opts: DrandRelayOpts): DrandRelayClient {
       throw new HttpStatusError(response.status);
     }
     const text = await readCapped(response, MAX_RELAY_BODY_BYTES);
-    return parseRelayRound(opts.config, text, expectedRound);
+    const answer = parseRelayAnswer(text, expectedRound);
+    // The pairing on the beacon worker, not on the thread serving the node (beaconPool.ts).
+    if (!(await verify(opts.config, answer.round, answer.signature))) {
+      throw new Error(`signature does not verify for round ${answer.round}`);
+    }
+    return answer;
   }
 
   return {
@@ -252,6 +261,15 @@ export function parseRelayRound(
   text: string,
   expectedRound: bigint | undefined,
 ): RelayRound {
+  const answer = parseRelayAnswer(text, expectedRound);
+  if (!verifyBeaconRound(config, answer.round, answer.signature)) {
+    throw new Error(`signature does not verify for round ${answer.round}`);
+  }
+  return answer;
+}
+
+/** parseRelayRound without the signature's pairing check (the caller makes it). */
+function parseRelayAnswer(text: string, expectedRound: bigint | undefined): RelayRound {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -278,9 +296,6 @@ export function parseRelayRound(
   const signature = hexToBytes(rawSignature);
   if (signature.length !== BEACON_SIGNATURE_BYTES) {
     throw new Error(`signature is ${signature.length} bytes, expected ${BEACON_SIGNATURE_BYTES}`);
-  }
-  if (!verifyBeaconRound(config, round, signature)) {
-    throw new Error(`signature does not verify for round ${round}`);
   }
   const randomness = beaconRandomness(signature);
   // The relay's randomness field is redundant; a mismatch means a broken or lying relay.

@@ -5,12 +5,16 @@ import type { BeaconSource } from "./ports.ts";
 /**
  * The devnet beacon: signs a round once its time has come (never earlier, so even the devnet
  * keeps "randomness did not exist when the input was fixed" for everyone but the key holder).
+ * A beacon with `signOffThread` (sequencer/beaconPool.ts) signs on a worker thread.
  */
-export function createLocalBeaconSource(beacon: LocalBeacon, nowMs: () => bigint): BeaconSource {
+export function createLocalBeaconSource(
+  beacon: LocalBeacon & { signOffThread?(round: bigint): Promise<Uint8Array> },
+  nowMs: () => bigint,
+): BeaconSource {
   return {
     async getRound(round) {
       if (roundTimeMs(beacon.config, round) > nowMs()) return undefined;
-      return beacon.sign(round);
+      return beacon.signOffThread ? beacon.signOffThread(round) : beacon.sign(round);
     },
   };
 }

@@ -22,7 +22,9 @@ export {
   beaconRandomness,
   beaconRoundMessage,
   isBeaconPublicKey,
+  isBeaconRoundVerified,
   MAX_BEACON_ROUND,
+  rememberBeaconVerdict,
   verifyBeaconRound,
   verifyBeaconRoundUncached,
 } from "./verifyBeaconRound.ts";

@@ -148,15 +148,39 @@ const verifiedRounds = new Set<string>();
 export function verifyBeaconRound(config: BeaconConfig, round: bigint, signature: Uint8Array): boolean {
   if (!isWellFormed(config, round, signature)) return false;
   // Keyed by the bytes as they are now: a caller mutating its arrays later changes the key too.
-  const id = `${bytesToHex(config.publicKey)}:${round}:${bytesToHex(signature)}`;
+  const id = verdictId(config, round, signature);
   if (verifiedRounds.has(id)) return true;
   if (!verifyBeaconRoundUncached(config, round, signature)) return false;
+  remember(id);
+  return true;
+}
+
+/** Whether the triple verified before in this process (a cache lookup: never a pairing). */
+export function isBeaconRoundVerified(config: BeaconConfig, round: bigint, signature: Uint8Array): boolean {
+  return isWellFormed(config, round, signature) && verifiedRounds.has(verdictId(config, round, signature));
+}
+
+/**
+ * Records that `verifyBeaconRoundUncached(config, round, signature)` returned true where this
+ * thread could not see it: a worker thread running this same module (sequencer/beaconPool.ts),
+ * so that the block build's {@link verifyBeaconRound} is a lookup instead of a ~25 ms pairing on
+ * the thread that serves the node. Only for such a verdict: whatever is recorded here is trusted.
+ */
+export function rememberBeaconVerdict(config: BeaconConfig, round: bigint, signature: Uint8Array): void {
+  if (isWellFormed(config, round, signature)) remember(verdictId(config, round, signature));
+}
+
+function verdictId(config: BeaconConfig, round: bigint, signature: Uint8Array): string {
+  return `${bytesToHex(config.publicKey)}:${round}:${bytesToHex(signature)}`;
+}
+
+function remember(id: string): void {
+  if (verifiedRounds.has(id)) return;
   if (verifiedRounds.size >= VERIFIED_CACHE_LIMIT) {
     const oldest = verifiedRounds.values().next().value;
     if (oldest !== undefined) verifiedRounds.delete(oldest);
   }
   verifiedRounds.add(id);
-  return true;
 }
 
 /** verifyBeaconRound without the cache: the pairing check every time (bench/beacon.ts times it). */
