@@ -80,6 +80,7 @@ describe("BlockBuilder", () => {
   it("gives the same block, receipts, ops and refusals in slices as in one piece", () => {
     const { a, b, accts } = twins();
     let sliced = 0;
+    let commitPauses = 0;
     for (let round = 0; round < 4; round++) {
       const txs = verified(candidates(accts, round));
       // A byte cap in the last round: candidates past it are skipped alike.
@@ -89,13 +90,21 @@ describe("BlockBuilder", () => {
       let steps = 0;
       while (!builder.step(() => true)) steps++; // one candidate per step
       sliced += steps;
-      const parts = builder.end();
+      // The commit paused at every chance too.
+      const ending = builder.endSteps(() => true);
+      let r = ending.next();
+      while (!r.done) {
+        commitPauses++;
+        r = ending.next();
+      }
+      const parts = r.value;
       expect(fingerprint(parts)).toBe(fingerprint(whole));
       expect(whole.rejected.length).toBeGreaterThan(round === 0 ? -1 : 0);
       commit(a, whole);
       commit(b, parts);
     }
     expect(sliced).toBeGreaterThan(8);
+    expect(commitPauses).toBeGreaterThan(8);
     expect(bytesToHex(b.core.head.hash)).toBe(bytesToHex(a.core.head.hash));
   });
 
@@ -106,6 +115,19 @@ describe("BlockBuilder", () => {
     stale.step(() => true);
     commit(a, a.core.build(input(a, txs.slice(20))));
     expect(() => stale.end()).toThrow(/head moved/);
+  });
+
+  it("refuses to end a build whose parent stopped being the head while its commit was paused", () => {
+    const { a, accts } = twins();
+    const txs = verified(candidates(accts, 0));
+    const paused = a.core.beginBuild(input(a, txs.slice(0, 20)));
+    const ending = paused.endSteps(() => true);
+    expect(ending.next().done).toBe(false);
+    // Another block commits meanwhile (its tree update runs while the paused one holds its own).
+    commit(a, a.core.build(input(a, txs.slice(20))));
+    expect(() => {
+      while (!ending.next().done);
+    }).toThrow(/head moved while the block was committed/);
   });
 
   it("ends once, and step reports done only when every candidate was tried", () => {

@@ -2,7 +2,9 @@
  * One block being built, in steps: the candidates are tried one at a time, so that a caller with
  * an event loop (the sequencer) can hand the thread back between slices of the build instead of
  * holding it for the whole block (~40 µs a tx: a few hundred ms at full load, during which every
- * request in flight would wait). The state commit and the roots stay one synchronous piece.
+ * request in flight would wait). The state commit pauses too (`endSteps`: the state tree's
+ * update, in slices of its top levels and of its hashing and writing); the flat records, the
+ * withdrawals tree and the tx and receipt roots stay one piece (a few ms at 5k-tx blocks).
  *
  * Slicing changes nothing in the result: the same candidates meet the same state in the same
  * order, whatever the step sizes (chain/blockBuilder.test.ts builds one block both ways). The
@@ -16,6 +18,7 @@ import { type KvReader, OverlayKv } from "./kv.ts";
 import type { ChainParams } from "./params.ts";
 import type { SmtCaches } from "./state/stateDb.ts";
 import { StateDb } from "./state/stateDb.ts";
+import { drainSteps } from "./steps.ts";
 import { BlockExecutor } from "./transition/blockExecutor.ts";
 import type { Block, BlockHeader, Hash32 } from "./types.ts";
 import { blockHash, encodeBlock } from "./wire/index.ts";
@@ -104,16 +107,30 @@ export class BlockBuilder {
 
   /** Tries what is left, commits the state and returns the block. Once. */
   end(): BuiltBlock {
+    return drainSteps(this.endSteps());
+  }
+
+  /**
+   * {@link end} in steps: the state commit (~60–250 ms at 5k-tx blocks, the longest piece of a
+   * build) pauses when `stop()` says so (StateDb.commitSteps), so the caller can hand the thread
+   * back between slices as it does between candidates. The same rules hold in between: the head
+   * must not move and nothing may write the state the build reads; `end` checks the head once
+   * more before it returns.
+   */
+  *endSteps(stop?: () => boolean): Generator<void, BuiltBlock, void> {
     if (this.ended) throw new Error("build: ended twice");
     if (this.currentHead() !== this.parent)
       throw new Error("build: the head moved while the block was built");
     this.step();
     this.ended = true;
     const p = this.parent.header;
-    const header: BlockHeader = this.ex.finish(
+    const header: BlockHeader = yield* this.ex.finishSteps(
       { number: p.number, hash: this.parent.hash, timestamp: p.timestamp, l1OriginNumber: p.l1Origin.number },
       this.input.l1Origin,
+      stop,
     );
+    if (this.currentHead() !== this.parent)
+      throw new Error("build: the head moved while the block was committed");
     const block: Block = { header, systemTxs: this.ex.systemTxs, txs: this.ex.txs.map((v) => v.tx) };
     const encoded = encodeBlock(block);
     const hash: Hash32 = blockHash(header);

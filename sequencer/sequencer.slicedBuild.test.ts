@@ -85,6 +85,28 @@ describe("sliced block building", () => {
     expect(removed.map(bytesToHex)).toContain(bytesToHex(replacement.hash));
   });
 
+  it("hands the thread back during the block's state commit too", async () => {
+    const { accts, clock, seq } = setup();
+    const to = accts[0]!.address;
+    for (const x of accts.slice(1))
+      for (let i = 0; i < PER_SENDER; i++)
+        await seq.submit(x.sign({ kind: "transfer", to, amount: 1n + BigInt(i) }).raw);
+    clock.now += 1000n;
+    let built = false;
+    const producing = seq.produceBlock().then(() => {
+      built = true;
+    });
+    let turns = 0;
+    while (!built) {
+      await new Promise<void>((r) => setImmediate(r));
+      turns++;
+    }
+    await producing;
+    // One turn per candidate (a slice of 0 ms tries one), then the commit's: its tree update
+    // pauses after each subtree of its top levels and after each batch of hashes.
+    expect(turns).toBeGreaterThan(SENDERS * PER_SENDER + 10);
+  });
+
   it("gives the block a build in one piece gives", async () => {
     const a = setup();
     const to = a.accts[0]!.address;

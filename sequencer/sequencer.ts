@@ -6,7 +6,7 @@
  */
 import { roundTimeMs } from "../chain/beacon/index.ts";
 import { equalBytes } from "../chain/bytes.ts";
-import type { ChainCore } from "../chain/chainCore.ts";
+import type { BuiltBlock, ChainCore } from "../chain/chainCore.ts";
 import { capMessage, DecodeError, TX_ERROR, TX_ERROR_MESSAGE, type TxErrorCode } from "../chain/errors.ts";
 import type { StateDb } from "../chain/state/stateDb.ts";
 import type { ExecCtx } from "../chain/transition/context.ts";
@@ -500,17 +500,30 @@ export class Sequencer {
     // admission only reads the parent's state.
     const sliceMs = this.opts.buildSliceMs ?? BUILD_SLICE_MS;
     let buildMs = 0;
+    let until = 0;
+    const stop = () => performance.now() >= until;
     for (;;) {
       const s = performance.now();
-      const until = s + sliceMs;
-      const done = builder.step(() => performance.now() >= until);
+      until = s + sliceMs;
+      const done = builder.step(stop);
       buildMs += performance.now() - s;
       if (done) break;
       await new Promise<void>((r) => setImmediate(r));
     }
-    const e = performance.now();
-    const built = builder.end();
-    buildMs += performance.now() - e;
+    // The state commit in slices too (its tree update pauses between subtrees and batches).
+    const ending = builder.endSteps(stop);
+    let built: BuiltBlock;
+    for (;;) {
+      const s = performance.now();
+      until = s + sliceMs;
+      const r = ending.next();
+      buildMs += performance.now() - s;
+      if (r.done) {
+        built = r.value;
+        break;
+      }
+      await new Promise<void>((r) => setImmediate(r));
+    }
     const { senders, forcedIncluded } = sendersOf(built.block.txs, candidates, forced.length);
     const block: SequencedBlock = {
       block: built.block,

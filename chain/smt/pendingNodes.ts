@@ -85,9 +85,37 @@ export class PendingNodes {
    * MAX_SLOTS per kernel call, filling in pending children's hashes on the way up.
    */
   hashAll(): void {
+    const start = this.sortByHeight();
+    for (let h = 0; h + 1 < start.length; h++) {
+      const end = start[h + 1]!;
+      for (let from = start[h]!; from < end; from += MAX_SLOTS)
+        this.hashBatch(from, Math.min(MAX_SLOTS, end - from));
+    }
+  }
+
+  /**
+   * hashAll in steps: after each kernel call it asks `stop()` and pauses (yields) when it says
+   * so. Nothing is left in the kernel's memory across a pause, so other trees may hash meanwhile;
+   * these records must not change until it is done.
+   */
+  *hashAllSteps(stop: () => boolean): Generator<void, void, void> {
+    const start = this.sortByHeight();
+    for (let h = 0; h + 1 < start.length; h++) {
+      const end = start[h + 1]!;
+      for (let from = start[h]!; from < end; from += MAX_SLOTS) {
+        this.hashBatch(from, Math.min(MAX_SLOTS, end - from));
+        if (stop()) yield;
+      }
+    }
+  }
+
+  /**
+   * Counting sort of the records by height into `order`; returns where each height starts in it
+   * (start[h] .. start[h+1]), one entry past the greatest height.
+   */
+  private sortByHeight(): Int32Array {
     const n = this.count;
     const height = this.height;
-    // Counting sort of the records by height.
     let maxH = 0;
     for (let i = 0; i < n; i++) if (height[i]! > maxH) maxH = height[i]!;
     const start = new Int32Array(maxH + 2);
@@ -96,27 +124,25 @@ export class PendingNodes {
     const fill = start.slice(0, maxH + 1);
     const order = this.order;
     for (let i = 0; i < n; i++) order[fill[height[i]!]!++] = i;
+    return start;
+  }
 
-    const k = sha256Slots;
+  /** Hashes records order[from .. from+count) in one kernel call, their pending children's hashes filled in first. */
+  private hashBatch(from: number, count: number): void {
+    const order = this.order;
     const recs = this.recs;
-    for (let h = 0; h <= maxH; h++) {
-      const end = start[h + 1]!;
-      for (let from = start[h]!; from < end; from += MAX_SLOTS) {
-        const count = Math.min(MAX_SLOTS, end - from);
-        for (let j = 0; j < count; j++) {
-          const id = order[from + j]!;
-          const r = id * PENDING_REC_BYTES;
-          const l = this.left[id]!;
-          const rr = this.right[id]!;
-          if (l >= 0) copyHash(recs, l * PENDING_REC_BYTES + REC_HASH, recs, r + REC_A);
-          if (rr >= 0) copyHash(recs, rr * PENDING_REC_BYTES + REC_HASH, recs, r + REC_B);
-          copyPreimage(recs, r + REC_PRE, kernelMem, slotOffset(j));
-        }
-        k.hash(count);
-        for (let j = 0; j < count; j++) {
-          copyHash(kernelMem, slotOffset(j), recs, order[from + j]! * PENDING_REC_BYTES + REC_HASH);
-        }
-      }
+    for (let j = 0; j < count; j++) {
+      const id = order[from + j]!;
+      const r = id * PENDING_REC_BYTES;
+      const l = this.left[id]!;
+      const rr = this.right[id]!;
+      if (l >= 0) copyHash(recs, l * PENDING_REC_BYTES + REC_HASH, recs, r + REC_A);
+      if (rr >= 0) copyHash(recs, rr * PENDING_REC_BYTES + REC_HASH, recs, r + REC_B);
+      copyPreimage(recs, r + REC_PRE, kernelMem, slotOffset(j));
+    }
+    sha256Slots.hash(count);
+    for (let j = 0; j < count; j++) {
+      copyHash(kernelMem, slotOffset(j), recs, order[from + j]! * PENDING_REC_BYTES + REC_HASH);
     }
   }
 

@@ -69,17 +69,53 @@ const A = 1;
 const B = 33;
 
 /**
- * The pending nodes of the running update. One for the process: updates are synchronous, and trees
- * are re-created per block, so a per-tree buffer would be re-grown every block.
+ * The scratch of one running update: its pending nodes, and the hashes of the stored nodes it took
+ * out of the tree (32 bytes each: every internal node it rebuilt and every leaf it replaced or
+ * deleted). Kept between updates, as trees are re-created per block and a per-tree buffer would
+ * be re-grown every block; but not one for the process: an update run in steps
+ * ({@link SparseMerkleTree.updateSteps}) holds its scratch while paused, and another tree may
+ * update meanwhile (a read view's commit, a check) with a scratch of its own.
  */
-const pending = new PendingNodes();
+class UpdateScratch {
+  readonly pending = new PendingNodes();
+  obsolete = new Uint8Array(32 * 1024);
+  obsoleteCount = 0;
+
+  /** Appends the hash at h[off..off+32) to the obsolete list. */
+  markObsolete(h: Uint8Array, off: number): void {
+    const at = this.obsoleteCount * 32;
+    if (at === this.obsolete.length) {
+      const grown = new Uint8Array(this.obsolete.length * 2);
+      grown.set(this.obsolete);
+      this.obsolete = grown;
+    }
+    const o = this.obsolete;
+    for (let i = 0; i < 32; i++) o[at + i] = h[off + i]!;
+    this.obsoleteCount++;
+  }
+}
+
+/** Scratches not in use: one is enough unless an update is paused, so at most two are kept. */
+const idleScratch: UpdateScratch[] = [];
+
+function acquireScratch(): UpdateScratch {
+  const s = idleScratch.pop() ?? new UpdateScratch();
+  s.pending.reset();
+  s.obsoleteCount = 0;
+  return s;
+}
+
+function releaseScratch(s: UpdateScratch): void {
+  if (idleScratch.length < 2) idleScratch.push(s);
+}
 
 /**
- * The hashes of the stored nodes the running update took out of the tree (32 bytes each): every
- * internal node it rebuilt and every leaf it replaced or deleted. One for the process, as `pending`.
+ * Depths above which a stepped update may pause: after each subtree under depth
+ * STEP_DEPTH (16 of them), so one slice of the new tree's shape is ~1/16 of it.
  */
-let obsolete = new Uint8Array(32 * 1024);
-let obsoleteCount = 0;
+const STEP_DEPTH = 4;
+/** Written nodes between two looks at `stop` in a stepped update's phase 2. */
+const WRITE_STEP = 1024;
 
 export class SparseMerkleTree {
   private readonly kv: KvStore;
@@ -96,6 +132,10 @@ export class SparseMerkleTree {
   /** Where in `path` the hash behind the last REF_KNOWN lies. */
   private knownOff = 0;
   private lastObsolete: Uint8Array = new Uint8Array(0);
+  /** The running update's scratch (set by updateSteps for its duration). */
+  private sc!: UpdateScratch;
+  /** this.sc.pending, one load nearer (phase 1 adds ~13 nodes a change through it). */
+  private pending!: PendingNodes;
 
   constructor(kv: KvStore, root?: Uint8Array, opts?: SmtOpts) {
     const prefix = opts?.prefix ?? SMT_DEFAULT_PREFIX;
@@ -139,25 +179,74 @@ export class SparseMerkleTree {
    * and the nodes taken out of the tree are listed in `obsolete`.
    */
   update(changes: readonly SmtChange[]): Uint8Array {
-    obsoleteCount = 0;
     this.lastObsolete = new Uint8Array(0);
     if (changes.length === 0) return this.root;
     const { keys, vals } = sortChanges(changes);
-    pending.reset();
-    const path = this.path;
-    path.set(this.rootHash, ROOT_AT);
-    const rootPos = this.rootPos(undefined);
-    const ref = this.updateNode(ROOT_AT, 0, rootPos, keys, vals, 0, keys.length);
-    if (ref >= 0 && this.kind === LEAF) pending.pos[ref] = rootPos;
-    const next =
-      ref >= 0
-        ? this.writePending(ref)
-        : ref === REF_EMPTY
-          ? SMT_EMPTY_ROOT.slice()
-          : path.slice(this.knownOff, this.knownOff + 32);
+    const sc = this.begin();
+    try {
+      const rootPos = this.rootPos(undefined);
+      const ref = this.updateNode(ROOT_AT, 0, rootPos, keys, vals, 0, keys.length);
+      if (ref >= 0 && this.kind === LEAF) sc.pending.pos[ref] = rootPos;
+      if (ref < 0) return this.end(sc, this.refRoot(ref));
+      sc.pending.hashAll();
+      const out = this.hashedNodes();
+      this.writeNodes(out, 0, sc.pending.count);
+      return this.end(sc, this.nodeHashOf(out, ref));
+    } finally {
+      releaseScratch(sc);
+    }
+  }
+
+  /**
+   * {@link update} in steps: after each step it asks `stop()` and, when it says so, pauses (the
+   * generator yields) so that a caller with an event loop can hand its thread back; running it to
+   * the end gives exactly update's root, writes and obsolete list, however often it paused.
+   * Between two steps nothing may write this tree's KvStore, nor update this tree; other trees
+   * may update. Without `stop` it is `update`.
+   */
+  *updateSteps(changes: readonly SmtChange[], stop?: () => boolean): Generator<void, Uint8Array, void> {
+    if (stop === undefined) return this.update(changes);
+    this.lastObsolete = new Uint8Array(0);
+    if (changes.length === 0) return this.root;
+    const { keys, vals } = sortChanges(changes);
+    const sc = this.begin();
+    try {
+      const rootPos = this.rootPos(undefined);
+      const ref = yield* this.updateTop(ROOT_AT, 0, rootPos, keys, vals, 0, keys.length, stop);
+      if (ref >= 0 && this.kind === LEAF) sc.pending.pos[ref] = rootPos;
+      if (ref < 0) return this.end(sc, this.refRoot(ref));
+      yield* sc.pending.hashAllSteps(stop);
+      const out = this.hashedNodes();
+      const n = sc.pending.count;
+      for (let from = 0; from < n; from += WRITE_STEP) {
+        this.writeNodes(out, from, Math.min(n, from + WRITE_STEP));
+        if (stop()) yield;
+      }
+      return this.end(sc, this.nodeHashOf(out, ref));
+    } finally {
+      releaseScratch(sc);
+    }
+  }
+
+  /** Starts an update: its scratch, and the root's hash where phase 1 reads it. */
+  private begin(): UpdateScratch {
+    const sc = acquireScratch();
+    this.sc = sc;
+    this.pending = sc.pending;
+    this.path.set(this.rootHash, ROOT_AT);
+    return sc;
+  }
+
+  /** Ends an update at root `next`: returns a copy of it. */
+  private end(sc: UpdateScratch, next: Uint8Array): Uint8Array {
     this.rootHash = next;
-    this.lastObsolete = obsolete.slice(0, obsoleteCount * 32);
+    this.lastObsolete = sc.obsolete.slice(0, sc.obsoleteCount * 32);
     return next.slice();
+  }
+
+  /** The root when phase 1 returned no pending node: empty, or an existing node's hash. */
+  private refRoot(ref: number): Uint8Array {
+    return ref === REF_EMPTY ? SMT_EMPTY_ROOT.slice() : this.path.slice(this.knownOff, this.knownOff + 32);
   }
 
   /** The value hash stored under `key` at the current root (or at `root`), or undefined. */
@@ -213,6 +302,53 @@ export class SparseMerkleTree {
   // its kind in `this.kind`. Hashing waits for phase 2, so that nodes can be hashed many at a time.
   // `pos`: the node's slot in the cache's positional region, or -1 (SmtNodeCache).
 
+  /**
+   * updateNode for the top STEP_DEPTH levels of a stepped update: the same steps (see there), with
+   * a pause after each child subtree when `stop()` says so. Its frames are in `path`, which
+   * nothing else touches, and what the children return (kind, knownOff) is read before a pause.
+   */
+  private *updateTop(
+    hOff: number,
+    d: number,
+    pos: number,
+    keys: Uint8Array[],
+    vals: (Uint8Array | null)[],
+    lo: number,
+    hi: number,
+    stop: () => boolean,
+  ): Generator<void, number, void> {
+    const path = this.path;
+    if (d >= STEP_DEPTH || isZero32(path, hOff)) return this.updateNode(hOff, d, pos, keys, vals, lo, hi);
+    const f = FRAME0 + d * FRAME_BYTES;
+    copyPreimage(this.cache.words, this.load(path, hOff, pos), this.pathWords, f);
+    if (path[f] === SMT_LEAF_TAG) return this.updateLeaf(hOff, f, d, pos, keys, vals, lo, hi);
+    this.sc.markObsolete(path, hOff);
+    const m = splitAt(keys, d, lo, hi);
+    let lRef: number;
+    let lk: number;
+    if (m > lo) {
+      lRef = yield* this.updateTop(f + A, d + 1, this.childPos(pos, 0), keys, vals, lo, m, stop);
+      lk = this.kind;
+      if (lRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + A);
+      if (stop()) yield;
+    } else {
+      lRef = isZero32(path, f + A) ? REF_EMPTY : REF_KNOWN;
+      lk = lRef === REF_EMPTY ? EMPTY : UNKNOWN;
+    }
+    let rRef: number;
+    let rk: number;
+    if (hi > m) {
+      rRef = yield* this.updateTop(f + B, d + 1, this.childPos(pos, 1), keys, vals, m, hi, stop);
+      rk = this.kind;
+      if (rRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + B);
+      if (stop()) yield;
+    } else {
+      rRef = isZero32(path, f + B) ? REF_EMPTY : REF_KNOWN;
+      rk = rRef === REF_EMPTY ? EMPTY : UNKNOWN;
+    }
+    return this.join(lRef, lk, rRef, rk, f, pos);
+  }
+
   private updateNode(
     hOff: number,
     d: number,
@@ -228,7 +364,7 @@ export class SparseMerkleTree {
     copyPreimage(this.cache.words, this.load(path, hOff, pos), this.pathWords, f);
     if (path[f] === SMT_LEAF_TAG) return this.updateLeaf(hOff, f, d, pos, keys, vals, lo, hi);
     // An internal node under changes is always rebuilt (join makes a new one, identical at worst).
-    markObsolete(path, hOff);
+    this.sc.markObsolete(path, hOff);
     const m = splitAt(keys, d, lo, hi);
     let lRef: number;
     let lk: number;
@@ -277,10 +413,10 @@ export class SparseMerkleTree {
           this.kind = LEAF;
           return this.knownRef(hOff);
         }
-        markObsolete(path, hOff);
+        this.sc.markObsolete(path, hOff);
         if (val === null) return this.empty();
         this.kind = LEAF;
-        return pending.leaf(key, val);
+        return this.pending.leaf(key, val);
       }
       // Below: the leaf stays in the tree, as it is (a no-op delete) or under a new split.
       if (val === null) {
@@ -289,21 +425,21 @@ export class SparseMerkleTree {
       }
       // An insert next to a lone leaf: the two leaves split at their first differing bit `p`,
       // under a chain of one-child internal nodes from depth p-1 up to d.
-      const fresh = pending.leaf(key, val);
+      const fresh = this.pending.leaf(key, val);
       const p = commonPrefixBits(path.subarray(f + A, f + A + 32), key);
       const freshPos = this.posOf(key, p + 1);
-      pending.pos[fresh] = freshPos;
+      this.pending.pos[fresh] = freshPos;
       // The old leaf moves down to be fresh's sibling (slots 2q+1 and 2q+2 are siblings).
       this.moved(hOff, f, freshPos < 0 ? -1 : freshPos & 1 ? freshPos + 1 : freshPos - 1);
       let node =
         keyBit(key, p) === 0
-          ? pending.internal(fresh, REF_KNOWN, this.pathWords, 0, hOff, this.posOf(key, p))
-          : pending.internal(REF_KNOWN, fresh, this.pathWords, hOff, 0, this.posOf(key, p));
+          ? this.pending.internal(fresh, REF_KNOWN, this.pathWords, 0, hOff, this.posOf(key, p))
+          : this.pending.internal(REF_KNOWN, fresh, this.pathWords, hOff, 0, this.posOf(key, p));
       for (let i = p - 1; i >= d; i--) {
         node =
           keyBit(key, i) === 0
-            ? pending.internal(node, REF_EMPTY, this.pathWords, 0, 0, this.posOf(key, i))
-            : pending.internal(REF_EMPTY, node, this.pathWords, 0, 0, this.posOf(key, i));
+            ? this.pending.internal(node, REF_EMPTY, this.pathWords, 0, 0, this.posOf(key, i))
+            : this.pending.internal(REF_EMPTY, node, this.pathWords, 0, 0, this.posOf(key, i));
       }
       this.kind = INTERNAL;
       return node;
@@ -311,7 +447,7 @@ export class SparseMerkleTree {
     // General case: merge the leaf into the sorted slice (unless a change overrides it) and
     // rebuild the subtree. Re-creates the old leaf's node (one extra hash); rare in practice. Listed
     // as obsolete all the same: a node listed and rewritten by the same block is kept (README).
-    markObsolete(path, hOff);
+    this.sc.markObsolete(path, hOff);
     const leafKey = path.slice(f + A, f + A + 32);
     const leafVal = path.slice(f + B, f + B + 32);
     const mk: Uint8Array[] = [];
@@ -352,7 +488,7 @@ export class SparseMerkleTree {
       const v = hi === lo ? null : vals[lo]!;
       if (v === null) return this.empty();
       this.kind = LEAF;
-      return pending.leaf(keys[lo]!, v);
+      return this.pending.leaf(keys[lo]!, v);
     }
     const m = splitAt(keys, d, lo, hi);
     const lRef = this.build(d + 1, this.childPos(pos, 0), keys, vals, lo, m);
@@ -386,10 +522,10 @@ export class SparseMerkleTree {
     }
     // A new leaf's depth is settled by the compact rule, bottom up: here, under the internal node
     // it ends below (or at the root: update()). A join that only moved it up sets nothing.
-    if (lRef >= 0 && lk === LEAF) pending.pos[lRef] = this.childPos(pos, 0);
-    if (rRef >= 0 && rk === LEAF) pending.pos[rRef] = this.childPos(pos, 1);
+    if (lRef >= 0 && lk === LEAF) this.pending.pos[lRef] = this.childPos(pos, 0);
+    if (rRef >= 0 && rk === LEAF) this.pending.pos[rRef] = this.childPos(pos, 1);
     this.kind = INTERNAL;
-    return pending.internal(lRef, rRef, this.pathWords, f + A, f + B, pos);
+    return this.pending.internal(lRef, rRef, this.pathWords, f + A, f + B, pos);
   }
 
   private empty(): number {
@@ -450,21 +586,28 @@ export class SparseMerkleTree {
   // --- update: phase 2, hashing and writing ---------------------------------------------------
 
   /**
-   * Hashes the pending nodes, then writes and caches them. The KvStore keeps the values it is
+   * The hashed pending nodes, copied out of the scratch: the KvStore keeps the values it is
    * given, so they are views of one fresh copy of the records (one buffer per update; copying
-   * only the preimages out measured slower). Returns the hash of pending node `rootRef`.
+   * only the preimages out measured slower).
    */
-  private writePending(rootRef: number): Uint8Array {
-    pending.hashAll();
-    const out = words(pending.recs.u8.slice(0, pending.count * PENDING_REC_BYTES));
+  private hashedNodes(): Words {
+    const pending = this.sc.pending;
+    return words(pending.recs.u8.slice(0, pending.count * PENDING_REC_BYTES));
+  }
+
+  /**
+   * Writes and caches hashed nodes [from, to) of `out` (hashedNodes). The KvStore keeps the
+   * values it is given: views of `out`.
+   */
+  private writeNodes(out: Words, from: number, to: number): void {
     const buf = out.u8.buffer;
     const key = this.nodeKey;
     // Content-addressed: a store that can file them unindexed does (OverlayKv.putContent).
     const kv = this.kv;
     const file = kv.putContent !== undefined;
     const cache = this.cache;
-    const posOf = pending.pos;
-    for (let r = 0, i = 0; r < out.u8.length; r += PENDING_REC_BYTES, i++) {
+    const posOf = this.pending.pos;
+    for (let i = from, r = from * PENDING_REC_BYTES; i < to; i++, r += PENDING_REC_BYTES) {
       copy32(out.u8, r + REC_HASH, key, 1);
       const value = new Uint8Array(buf, r + REC_PRE, SMT_STORED_NODE_BYTES);
       if (file) kv.putContent!(key, value);
@@ -473,8 +616,12 @@ export class SparseMerkleTree {
       if (pos >= 0) cache.putWordsAt(pos, out, r + REC_HASH, r + REC_PRE);
       else cache.putWords(out, r + REC_HASH, r + REC_PRE);
     }
-    const root = rootRef * PENDING_REC_BYTES + REC_HASH;
-    return out.u8.slice(root, root + 32);
+  }
+
+  /** The hash of hashed node `ref` of `out`. */
+  private nodeHashOf(out: Words, ref: number): Uint8Array {
+    const at = ref * PENDING_REC_BYTES + REC_HASH;
+    return out.u8.slice(at, at + 32);
   }
 
   /**
@@ -567,18 +714,6 @@ function sortChanges(changes: readonly SmtChange[]): { keys: Uint8Array[]; vals:
     vals.push(c.valueHash);
   }
   return { keys, vals };
-}
-
-/** Appends the hash at h[off..off+32) to the running update's obsolete list. */
-function markObsolete(h: Uint8Array, off: number): void {
-  const at = obsoleteCount * 32;
-  if (at === obsolete.length) {
-    const grown = new Uint8Array(obsolete.length * 2);
-    grown.set(obsolete);
-    obsolete = grown;
-  }
-  for (let i = 0; i < 32; i++) obsolete[at + i] = h[off + i]!;
-  obsoleteCount++;
 }
 
 function checkHash(b: Uint8Array, what: string): Uint8Array {

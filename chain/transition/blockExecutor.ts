@@ -7,7 +7,7 @@
 import { hashedListRoot, listRoot } from "../commitment/listRoot.ts";
 import type { Result } from "../errors.ts";
 import type { ChainParams } from "../params.ts";
-import type { StateDb } from "../state/stateDb.ts";
+import type { StateDb, StateRoots } from "../state/stateDb.ts";
 import type { BlockHeader, Hash32, L1Origin, Receipt, SystemTx, VerifiedTx } from "../types.ts";
 import { encodeReceipt, systemTxHash } from "../wire/index.ts";
 import { applySystemTx, applyTx } from "./applyTx.ts";
@@ -83,6 +83,22 @@ export class BlockExecutor {
 
   /** Commits the state and returns the header of the block as executed. */
   finish(parent: ParentRef, l1Origin: L1Origin): BlockHeader {
+    this.checkFinish(parent, l1Origin);
+    return this.header(parent, l1Origin, this.ctx.state.commit());
+  }
+
+  /** {@link finish} in steps: the state commit pauses when `stop()` says so (StateDb.commitSteps). */
+  *finishSteps(
+    parent: ParentRef,
+    l1Origin: L1Origin,
+    stop?: () => boolean,
+  ): Generator<void, BlockHeader, void> {
+    this.checkFinish(parent, l1Origin);
+    const roots = yield* this.ctx.state.commitSteps(stop);
+    return this.header(parent, l1Origin, roots);
+  }
+
+  private checkFinish(parent: ParentRef, l1Origin: L1Origin): void {
     if (parent.timestamp !== this.parentTimestamp) {
       throw new Error("BlockExecutor: finish() got another parent than the deadlines were processed for");
     }
@@ -92,7 +108,9 @@ export class BlockExecutor {
     ) {
       throw new Error("BlockExecutor: finish() got another L1 origin than the block was executed for");
     }
-    const roots = this.ctx.state.commit();
+  }
+
+  private header(parent: ParentRef, l1Origin: L1Origin, roots: StateRoots): BlockHeader {
     const txHashes = [...this.systemTxs.map((s) => systemTxHash(s)), ...this.txs.map((t) => t.tx.hash)];
     return {
       number: this.ctx.env.number,
