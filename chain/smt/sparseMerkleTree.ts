@@ -319,34 +319,35 @@ export class SparseMerkleTree {
   ): Generator<void, number, void> {
     const path = this.path;
     if (d >= STEP_DEPTH || isZero32(path, hOff)) return this.updateNode(hOff, d, pos, keys, vals, lo, hi);
-    const f = FRAME0 + d * FRAME_BYTES;
-    copyPreimage(this.cache.words, this.load(path, hOff, pos), this.pathWords, f);
+    const f = this.openFrame(hOff, d, pos);
     if (path[f] === SMT_LEAF_TAG) return this.updateLeaf(hOff, f, d, pos, keys, vals, lo, hi);
     this.sc.markObsolete(path, hOff);
     const m = splitAt(keys, d, lo, hi);
-    let lRef: number;
-    let lk: number;
-    if (m > lo) {
-      lRef = yield* this.updateTop(f + A, d + 1, this.childPos(pos, 0), keys, vals, lo, m, stop);
-      lk = this.kind;
-      if (lRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + A);
-      if (stop()) yield;
-    } else {
-      lRef = isZero32(path, f + A) ? REF_EMPTY : REF_KNOWN;
-      lk = lRef === REF_EMPTY ? EMPTY : UNKNOWN;
-    }
-    let rRef: number;
-    let rk: number;
-    if (hi > m) {
-      rRef = yield* this.updateTop(f + B, d + 1, this.childPos(pos, 1), keys, vals, m, hi, stop);
-      rk = this.kind;
-      if (rRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + B);
-      if (stop()) yield;
-    } else {
-      rRef = isZero32(path, f + B) ? REF_EMPTY : REF_KNOWN;
-      rk = rRef === REF_EMPTY ? EMPTY : UNKNOWN;
-    }
-    return this.join(lRef, lk, rRef, rk, f, pos);
+    const lRef = yield* this.topChild(f + A, d + 1, this.childPos(pos, 0), keys, vals, lo, m, stop);
+    const lk = this.kind;
+    const rRef = yield* this.topChild(f + B, d + 1, this.childPos(pos, 1), keys, vals, m, hi, stop);
+    return this.join(lRef, lk, rRef, this.kind, f, pos);
+  }
+
+  /**
+   * One child of a node updateTop rebuilds, whose hash is at path[at], under changes
+   * keys[lo..hi) (none: untouched), then a pause if `stop()` says so. Its kind stays in
+   * `this.kind` across the pause: nothing else runs on this tree meanwhile.
+   */
+  private *topChild(
+    at: number,
+    d: number,
+    pos: number,
+    keys: Uint8Array[],
+    vals: (Uint8Array | null)[],
+    lo: number,
+    hi: number,
+    stop: () => boolean,
+  ): Generator<void, number, void> {
+    if (hi <= lo) return this.untouched(at);
+    const ref = this.settled(yield* this.updateTop(at, d, pos, keys, vals, lo, hi, stop), at);
+    if (stop()) yield;
+    return ref;
   }
 
   private updateNode(
@@ -360,33 +361,41 @@ export class SparseMerkleTree {
   ): number {
     const path = this.path;
     if (isZero32(path, hOff)) return this.build(d, pos, keys, vals, lo, hi);
-    const f = FRAME0 + d * FRAME_BYTES;
-    copyPreimage(this.cache.words, this.load(path, hOff, pos), this.pathWords, f);
+    const f = this.openFrame(hOff, d, pos);
     if (path[f] === SMT_LEAF_TAG) return this.updateLeaf(hOff, f, d, pos, keys, vals, lo, hi);
     // An internal node under changes is always rebuilt (join makes a new one, identical at worst).
     this.sc.markObsolete(path, hOff);
     const m = splitAt(keys, d, lo, hi);
-    let lRef: number;
-    let lk: number;
-    if (m > lo) {
-      lRef = this.updateNode(f + A, d + 1, this.childPos(pos, 0), keys, vals, lo, m);
-      lk = this.kind;
-      if (lRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + A);
-    } else {
-      lRef = isZero32(path, f + A) ? REF_EMPTY : REF_KNOWN;
-      lk = lRef === REF_EMPTY ? EMPTY : UNKNOWN;
-    }
-    let rRef: number;
-    let rk: number;
-    if (hi > m) {
-      rRef = this.updateNode(f + B, d + 1, this.childPos(pos, 1), keys, vals, m, hi);
-      rk = this.kind;
-      if (rRef === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, f + B);
-    } else {
-      rRef = isZero32(path, f + B) ? REF_EMPTY : REF_KNOWN;
-      rk = rRef === REF_EMPTY ? EMPTY : UNKNOWN;
-    }
-    return this.join(lRef, lk, rRef, rk, f, pos);
+    const lRef =
+      m > lo
+        ? this.settled(this.updateNode(f + A, d + 1, this.childPos(pos, 0), keys, vals, lo, m), f + A)
+        : this.untouched(f + A);
+    const lk = this.kind;
+    const rRef =
+      hi > m
+        ? this.settled(this.updateNode(f + B, d + 1, this.childPos(pos, 1), keys, vals, m, hi), f + B)
+        : this.untouched(f + B);
+    return this.join(lRef, lk, rRef, this.kind, f, pos);
+  }
+
+  /** Copies the existing node whose hash is at path[hOff] (slot `pos`) into frame `d`; returns the frame. */
+  private openFrame(hOff: number, d: number, pos: number): number {
+    const f = FRAME0 + d * FRAME_BYTES;
+    copyPreimage(this.cache.words, this.load(this.path, hOff, pos), this.pathWords, f);
+    return f;
+  }
+
+  /** A child's ref as its update returned it; a known node's hash is copied to path[at], its place in the frame. */
+  private settled(ref: number, at: number): number {
+    if (ref === REF_KNOWN) copyHash(this.pathWords, this.knownOff, this.pathWords, at);
+    return ref;
+  }
+
+  /** The ref of a child no change reaches, whose hash is at path[at] (its kind: empty, or not known yet). */
+  private untouched(at: number): number {
+    const ref = isZero32(this.path, at) ? REF_EMPTY : REF_KNOWN;
+    this.kind = ref === REF_EMPTY ? EMPTY : UNKNOWN;
+    return ref;
   }
 
   /**
