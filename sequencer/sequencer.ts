@@ -522,7 +522,7 @@ export class Sequencer {
         built = r.value;
         break;
       }
-      await new Promise<void>((r) => setImmediate(r));
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const { senders, forcedIncluded } = sendersOf(built.block.txs, candidates, forced.length);
     const block: SequencedBlock = {
