@@ -68,6 +68,14 @@ describe("verifyBeaconRoundOffThread", () => {
     expect(await verifyBeaconRoundOffThread(local.config, 14n, good, () => dead)).toBe(false);
     expect(await verifyBeaconRoundOffThread(local.config, 13n, good, () => dead)).toBe(true);
   });
+
+  it("stops a worker that does not answer in time; the check then runs on this thread", async () => {
+    // 1 ms: no worker answers that fast (its start alone takes longer).
+    const slow = createBeaconPool(1);
+    const good = local.sign(15n);
+    expect(await verifyBeaconRoundOffThread(local.config, 15n, good, () => slow)).toBe(true);
+    expect(slow.alive).toBe(false);
+  });
 });
 
 describe("offThreadLocalBeacon", () => {

@@ -23,6 +23,12 @@ import {
 import type { BeaconConfig } from "../chain/params.ts";
 
 const WORKER_URL = new URL("./beaconWorker.mjs", import.meta.url);
+/**
+ * A job unanswered this long (a sign plus its check is ~35 ms; the worker's start ~0.5 s) means
+ * a stuck worker: it is stopped, its jobs fail (their callers do the work themselves) and the next
+ * job starts a new one.
+ */
+export const BEACON_JOB_TIMEOUT_MS = 10_000;
 
 export interface BeaconPool {
   /** False once the worker failed or was closed (a new one is needed). */
@@ -58,21 +64,28 @@ function wireConfig(c: BeaconConfig) {
   };
 }
 
-export function createBeaconPool(): BeaconPool {
+export function createBeaconPool(jobTimeoutMs = BEACON_JOB_TIMEOUT_MS): BeaconPool {
   const worker = new Worker(WORKER_URL, { execArgv: [], name: "flops-beacon" });
   worker.unref();
-  const pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (a: Answer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   let nextId = 0;
   let dead: Error | undefined;
   const failAll = (e: Error): void => {
     dead ??= e;
-    for (const p of pending.values()) p.reject(e);
+    for (const p of pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(e);
+    }
     pending.clear();
   };
   worker.on("message", (a: Answer) => {
     const p = pending.get(a.id);
     if (p === undefined) return;
     pending.delete(a.id);
+    clearTimeout(p.timer);
     // Referenced only while a job is out: an idle worker must not hold the process open.
     if (pending.size === 0) worker.unref();
     if (typeof a.error === "string") p.reject(new Error(`beacon worker: ${a.error}`));
@@ -85,7 +98,12 @@ export function createBeaconPool(): BeaconPool {
     if (dead !== undefined) return Promise.reject(dead);
     const id = nextId++;
     return new Promise<Answer>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        failAll(new Error(`beacon worker: no answer in ${jobTimeoutMs} ms`));
+        void worker.terminate();
+      }, jobTimeoutMs);
+      timer.unref();
+      pending.set(id, { resolve, reject, timer });
       worker.ref();
       worker.postMessage({ id, ...msg });
     });
