@@ -111,18 +111,18 @@ export class BlockBuilder {
   }
 
   /**
-   * {@link end} in steps: the state commit (~60–250 ms at 5k-tx blocks, the longest piece of a
-   * build) pauses when `stop()` says so (StateDb.commitSteps), so the caller can hand the thread
-   * back between slices as it does between candidates. The same rules hold in between: the head
-   * must not move and nothing may write the state the build reads; `end` checks the head once
-   * more before it returns.
+   * {@link end} in steps: the candidates left are tried in slices ({@link step} with `stop`, a
+   * pause after each), then the state commit (~60–250 ms at 5k-tx blocks, the longest piece of a
+   * build) pauses when `stop()` says so (StateDb.commitSteps). The same rules hold in between: the
+   * head must not move and nothing may write the state the build reads; the head is checked again
+   * after the commit.
    */
   *endSteps(stop?: () => boolean): Generator<void, BuiltBlock, void> {
     if (this.ended) throw new Error("build: ended twice");
     if (this.currentHead() !== this.parent)
       throw new Error("build: the head moved while the block was built");
-    this.step();
     this.ended = true;
+    while (!this.step(stop)) yield;
     const p = this.parent.header;
     const header: BlockHeader = yield* this.ex.finishSteps(
       { number: p.number, hash: this.parent.hash, timestamp: p.timestamp, l1OriginNumber: p.l1Origin.number },

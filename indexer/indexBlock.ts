@@ -16,6 +16,7 @@ import { bytesToHex, equalBytes, u64ToBytes } from "../chain/bytes.ts";
 import { TX_ERROR } from "../chain/errors.ts";
 import type { KvOp } from "../chain/kv.ts";
 import { type ChainParams, tierWork } from "../chain/params.ts";
+import { drainSteps } from "../chain/steps.ts";
 import type { Block, Hash32, Receipt } from "../chain/types.ts";
 import { ADDRESS_TX_KEY_LEN, IX, ixKey, metaKey, putAddressTxKey, txPos, u64 } from "./keys.ts";
 import { decodeRecord, encodeRecord } from "./recordCodec.ts";
@@ -127,11 +128,7 @@ class AddressTxs {
 
 /** The batch that indexes `b` on top of the index `db` holds (whose cursor is b's parent). */
 export function indexBlockOps(b: IndexedBlock, params: IndexParams, db: IndexReader): KvOp[] {
-  const steps = indexBlockSteps(b, params, db);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
+  return drainSteps(indexBlockSteps(b, params, db));
 }
 
 /** Signed txs indexed between two pauses of {@link indexBlockSteps} (~0.2 ms of work at most). */

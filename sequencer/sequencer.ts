@@ -494,29 +494,19 @@ export class Sequencer {
       forcedCount: forced.length,
       admit: checkIncludable, // a tx that would certainly fail is left out, never included
     });
-    // The candidates in slices, handing the thread back between them: admission (HTTP, recovery
-    // results, journal writes) goes on during a large block instead of waiting it out. Nothing
-    // moves the head meanwhile (pauseBuilding and stop wait for `producing`; `end` checks), and
-    // admission only reads the parent's state.
+    // The candidates, then the state commit, in slices, handing the thread back between them:
+    // admission (HTTP, recovery results, journal writes) goes on during a large block instead of
+    // waiting it out. Nothing moves the head meanwhile (pauseBuilding and stop wait for
+    // `producing`; `endSteps` checks), and admission only reads the parent's state.
     const sliceMs = this.opts.buildSliceMs ?? BUILD_SLICE_MS;
     let buildMs = 0;
     let until = 0;
-    const stop = () => performance.now() >= until;
-    for (;;) {
-      const s = performance.now();
-      until = s + sliceMs;
-      const done = builder.step(stop);
-      buildMs += performance.now() - s;
-      if (done) break;
-      await new Promise<void>((r) => setImmediate(r));
-    }
-    // The state commit in slices too (its tree update pauses between subtrees and batches).
-    const ending = builder.endSteps(stop);
+    const steps = builder.endSteps(() => performance.now() >= until);
     let built: BuiltBlock;
     for (;;) {
       const s = performance.now();
       until = s + sliceMs;
-      const r = ending.next();
+      const r = steps.next();
       buildMs += performance.now() - s;
       if (r.done) {
         built = r.value;
