@@ -178,9 +178,15 @@ export function median(xs: readonly number[]): number {
 /**
  * The node a bench drives over HTTP: a sequencer on `datadir` from `genesis`, JSON-RPC on a free
  * local port without rate limits and with the per-IP connection cap lifted (one load process from
- * one address is the whole point), no metrics, warnings only (as JSON, on stderr).
+ * one address is the whole point), no metrics, warnings only (as JSON, on stderr). `cfg`: more
+ * config keys (bench/rpcAdmit.ts lifts the mempool's limits).
  */
-export function startBenchNode(datadir: string, genesis: GenesisDoc, blockTimeMs: number) {
+export function startBenchNode(
+  datadir: string,
+  genesis: GenesisDoc,
+  blockTimeMs: number,
+  cfg: Record<string, number> = {},
+) {
   return startNode({
     datadir,
     genesis,
@@ -194,6 +200,7 @@ export function startBenchNode(datadir: string, genesis: GenesisDoc, blockTimeMs
       "metrics.enabled": false,
       "metrics.addr": "127.0.0.1",
       "metrics.port": 0,
+      ...cfg,
     },
     beaconUrls: [],
     log: createLogger({ level: "warn", format: "json", destination: 2 }),

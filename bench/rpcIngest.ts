@@ -41,10 +41,10 @@ import {
 } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
-const FUNDED = 2000;
-const CONCURRENCY = 64;
+export const FUNDED = 2000;
+export const CONCURRENCY = 64;
 /** Txs signed per second of window: the most the run can reach before it runs out. */
-const MAX_RATE = 9000;
+export const MAX_RATE = 9000;
 const BLOCK_TIME_MS = 1000;
 
 function requestLine(tx: SignedTx, id: number): string {
@@ -53,7 +53,7 @@ function requestLine(tx: SignedTx, id: number): string {
 }
 
 /** Signs the workload into `file` (one line per tx); returns the mix. */
-function writeWorkload(
+export function writeWorkload(
   file: string,
   total: number,
   chainId: bigint,

@@ -17,6 +17,7 @@ const MODULES = [
   "verifyReveal",
   "beacon",
   "rpcIngest",
+  "rpcAdmit",
   "lifecycles",
   "blockBuild",
   "rpcRead",
