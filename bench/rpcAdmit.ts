@@ -21,11 +21,10 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { FlopsNode } from "../node/createNode.ts";
-import { devGenesis } from "../node/devnet.ts";
 import { ceilingFields } from "./ceiling.ts";
 import { emptyRouteLoad } from "./emptyRoute.ts";
-import { BenchAccount, mainThreadCpuSeconds, runLoad, startBenchNode, tempDir } from "./nodeKit.ts";
-import { CONCURRENCY, FUNDED, MAX_RATE, writeWorkload } from "./rpcIngest.ts";
+import { mainThreadCpuSeconds, runLoad, startBenchNode, tempDir } from "./nodeKit.ts";
+import { CONCURRENCY, ingestWorkload } from "./rpcIngest.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
 const BLOCK_TIME_MS = 1000;
@@ -109,18 +108,10 @@ async function runMode(
 export async function run(opts: BenchOpts): Promise<BenchResult[]> {
   const durationMs = opts.quick ? 5_000 : 15_000;
   const pairs = opts.quick ? 1 : 2;
-  // Every run starts a fresh node from genesis, so one signed workload serves them all.
-  const total = Math.ceil((durationMs / 1000) * MAX_RATE);
   const tmp = tempDir("admit");
   try {
-    const base = devGenesis({ now: BigInt(Date.now()), epochSeconds: 30 });
-    const chainId = base.params.l2ChainId;
-    const funded = Array.from({ length: FUNDED }, (_, i) =>
-      BenchAccount.fromSeed("ingest-funded", i, chainId),
-    );
-    const genesis = { ...base, alloc: funded.map((a) => ({ address: a.address, credits: 10n ** 24n })) };
-    const file = join(tmp.dir, "txs.txt");
-    const mix = writeWorkload(file, total, chainId, funded);
+    // Every run starts a fresh node from genesis, so one signed workload serves them all.
+    const { genesis, file, mix } = ingestWorkload(tmp.dir, durationMs);
     const ceilingMs = opts.quick ? 1500 : 3000;
     const empty = await emptyRouteLoad(
       { mode: "ingest", file, concurrency: CONCURRENCY, drainMs: 0 },

@@ -41,10 +41,10 @@ import {
 } from "./nodeKit.ts";
 import type { BenchOpts, BenchResult } from "./types.ts";
 
-export const FUNDED = 2000;
+const FUNDED = 2000;
 export const CONCURRENCY = 64;
 /** Txs signed per second of window: the most the run can reach before it runs out. */
-export const MAX_RATE = 9000;
+const MAX_RATE = 9000;
 const BLOCK_TIME_MS = 1000;
 
 function requestLine(tx: SignedTx, id: number): string {
@@ -53,7 +53,7 @@ function requestLine(tx: SignedTx, id: number): string {
 }
 
 /** Signs the workload into `file` (one line per tx); returns the mix. */
-export function writeWorkload(
+function writeWorkload(
   file: string,
   total: number,
   chainId: bigint,
@@ -96,22 +96,30 @@ export function writeWorkload(
   return mix;
 }
 
+/**
+ * The ingest workload for a window of `durationMs`: a devnet genesis funding the senders, and as
+ * many txs as MAX_RATE could send in the window, signed into `dir`/txs.txt. Every node started
+ * from this genesis accepts the whole file, so runs may share it.
+ */
+export function ingestWorkload(dir: string, durationMs: number) {
+  const total = Math.ceil((durationMs / 1000) * MAX_RATE);
+  const base = devGenesis({ now: BigInt(Date.now()), epochSeconds: 30 });
+  const chainId = base.params.l2ChainId;
+  const funded = Array.from({ length: FUNDED }, (_, i) => BenchAccount.fromSeed("ingest-funded", i, chainId));
+  const genesis = { ...base, alloc: funded.map((a) => ({ address: a.address, credits: 10n ** 24n })) };
+  const file = join(dir, "txs.txt");
+  const mix = writeWorkload(file, total, chainId, funded);
+  return { genesis, file, mix, total };
+}
+
 export async function run(opts: BenchOpts): Promise<BenchResult[]> {
   const durationMs = opts.quick ? 10_000 : 60_000;
-  const total = Math.ceil((durationMs / 1000) * MAX_RATE);
   const tmp = tempDir("ingest");
   let node: FlopsNode | undefined;
   let child: ReturnType<typeof runLoad>["child"] | undefined;
   try {
-    const base = devGenesis({ now: BigInt(Date.now()), epochSeconds: 30 });
-    const chainId = base.params.l2ChainId;
-    const funded = Array.from({ length: FUNDED }, (_, i) =>
-      BenchAccount.fromSeed("ingest-funded", i, chainId),
-    );
-    const genesis = { ...base, alloc: funded.map((a) => ({ address: a.address, credits: 10n ** 24n })) };
-    const file = join(tmp.dir, "txs.txt");
     const tSign = performance.now();
-    const mix = writeWorkload(file, total, chainId, funded);
+    const { genesis, file, mix, total } = ingestWorkload(tmp.dir, durationMs);
     const signSeconds = (performance.now() - tSign) / 1000;
     const ceilingMs = opts.quick ? 1500 : 3000;
     const empty = await emptyRouteLoad(
